@@ -1,0 +1,70 @@
+/**
+ * Named errors. Faces map them to a one-line message and an exit code:
+ * `UserError` and its subclasses are the caller's mistake (exit 2), everything else is a
+ * runtime failure (exit 1).
+ */
+
+export class QueueError extends Error {
+  /** Exit code a command-line face should use. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: invalid JSON, a missing field, an unknown key, a value out of range. */
+export class UserError extends QueueError {
+  override readonly exitCode: number = 2;
+}
+
+export class ValidationError extends UserError {}
+
+export class JobNotFoundError extends UserError {
+  constructor(readonly jobId: string) {
+    super(`no job with id "${jobId}"`);
+  }
+}
+
+export class DuplicateJobError extends UserError {
+  constructor(readonly jobId: string) {
+    super(`a job with id "${jobId}" already exists`);
+  }
+}
+
+/** A transition the state machine forbids, such as retrying a completed job. */
+export class IllegalTransitionError extends UserError {
+  constructor(
+    readonly jobId: string,
+    readonly from: string,
+    readonly action: string,
+    hint?: string,
+  ) {
+    super(`cannot ${action} job "${jobId}": it is ${from}${hint ? ` (${hint})` : ''}`);
+  }
+}
+
+export class UnknownConfigKeyError extends UserError {
+  constructor(readonly key: string, known: readonly string[]) {
+    super(`unknown config key "${key}" (known keys: ${known.join(', ')})`);
+  }
+}
+
+/** The database could not be reached, opened, or stayed locked past its timeout. */
+export class StorageError extends QueueError {}
+
+/** Normalises anything thrown into an Error, once, at the edges. */
+export function coerceError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === 'string') return new Error(value);
+  try {
+    return new Error(JSON.stringify(value));
+  } catch {
+    return new Error(String(value));
+  }
+}
+
+/** One line for a person: the message without a stack, collapsed to a single line. */
+export function oneLine(error: unknown): string {
+  return coerceError(error).message.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config.js';
+import { ValidationError } from './errors.js';
+import type { NewJob } from './types.js';
+
+/** A job as a caller describes it: only `command` is required. */
+export interface JobInput {
+  id?: string;
+  command: string;
+  max_retries?: number;
+  priority?: number;
+  /** ISO-8601 time or epoch milliseconds. */
+  run_at?: string | number;
+  /** Milliseconds from now; an alternative to `run_at`. */
+  delay_ms?: number;
+  timeout_seconds?: number | null;
+  queue?: string;
+  cwd?: string;
+}
+
+const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms']);
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
+const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** Parses the seed's JSON form, `{"id": "...", "command": "..."}`, into a JobInput. */
+export function parseJobJson(text: string, where = ''): JobInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new ValidationError(`invalid JSON${where}: ${detail}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError(`invalid job${where}: expected a JSON object like {"command": "echo hi"}`);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!JSON_FIELDS.has(k)) throw new ValidationError(`invalid job${where}: unknown field "${k}"`);
+  }
+  const str = (k: string) => {
+    const v = obj[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new ValidationError(`invalid job${where}: "${k}" must be a string`);
+    return v;
+  };
+  const num = (k: string) => {
+    const v = obj[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number') throw new ValidationError(`invalid job${where}: "${k}" must be a number`);
+    return v;
+  };
+  const runAt = obj.run_at;
+  if (runAt !== undefined && runAt !== null && typeof runAt !== 'string' && typeof runAt !== 'number') {
+    throw new ValidationError(`invalid job${where}: "run_at" must be an ISO-8601 time`);
+  }
+  const command = str('command');
+  if (command === undefined) throw new ValidationError(`invalid job${where}: "command" is required`);
+  return {
+    id: str('id'),
+    command,
+    max_retries: num('max_retries'),
+    priority: num('priority'),
+    run_at: (runAt ?? undefined) as string | number | undefined,
+    delay_ms: num('delay_ms'),
+    timeout_seconds: num('timeout_seconds'),
+    queue: str('queue'),
+    cwd: str('cwd'),
+  };
+}
+
+/** Generates a short id that sorts by creation time: `j-` + time + randomness. */
+export function generateJobId(now: number): string {
+  return `j-${now.toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+function wholeNumber(v: number | undefined, name: string, min: number, max: number, where: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new ValidationError(`invalid job${where}: "${name}" must be a whole number in ${min}..${max}`);
+  }
+  return v;
+}
+
+/** Validates an input and fills in defaults, giving the row to insert. */
+export function normalizeJob(input: JobInput, config: Config, now: number, defaultCwd: string, where = ''): NewJob {
+  const command = input.command.trim();
+  if (command.length === 0) throw new ValidationError(`invalid job${where}: "command" must not be empty`);
+  const id = input.id ?? generateJobId(now);
+  if (!ID_RE.test(id)) {
+    throw new ValidationError(`invalid job${where}: id "${id}" must be 1-128 letters, digits or ._:@+- and start with a letter or digit`);
+  }
+  const queue = input.queue ?? 'default';
+  if (!QUEUE_RE.test(queue)) throw new ValidationError(`invalid job${where}: queue "${queue}" must be 1-64 letters, digits or ._:-`);
+  const maxRetries = wholeNumber(input.max_retries, 'max_retries', 0, 1000, where) ?? config.max_retries;
+  const priority = wholeNumber(input.priority, 'priority', -1_000_000, 1_000_000, where) ?? 0;
+  let timeout: number | null = null;
+  if (input.timeout_seconds !== undefined && input.timeout_seconds !== null) {
+    if (!Number.isFinite(input.timeout_seconds) || input.timeout_seconds < 0) {
+      throw new ValidationError(`invalid job${where}: "timeout_seconds" must be a non-negative number`);
+    }
+    timeout = input.timeout_seconds === 0 ? null : input.timeout_seconds;
+  }
+  let runAt = now;
+  if (input.run_at !== undefined && input.delay_ms !== undefined) {
+    throw new ValidationError(`invalid job${where}: give "run_at" or a delay, not both`);
+  }
+  if (input.run_at !== undefined) {
+    const t = typeof input.run_at === 'number' ? input.run_at : Date.parse(input.run_at);
+    if (!Number.isFinite(t)) throw new ValidationError(`invalid job${where}: "run_at" must be an ISO-8601 time, got "${input.run_at}"`);
+    runAt = t;
+  } else if (input.delay_ms !== undefined) {
+    if (!Number.isFinite(input.delay_ms) || input.delay_ms < 0) throw new ValidationError(`invalid job${where}: the delay must not be negative`);
+    runAt = now + input.delay_ms;
+  }
+  return {
+    id,
+    command,
+    max_retries: maxRetries,
+    priority,
+    run_at: runAt,
+    timeout_seconds: timeout,
+    queue,
+    cwd: input.cwd ?? defaultCwd,
+    created_at: now,
+  };
+}

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Backend } from './backend.js';
+import { Queue, type QueueOptions } from './queue.js';
+
+export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'mongo'; uri: string };
+
+/** Reads `.env` from the working directory once, without overriding variables already set. */
+export function loadDotEnv(cwd = process.cwd()): void {
+  const file = join(cwd, '.env');
+  if (!existsSync(file)) return;
+  try {
+    process.loadEnvFile(file);
+  } catch {
+    // an unreadable .env must not stop the command; the variables simply stay unset
+  }
+}
+
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.length > 0 ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(base, 'queuectl', 'queue.db');
+}
+
+export function isMongoUri(s: string): boolean {
+  return /^mongodb(\+srv)?:\/\//i.test(s);
+}
+
+/**
+ * Where the data lives: `--db`, else QUEUECTL_DB, else MONGO_URI, else the SQLite file under
+ * the user's data directory. A mongodb:// URI selects MongoDB; anything else is a SQLite path.
+ */
+export function resolveDbTarget(db: string | undefined, env: NodeJS.ProcessEnv = process.env): DbTarget {
+  const chosen = db ?? (env.QUEUECTL_DB || undefined) ?? (env.MONGO_URI || undefined);
+  if (chosen && isMongoUri(chosen)) return { kind: 'mongo', uri: chosen };
+  return { kind: 'sqlite', path: resolve(chosen ?? defaultDbPath(env)) };
+}
+
+export interface OpenOptions extends QueueOptions {
+  /** For MongoDB: how long to wait for the server before giving up. */
+  connectTimeoutMs?: number;
+}
+
+/** Opens the backend for a target; each adapter is loaded only when used. */
+export async function openBackend(target: DbTarget, options: OpenOptions = {}): Promise<Backend> {
+  if (target.kind === 'sqlite') {
+    const { SqliteBackend } = await import('./backends/sqlite/sqlite-backend.js');
+    return SqliteBackend.open(target.path);
+  }
+  const { openMongoBackend } = await import('./backends/mongo/mongo-backend.js');
+  return openMongoBackend(target.uri, { connectTimeoutMs: options.connectTimeoutMs });
+}
+
+export async function openQueue(db: string | undefined, options: OpenOptions = {}): Promise<Queue> {
+  const backend = await openBackend(resolveDbTarget(db), options);
+  return new Queue(backend, options);
+}
