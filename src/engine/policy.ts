@@ -67,3 +67,13 @@ export function isLost(
   if (workerKnownDead) return true;
   return job.lease_expires_at !== null && job.lease_expires_at < now;
 }
+
+/** How often a worker renews its lease and heartbeat: a third of the lease, at most 5 s. */
+export function heartbeatIntervalMs(leaseSeconds: number): number {
+  return Math.max(100, Math.min(5000, (leaseSeconds * 1000) / 3));
+}
+
+/** A worker that has not beaten for a whole lease is presumed gone. */
+export function isWorkerStale(worker: { heartbeat_at: number }, now: number, leaseSeconds: number): boolean {
+  return now - worker.heartbeat_at > leaseSeconds * 1000;
+}

@@ -1,0 +1,67 @@
+import { describeOutcome } from './policy.js';
+import type { Attempt, Job, WorkerRecord } from './types.js';
+
+/** Epoch milliseconds to ISO-8601, keeping null. */
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** A job as `--json` prints it: the stored field names, times as ISO-8601 strings. */
+export function jobToJson(job: Job) {
+  return {
+    id: job.id,
+    command: job.command,
+    state: job.state,
+    attempts: job.attempts,
+    max_retries: job.max_retries,
+    priority: job.priority,
+    run_at: iso(job.run_at),
+    timeout_seconds: job.timeout_seconds,
+    queue: job.queue,
+    cwd: job.cwd,
+    created_at: iso(job.created_at),
+    updated_at: iso(job.updated_at),
+    started_at: iso(job.started_at),
+    finished_at: iso(job.finished_at),
+    worker_id: job.worker_id,
+    lease_expires_at: iso(job.lease_expires_at),
+    exit_code: job.exit_code,
+    last_error: job.last_error,
+    last_outcome: job.last_outcome,
+    output: job.output,
+    output_bytes: job.output_bytes,
+  };
+}
+
+export function attemptToJson(a: Attempt) {
+  return {
+    n: a.n,
+    worker_id: a.worker_id,
+    started_at: iso(a.started_at),
+    finished_at: iso(a.finished_at),
+    duration_ms: a.finished_at === null ? null : a.finished_at - a.started_at,
+    outcome: a.outcome,
+    result: a.outcome === null ? 'running' : describeOutcome(a),
+    exit_code: a.exit_code,
+    signal: a.signal,
+    error: a.error,
+  };
+}
+
+export function workerToJson(w: WorkerRecord, now: number) {
+  return {
+    id: w.id,
+    pid: w.pid,
+    host: w.host,
+    queue: w.queue,
+    state: w.state,
+    current_job_id: w.current_job_id,
+    job_started_at: iso(w.job_started_at),
+    started_at: iso(w.started_at),
+    heartbeat_at: iso(w.heartbeat_at),
+    heartbeat_age_ms: now - w.heartbeat_at,
+    jobs_done: w.jobs_done,
+    jobs_failed: w.jobs_failed,
+    stop_requested: w.stop_requested,
+  };
+}
