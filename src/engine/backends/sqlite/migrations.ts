@@ -1,0 +1,111 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Numbered schema migrations. Each runs once, in order, inside one immediate transaction, and is
+ * recorded in `schema_migrations`; `PRAGMA user_version` mirrors the latest so an up-to-date
+ * database is recognised with a single read.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE jobs (
+        seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+        id               TEXT NOT NULL UNIQUE,
+        command          TEXT NOT NULL,
+        state            TEXT NOT NULL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        max_retries      INTEGER NOT NULL,
+        priority         INTEGER NOT NULL DEFAULT 0,
+        run_at           INTEGER NOT NULL,
+        timeout_seconds  REAL,
+        queue            TEXT NOT NULL,
+        cwd              TEXT NOT NULL,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        started_at       INTEGER,
+        finished_at      INTEGER,
+        worker_id        TEXT,
+        lease_expires_at INTEGER,
+        exit_code        INTEGER,
+        last_error       TEXT,
+        last_outcome     TEXT,
+        output           TEXT NOT NULL DEFAULT '',
+        output_bytes     INTEGER NOT NULL DEFAULT 0
+      );
+
+      -- The claim walks one of these in order and stops at the first job whose run_at has come;
+      -- they hold only claimable rows, so finished history does not slow the claim down.
+      CREATE INDEX jobs_ready ON jobs (priority DESC, run_at, seq) WHERE state IN ('pending', 'failed');
+      CREATE INDEX jobs_ready_queue ON jobs (queue, priority DESC, run_at, seq) WHERE state IN ('pending', 'failed');
+      -- Listing a state newest first, and keyset paging within it.
+      CREATE INDEX jobs_state_seq ON jobs (state, seq);
+      -- Lease recovery looks only at running jobs.
+      CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE state = 'processing';
+
+      -- Counts per state, kept current so status never scans the jobs table. Inserts are counted
+      -- by the adapter (one update per batch); state changes and deletes by these triggers.
+      CREATE TABLE job_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO job_counts (state, n) VALUES
+        ('pending', 0), ('processing', 0), ('completed', 0), ('failed', 0), ('dead', 0), ('cancelled', 0);
+      CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs WHEN OLD.state <> NEW.state BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+        UPDATE job_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+      CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+      END;
+
+      CREATE TABLE attempts (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id      TEXT NOT NULL,
+        n           INTEGER NOT NULL,
+        worker_id   TEXT NOT NULL,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        outcome     TEXT,
+        exit_code   INTEGER,
+        signal      TEXT,
+        error       TEXT
+      );
+      CREATE INDEX attempts_job ON attempts (job_id, n);
+      CREATE INDEX attempts_finished ON attempts (finished_at) WHERE finished_at IS NOT NULL;
+
+      CREATE TABLE workers (
+        id             TEXT PRIMARY KEY,
+        pid            INTEGER NOT NULL,
+        host           TEXT NOT NULL,
+        queue          TEXT,
+        state          TEXT NOT NULL,
+        current_job_id TEXT,
+        job_started_at INTEGER,
+        started_at     INTEGER NOT NULL,
+        heartbeat_at   INTEGER NOT NULL,
+        jobs_done      INTEGER NOT NULL DEFAULT 0,
+        jobs_failed    INTEGER NOT NULL DEFAULT 0,
+        stop_requested INTEGER NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function migrate(db: Database, now: number): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= LATEST_VERSION) return;
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    // Another process may have migrated between the check above and taking the write lock.
+    const done = new Set((db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]));
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, now);
+    }
+    db.pragma(`user_version = ${LATEST_VERSION}`);
+  }).immediate();
+}
