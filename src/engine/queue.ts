@@ -235,7 +235,7 @@ export class Queue {
     return this.move(id, 'cancel', 'cancel', { state: 'cancelled', finished_at: now, updated_at: now });
   }
 
-  purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
+  async purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
     for (const s of states) {
       if (s === 'pending' || s === 'processing' || s === 'failed') {
         throw new ValidationError(`cannot purge ${s} jobs: only completed, dead or cancelled jobs can be purged`);

@@ -1,0 +1,365 @@
+/**
+ * The storage contract: every adapter of `Backend` runs these same cases, so the engine above
+ * the port behaves identically on each. An adapter's test file calls `backendContract`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/engine/backend.js';
+import { DEFAULT_CONFIG } from '../../src/engine/config.js';
+import { DuplicateJobError, IllegalTransitionError, JobNotFoundError } from '../../src/engine/errors.js';
+import { Queue } from '../../src/engine/queue.js';
+import type { AttemptResult, Job, WorkerRecord } from '../../src/engine/types.js';
+
+export interface BackendFixture {
+  backend: Backend;
+  /** Closes the backend and removes what the fixture created. */
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.UTC(2030, 0, 1);
+
+function result(outcome: AttemptResult['outcome'], at: number, extra: Partial<AttemptResult> = {}): AttemptResult {
+  return {
+    outcome,
+    exit_code: outcome === 'succeeded' ? 0 : outcome === 'exit' ? 3 : null,
+    signal: null,
+    error: outcome === 'succeeded' ? null : `failed: ${outcome}`,
+    output: `out of ${outcome}`,
+    output_bytes: 100,
+    finished_at: at,
+    ...extra,
+  };
+}
+
+function worker(id: string, now: number, extra: Partial<WorkerRecord> = {}): WorkerRecord {
+  return {
+    id,
+    pid: 4242,
+    host: 'host-a',
+    queue: null,
+    state: 'idle',
+    current_job_id: null,
+    job_started_at: null,
+    started_at: now,
+    heartbeat_at: now,
+    jobs_done: 0,
+    jobs_failed: 0,
+    stop_requested: false,
+    ...extra,
+  };
+}
+
+export function backendContract(name: string, make: () => Promise<BackendFixture>): void {
+  describe(`storage contract: ${name}`, () => {
+    let fx: BackendFixture;
+    let q: Queue;
+    let now = T0;
+    const tick = (ms: number) => (now += ms);
+
+    beforeEach(async () => {
+      now = T0;
+      fx = await make();
+      q = new Queue(fx.backend, { now: () => now, cwd: '/tmp' });
+    });
+    afterEach(async () => {
+      await fx.cleanup();
+    });
+
+    const claim = (w = 'w1', queue: string | null = null) => q.claim(w, queue, 30_000);
+
+    it('stores a job with its defaults and reads it back', async () => {
+      const [made] = await q.enqueue([{ id: 'a', command: 'echo hi' }]);
+      const job = await q.get('a');
+      expect(job).toEqual(made);
+      expect(job).toMatchObject({ state: 'pending', attempts: 0, max_retries: 3, priority: 0, queue: 'default', cwd: '/tmp', run_at: T0 });
+      await expect(q.get('missing')).rejects.toBeInstanceOf(JobNotFoundError);
+    });
+
+    it('rejects a duplicate id and inserts nothing of a batch that holds one', async () => {
+      await q.enqueue([{ id: 'a', command: 'true' }]);
+      await expect(q.enqueue([{ id: 'b', command: 'true' }, { id: 'a', command: 'true' }])).rejects.toBeInstanceOf(DuplicateJobError);
+      await expect(q.enqueue([{ id: 'b', command: 'true' }, { id: 'a', command: 'true' }])).rejects.toThrow('"a"');
+      expect(await fx.backend.getJob('b')).toBeNull();
+      expect((await q.counts()).pending).toBe(1);
+    });
+
+    it('keeps counts per state through every move', async () => {
+      await q.enqueue([1, 2, 3, 4].map((i) => ({ id: `j${i}`, command: 'true', max_retries: 0 })));
+      expect(await q.counts()).toEqual({ pending: 4, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });
+      const a = (await claim())!;
+      const b = (await claim())!;
+      expect((await q.counts()).processing).toBe(2);
+      await q.settle(a, 'w1', result('succeeded', now), DEFAULT_CONFIG);
+      await q.settle(b, 'w1', result('exit', now), DEFAULT_CONFIG);
+      await q.cancel('j3');
+      expect(await q.counts()).toEqual({ pending: 1, processing: 0, completed: 1, failed: 0, dead: 1, cancelled: 1 });
+      tick(1000);
+      expect(await q.purge(['completed', 'dead', 'cancelled'], 0)).toBe(3);
+      expect(await q.counts()).toEqual({ pending: 1, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });
+    });
+
+    it('claims the highest priority first, then the earliest run_at, then the oldest', async () => {
+      await q.enqueue([{ id: 'low', command: 'true', priority: 0 }]);
+      tick(1);
+      await q.enqueue([{ id: 'old-high', command: 'true', priority: 5 }]);
+      tick(1);
+      await q.enqueue([{ id: 'new-high', command: 'true', priority: 5 }]);
+      await q.enqueue([{ id: 'early-high', command: 'true', priority: 5, run_at: T0 - 1000 }]);
+      const order: string[] = [];
+      for (let job = await claim(); job; job = await claim()) order.push(job.id);
+      expect(order).toEqual(['early-high', 'old-high', 'new-high', 'low']);
+    });
+
+    it('does not claim a job before its run_at', async () => {
+      await q.enqueue([{ id: 'later', command: 'true', delay_ms: 5000 }]);
+      expect(await claim()).toBeNull();
+      tick(5000);
+      expect((await claim())?.id).toBe('later');
+    });
+
+    it('claims only from the asked queue', async () => {
+      await q.enqueue([{ id: 'a', command: 'true', queue: 'alpha' }, { id: 'b', command: 'true', queue: 'beta' }]);
+      expect((await claim('w1', 'beta'))?.id).toBe('b');
+      expect(await claim('w1', 'beta')).toBeNull();
+      expect((await claim('w1', null))?.id).toBe('a');
+    });
+
+    it('marks a claimed job processing for its worker, with a lease, and never hands it out twice', async () => {
+      await q.enqueue([{ id: 'a', command: 'true' }]);
+      const job = (await claim('w1'))!;
+      expect(job).toMatchObject({ id: 'a', state: 'processing', worker_id: 'w1', attempts: 1, started_at: T0, lease_expires_at: T0 + 30_000 });
+      expect(await claim('w2')).toBeNull();
+      const attempts = await fx.backend.listAttempts('a');
+      expect(attempts).toHaveLength(1);
+      expect(attempts[0]).toMatchObject({ n: 1, worker_id: 'w1', started_at: T0, finished_at: null, outcome: null });
+    });
+
+    it('completes a job and records the attempt', async () => {
+      await q.enqueue([{ id: 'a', command: 'true' }]);
+      const job = (await claim())!;
+      tick(250);
+      const r = await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG);
+      expect(r).toMatchObject({ settled: true, state: 'completed' });
+      expect(await q.get('a')).toMatchObject({
+        state: 'completed',
+        worker_id: null,
+        lease_expires_at: null,
+        finished_at: T0 + 250,
+        exit_code: 0,
+        last_outcome: 'succeeded',
+        output: 'out of succeeded',
+      });
+      expect((await fx.backend.listAttempts('a'))[0]).toMatchObject({ n: 1, finished_at: T0 + 250, outcome: 'succeeded', exit_code: 0 });
+    });
+
+    it('backs a failed job off by base ^ attempts, then buries it after max_retries', async () => {
+      await q.enqueue([{ id: 'a', command: 'false', max_retries: 2 }]);
+      const cfg = { ...DEFAULT_CONFIG, backoff_base: 3 };
+      let job = (await claim())!;
+      expect(await q.settle(job, 'w1', result('exit', now), cfg)).toMatchObject({ state: 'failed', run_at: now + 3000 });
+      expect(await claim()).toBeNull();
+      tick(3000);
+      job = (await claim())!;
+      expect(job.attempts).toBe(2);
+      expect(await q.settle(job, 'w1', result('timed_out', now), cfg)).toMatchObject({ state: 'failed', run_at: now + 9000 });
+      tick(9000);
+      job = (await claim())!;
+      expect(await q.settle(job, 'w1', result('exit', now), cfg)).toMatchObject({ state: 'dead' });
+      const dead = await q.get('a');
+      expect(dead).toMatchObject({ state: 'dead', attempts: 3, last_outcome: 'exit', exit_code: 3, last_error: 'failed: exit' });
+      expect((await fx.backend.listAttempts('a')).map((a) => a.outcome)).toEqual(['exit', 'timed_out', 'exit']);
+    });
+
+    it('gives an interrupted attempt back without counting it', async () => {
+      await q.enqueue([{ id: 'a', command: 'sleep 9' }]);
+      const job = (await claim())!;
+      tick(10);
+      expect(await q.settle(job, 'w1', result('interrupted', now), DEFAULT_CONFIG)).toMatchObject({ settled: true, state: 'pending' });
+      expect(await q.get('a')).toMatchObject({ state: 'pending', attempts: 0, worker_id: null, finished_at: null });
+      const again = (await claim('w2'))!;
+      expect(again.attempts).toBe(1);
+      expect((await fx.backend.listAttempts('a')).map((a) => [a.n, a.outcome])).toEqual([
+        [1, 'interrupted'],
+        [1, null],
+      ]);
+    });
+
+    it('refuses a settle or a lease renewal from a worker that no longer holds the job', async () => {
+      await q.enqueue([{ id: 'a', command: 'true' }]);
+      const job = (await claim('w1'))!;
+      expect(await q.settle(job, 'w2', result('succeeded', now), DEFAULT_CONFIG)).toMatchObject({ settled: false });
+      expect(await fx.backend.extendLease('a', 'w2', now + 1, undefined)).toBe(false);
+      expect(await q.extendLease(job, 'w1', 60_000, { text: 'partial', bytes: 7 })).toBe(true);
+      expect(await q.get('a')).toMatchObject({ state: 'processing', lease_expires_at: T0 + 60_000, output: 'partial', output_bytes: 7 });
+      expect((await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG)).settled).toBe(true);
+      expect((await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG)).settled).toBe(false);
+    });
+
+    it('recovers a job whose lease expired as a failed attempt, and ignores its worker afterwards', async () => {
+      await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }]);
+      const a = (await claim('w1'))!;
+      await claim('w2');
+      await q.extendLease(a, 'w1', 120_000);
+      tick(31_000);
+      const lost = await q.recoverLost({ host: 'elsewhere', isPidAlive: () => true });
+      expect(lost.map((j) => j.id)).toEqual(['b']);
+      expect(await q.get('b')).toMatchObject({ state: 'failed', last_outcome: 'worker_lost', worker_id: null, run_at: now + 2000 });
+      expect((await fx.backend.listAttempts('b'))[0]).toMatchObject({ outcome: 'worker_lost' });
+      expect(await q.get('a')).toMatchObject({ state: 'processing' });
+    });
+
+    it('recovers at once the jobs of a worker on this host whose process is gone', async () => {
+      await q.registerWorker(worker('w1', now, { host: 'here', pid: 111 }));
+      await q.registerWorker(worker('w2', now, { host: 'here', pid: 222 }));
+      await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }]);
+      await claim('w1');
+      await claim('w2');
+      const lost = await q.recoverLost({ host: 'here', isPidAlive: (pid) => pid !== 111 });
+      expect(lost.map((j) => j.id)).toEqual(['a']);
+      expect((await q.workers()).map((w) => w.id)).toEqual(['w2']);
+      expect(await q.get('b')).toMatchObject({ state: 'processing', worker_id: 'w2' });
+    });
+
+    it('retries a failed job now, revives dead jobs, and cancels waiting ones; refuses illegal moves', async () => {
+      await q.enqueue([{ id: 'f', command: 'false', max_retries: 1 }, { id: 'd', command: 'false', max_retries: 0 }, { id: 'p', command: 'true' }]);
+      const cfg = DEFAULT_CONFIG;
+      for (let i = 0; i < 2; i++) {
+        const job = (await claim())!;
+        await q.settle(job, 'w1', result('exit', now), cfg);
+      }
+      const states = Object.fromEntries(await Promise.all(['f', 'd', 'p'].map(async (id) => [id, (await q.get(id)).state])));
+      expect(states).toEqual({ f: 'failed', d: 'dead', p: 'pending' });
+      expect((await q.retry('f')).run_at).toBe(now);
+      await expect(q.retry('p')).rejects.toBeInstanceOf(IllegalTransitionError);
+      await expect(q.retry('d')).rejects.toThrow(/dlq retry/);
+      await expect(q.revive('f')).rejects.toBeInstanceOf(IllegalTransitionError);
+      expect(await q.revive('d')).toMatchObject({ state: 'pending', attempts: 0 });
+      await expect(q.revive('nope')).rejects.toBeInstanceOf(JobNotFoundError);
+      expect(await q.cancel('p')).toMatchObject({ state: 'cancelled', finished_at: now });
+      await expect(q.cancel('p')).rejects.toBeInstanceOf(IllegalTransitionError);
+      const job = (await claim())!;
+      await expect(q.cancel(job.id)).rejects.toThrow(/processing/);
+    });
+
+    it('revives every dead job at once', async () => {
+      await q.enqueue([1, 2, 3].map((i) => ({ id: `d${i}`, command: 'false', max_retries: 0 })));
+      for (let job = await claim(); job; job = await claim()) await q.settle(job, 'w1', result('exit', now), DEFAULT_CONFIG);
+      expect((await q.counts()).dead).toBe(3);
+      expect(await q.reviveAll()).toBe(3);
+      expect(await q.counts()).toMatchObject({ dead: 0, pending: 3 });
+      expect((await q.get('d2')).attempts).toBe(0);
+    });
+
+    it('purges only finished jobs older than the cut, with their attempts', async () => {
+      await q.enqueue([{ id: 'old', command: 'true' }, { id: 'new', command: 'true' }, { id: 'waiting', command: 'true', delay_ms: 1e9 }]);
+      let job = (await claim())!;
+      await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG);
+      tick(60_000);
+      job = (await claim())!;
+      await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG);
+      expect(await q.purge(['completed'], 30_000)).toBe(1);
+      expect(await fx.backend.getJob('old')).toBeNull();
+      expect(await fx.backend.listAttempts('old')).toEqual([]);
+      expect((await q.get('new')).state).toBe('completed');
+      await expect(q.purge(['pending'], 0)).rejects.toThrow(/cannot purge pending/);
+    });
+
+    describe('listing', () => {
+      const ids = Array.from({ length: 25 }, (_, i) => `job-${String(i).padStart(2, '0')}`);
+      beforeEach(async () => {
+        for (const id of ids) {
+          await q.enqueue([{ id, command: id.endsWith('7') ? 'echo seven' : 'true', queue: Number(id.slice(4)) % 2 ? 'odd' : 'even' }]);
+          tick(1);
+        }
+      });
+
+      it('pages newest first with cursors in both directions', async () => {
+        const p1 = await q.list({ limit: 10 });
+        expect(p1.jobs.map((j) => j.id)).toEqual(ids.slice().reverse().slice(0, 10));
+        expect(p1.prev_cursor).toBeNull();
+        const p2 = await q.list({ limit: 10, cursor: p1.next_cursor! });
+        expect(p2.jobs.map((j) => j.id)).toEqual(ids.slice().reverse().slice(10, 20));
+        const p3 = await q.list({ limit: 10, cursor: p2.next_cursor! });
+        expect(p3.jobs.map((j) => j.id)).toEqual(ids.slice().reverse().slice(20));
+        expect(p3.next_cursor).toBeNull();
+        const back = await q.list({ limit: 10, cursor: p3.prev_cursor!, direction: 'before' });
+        expect(back.jobs.map((j) => j.id)).toEqual(p2.jobs.map((j) => j.id));
+        const first = await q.list({ limit: 10, cursor: back.prev_cursor!, direction: 'before' });
+        expect(first.jobs.map((j) => j.id)).toEqual(p1.jobs.map((j) => j.id));
+        expect(first.prev_cursor).toBeNull();
+      });
+
+      it('jumps to the last page without counting', async () => {
+        const last = await q.list({ limit: 10, from: 'last' });
+        expect(last.jobs.map((j) => j.id)).toEqual(ids.slice(0, 10).reverse());
+        expect(last.next_cursor).toBeNull();
+        expect(last.prev_cursor).not.toBeNull();
+      });
+
+      it('filters by state, queue and text, and pages by offset', async () => {
+        const job = (await claim())!;
+        expect((await q.list({ limit: 50, state: 'processing' })).jobs.map((j) => j.id)).toEqual([job.id]);
+        expect((await q.list({ limit: 50, state: 'pending' })).jobs).toHaveLength(24);
+        expect((await q.list({ limit: 50, queue: 'odd' })).jobs.every((j) => j.queue === 'odd')).toBe(true);
+        expect((await q.list({ limit: 50, search: 'SEVEN' })).jobs.map((j) => j.id)).toEqual(['job-17', 'job-07']);
+        expect((await q.list({ limit: 50, search: 'job-1' })).jobs).toHaveLength(10);
+        expect((await q.list({ limit: 50, search: '%' })).jobs).toHaveLength(0);
+        const off = await q.list({ limit: 5, offset: 20 });
+        expect(off.jobs.map((j) => j.id)).toEqual(ids.slice(0, 5).reverse());
+      });
+    });
+
+    it('counts recent throughput from finished attempts', async () => {
+      await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'false' }, { id: 'c', command: 'x' }]);
+      const a = (await claim())!;
+      await q.settle(a, 'w1', result('succeeded', now), DEFAULT_CONFIG);
+      tick(120_000);
+      const b = (await claim())!;
+      await q.settle(b, 'w1', result('exit', now), DEFAULT_CONFIG);
+      const c = (await claim())!;
+      await q.settle(c, 'w1', result('interrupted', now), DEFAULT_CONFIG);
+      expect(await q.throughput(60_000)).toEqual({ completed: 0, failed: 1 });
+      expect(await q.throughput(600_000)).toEqual({ completed: 1, failed: 1 });
+    });
+
+    it('registers workers, records heartbeats, and carries stop requests', async () => {
+      await q.registerWorker(worker('w1', now));
+      await q.registerWorker(worker('w2', now, { queue: 'alpha', host: 'host-b' }));
+      tick(500);
+      expect(await q.heartbeat('w1', { state: 'busy', current_job_id: 'a', job_started_at: now - 100, jobs_done: 3, jobs_failed: 1 })).toEqual({
+        stopRequested: false,
+      });
+      const ws = await q.workers();
+      expect(ws.map((w) => w.id)).toEqual(['w1', 'w2']);
+      expect(ws[0]).toMatchObject({ state: 'busy', current_job_id: 'a', jobs_done: 3, jobs_failed: 1, heartbeat_at: T0 + 500 });
+      expect(ws[1]).toMatchObject({ host: 'host-b', queue: 'alpha', state: 'idle' });
+      expect(await q.requestStop(['w2'])).toBe(1);
+      expect((await q.heartbeat('w2', { state: 'idle', current_job_id: null, job_started_at: null, jobs_done: 0, jobs_failed: 0 })).stopRequested).toBe(true);
+      expect((await q.heartbeat('w1', { state: 'idle', current_job_id: null, job_started_at: null, jobs_done: 3, jobs_failed: 1 })).stopRequested).toBe(false);
+      expect(await q.requestStop()).toBe(2);
+      await q.deregisterWorker('w1');
+      expect((await q.workers()).map((w) => w.id)).toEqual(['w2']);
+    });
+
+    it('persists config with validation and aliases', async () => {
+      expect(await q.config()).toEqual(DEFAULT_CONFIG);
+      expect(await q.setConfig('default-max-retries', '5')).toEqual({ key: 'max_retries', value: 5 });
+      await q.setConfig('backoff_base', '1.5');
+      expect(await q.config()).toMatchObject({ max_retries: 5, backoff_base: 1.5 });
+      await expect(q.setConfig('nope', '1')).rejects.toThrow(/unknown config key/);
+      await expect(q.setConfig('max_retries', '-1')).rejects.toThrow(/invalid value/);
+      expect((await q.config()).max_retries).toBe(5);
+      const [job] = await q.enqueue([{ command: 'true' }]);
+      expect(job.max_retries).toBe(5);
+      const [own] = await q.enqueue([{ command: 'true', max_retries: 0 }]);
+      expect(own.max_retries).toBe(0);
+    });
+
+    it('never hands one job to two claimers racing for it', async () => {
+      await q.enqueue(Array.from({ length: 40 }, (_, i) => ({ id: `r${i}`, command: 'true' })));
+      const claimed = await Promise.all(Array.from({ length: 60 }, (_, i) => claim(`w${i % 6}`)));
+      const got = claimed.filter((j): j is Job => j !== null).map((j) => j.id);
+      expect(got).toHaveLength(40);
+      expect(new Set(got).size).toBe(40);
+    });
+  });
+}
