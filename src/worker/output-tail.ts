@@ -1,0 +1,71 @@
+/**
+ * The last `limit` bytes a command printed, in a ring that never grows past `limit`, however
+ * much the command prints. `total` counts every byte, including those the ring dropped.
+ */
+export class OutputTail {
+  private buf: Buffer;
+  private start = 0;
+  private size = 0;
+  total = 0;
+
+  constructor(readonly limit: number) {
+    // Most jobs print little: start small and grow up to the limit only when needed.
+    this.buf = Buffer.allocUnsafe(Math.min(limit, 16 * 1024));
+  }
+
+  push(chunk: Uint8Array): void {
+    this.total += chunk.length;
+    const limit = this.limit;
+    if (limit === 0 || chunk.length === 0) return;
+    if (chunk.length >= limit) {
+      if (this.buf.length < limit) this.buf = Buffer.allocUnsafe(limit);
+      this.buf.set(chunk.subarray(chunk.length - limit), 0);
+      this.start = 0;
+      this.size = limit;
+      return;
+    }
+    const needed = this.size + chunk.length;
+    if (needed > this.buf.length && this.buf.length < limit) {
+      this.grow(Math.min(limit, Math.max(needed, this.buf.length * 2)));
+    }
+    const cap = this.buf.length;
+    const end = (this.start + this.size) % cap;
+    const first = Math.min(chunk.length, cap - end);
+    this.buf.set(chunk.subarray(0, first), end);
+    if (first < chunk.length) this.buf.set(chunk.subarray(first), 0);
+    if (needed > cap) {
+      // The oldest bytes were overwritten: the tail now starts right after the newest byte.
+      this.start = (this.start + needed - cap) % cap;
+      this.size = cap;
+    } else {
+      this.size = needed;
+    }
+  }
+
+  /** The kept bytes, oldest first. */
+  bytes(): Buffer {
+    const cap = this.buf.length;
+    if (this.start + this.size <= cap) return this.buf.subarray(this.start, this.start + this.size);
+    return Buffer.concat([this.buf.subarray(this.start, cap), this.buf.subarray(0, (this.start + this.size) % cap)]);
+  }
+
+  /** The tail as text. A character cut in half where the ring dropped bytes is left out. */
+  text(): string {
+    let b = this.bytes();
+    if (this.total > this.size) {
+      let skip = 0;
+      while (skip < 3 && skip < b.length && (b[skip] & 0xc0) === 0x80) skip++;
+      if (skip > 0) b = b.subarray(skip);
+    }
+    return b.toString('utf8');
+  }
+
+  private grow(capacity: number): void {
+    const next = Buffer.allocUnsafe(capacity);
+    const kept = this.bytes();
+    next.set(kept, 0);
+    this.buf = next;
+    this.start = 0;
+    this.size = kept.length;
+  }
+}

@@ -1,0 +1,146 @@
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand, startCommand } from '../../src/worker/exec.js';
+import { isAlive, killQuietly, waitFor } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'queuectl-exec-'));
+const base = { cwd: dir, timeoutMs: 0, outputLimitBytes: 65536 };
+const leftovers: number[] = [];
+
+afterAll(() => {
+  for (const pid of leftovers) killQuietly(pid);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Pids a command printed, one per line. */
+function pidsIn(output: string): number[] {
+  return output
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
+}
+
+describe('runCommand', () => {
+  it('reports success with stdout and stderr in one tail', async () => {
+    const r = await runCommand({ ...base, command: 'echo out; echo err >&2; echo again' });
+    expect(r.outcome).toBe('succeeded');
+    expect(r.exit_code).toBe(0);
+    expect(r.error).toBeNull();
+    expect(r.output.split('\n').sort()).toEqual(['', 'again', 'err', 'out']);
+    expect(r.output_bytes).toBe(14);
+  });
+
+  it('reports a non-zero exit code', async () => {
+    const r = await runCommand({ ...base, command: 'echo nope; exit 3' });
+    expect(r).toMatchObject({ outcome: 'exit', exit_code: 3, signal: null, error: 'exit code 3', output: 'nope\n' });
+  });
+
+  it('reports death by a signal', async () => {
+    const r = await runCommand({ ...base, command: 'kill -KILL $$' });
+    expect(r).toMatchObject({ outcome: 'signal', exit_code: null, signal: 'SIGKILL', error: 'killed by signal SIGKILL' });
+  });
+
+  it('runs in the given directory, through /bin/sh, with stdin closed', async () => {
+    const r = await runCommand({ ...base, command: 'pwd; cat; [ -n "$HOME" ] && echo env-ok' });
+    expect(r.outcome).toBe('succeeded');
+    expect(r.output).toBe(`${realpathSync(dir)}\nenv-ok\n`);
+  });
+
+  it('reports a command that cannot start: missing working directory', async () => {
+    const missing = join(dir, 'no-such-dir');
+    const run = startCommand({ ...base, cwd: missing, command: 'true' });
+    expect(run.pid).toBeUndefined();
+    const r = await run.result;
+    expect(r.outcome).toBe('error');
+    expect(r.error).toBe(`could not start: working directory ${missing} does not exist`);
+  });
+
+  it('a timeout kills the command and the processes it started', async () => {
+    const run = startCommand({
+      ...base,
+      timeoutMs: 300,
+      killGraceMs: 500,
+      flushIntervalMs: 20,
+      command: 'sleep 30 & echo $!; sh -c "sleep 40" & echo $!; wait',
+    });
+    expect(run.pid).toBeTypeOf('number');
+    const r = await run.result;
+    expect(r.outcome).toBe('timed_out');
+    expect(r.error).toBe('timed out after 300ms');
+    const children = pidsIn(r.output);
+    expect(children).toHaveLength(2);
+    leftovers.push(...children);
+    await waitFor(() => !isAlive(run.pid!) && children.every((p) => !isAlive(p)), 'the job and its children to be gone', 5000);
+  });
+
+  it('escalates to SIGKILL for children that ignore SIGTERM', async () => {
+    const run = startCommand({
+      ...base,
+      timeoutMs: 200,
+      killGraceMs: 300,
+      command: `sh -c 'trap "" TERM; echo $$; while :; do sleep 0.05; done'`,
+    });
+    const r = await run.result;
+    expect(r.outcome).toBe('timed_out');
+    const [child] = pidsIn(r.output);
+    expect(child).toBeTypeOf('number');
+    leftovers.push(child);
+    await waitFor(() => !isAlive(child), 'the TERM-proof child to be killed', 5000);
+  });
+
+  it('keeps only the tail of a job printing 50 MB, in bounded memory', async () => {
+    const total = 50 * 1024 * 1024;
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 10);
+    const r = await runCommand({
+      ...base,
+      outputLimitBytes: 4096,
+      command: `head -c ${total} /dev/zero | tr '\\0' x; echo; echo THE-END`,
+    });
+    clearInterval(sampler);
+    expect(r.outcome).toBe('succeeded');
+    expect(r.output_bytes).toBe(total + 1 + 8);
+    expect(Buffer.byteLength(r.output)).toBe(4096);
+    expect(r.output.endsWith('xxx\nTHE-END\n')).toBe(true);
+    // Holding the whole output would take at least the 50 MB printed; the ring and the
+    // garbage of passing chunks stay well below that.
+    expect(rssPeak - rssBefore).toBeLessThan(total);
+  });
+
+  it('hands the output tail to onOutput while the command runs, and aborts as interrupted', async () => {
+    const flushes: { text: string; bytes: number }[] = [];
+    const controller = new AbortController();
+    const run = startCommand({
+      ...base,
+      flushIntervalMs: 25,
+      onOutput: (t) => flushes.push(t),
+      signal: controller.signal,
+      command: 'echo first; sleep 30 & echo $!; wait',
+    });
+    const seen = await waitFor(() => flushes.find((f) => f.text.startsWith('first\n') && pidsIn(f.text).length === 1), 'an output flush');
+    expect(seen.bytes).toBe(Buffer.byteLength(seen.text));
+    const [child] = pidsIn(seen.text);
+    leftovers.push(child);
+    controller.abort();
+    const r = await run.result;
+    expect(r.outcome).toBe('interrupted');
+    expect(r.output.startsWith('first\n')).toBe(true);
+    await waitFor(() => !isAlive(child), 'the interrupted job to be gone', 5000);
+    // No flush happens once the command is settled.
+    const count = flushes.length;
+    await new Promise((res) => setTimeout(res, 80));
+    expect(flushes.length).toBe(count);
+  });
+
+  it('does not wait for background processes that keep its output open', async () => {
+    const started = Date.now();
+    const r = await runCommand({ ...base, drainMs: 100, command: 'sleep 30 & echo $!; echo done' });
+    expect(r.outcome).toBe('succeeded');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    leftovers.push(...pidsIn(r.output));
+    expect(r.output).toContain('done\n');
+  });
+});
