@@ -34,8 +34,10 @@ export function countsAsAttempt(outcome: OutcomeKind): boolean {
 }
 
 /** A short phrase for an outcome, as users and the dashboard see it. */
-export function describeOutcome(r: Pick<AttemptResult, 'outcome' | 'exit_code' | 'signal'>): string {
+export function describeOutcome(r: { outcome: OutcomeKind | null; exit_code: number | null; signal: string | null }): string {
   switch (r.outcome) {
+    case null:
+      return 'running';
     case 'succeeded':
       return 'succeeded';
     case 'exit':

@@ -9,6 +9,7 @@ import type {
   AttemptResult,
   Job,
   JobPage,
+  NewJob,
   JobState,
   ListQuery,
   StateCounts,
@@ -69,24 +70,14 @@ export class Queue {
 
   // --- jobs ------------------------------------------------------------------------------
 
-  /** Validates every input first, then inserts all of them in one transaction. */
+  /** Validates every input first, then inserts all of them in one transaction; returns the jobs. */
   async enqueue(inputs: JobInput[], config?: Config): Promise<Job[]> {
-    if (inputs.length === 0) throw new ValidationError('no jobs to enqueue');
-    const cfg = config ?? (await this.config());
-    const now = this.now();
-    const many = inputs.length > 1;
-    const rows = inputs.map((input, i) => normalizeJob(input, cfg, now, this.cwd, many ? ` (job ${i + 1})` : ''));
-    const seen = new Set<string>();
-    for (const r of rows) {
-      if (seen.has(r.id)) throw new ValidationError(`job id "${r.id}" appears twice in the input`);
-      seen.add(r.id);
-    }
-    await this.backend.insertJobs(rows);
+    const rows = await this.insert(inputs, config);
     return rows.map((r) => ({
       ...r,
       state: 'pending',
       attempts: 0,
-      updated_at: now,
+      updated_at: r.created_at,
       started_at: null,
       finished_at: null,
       worker_id: null,
@@ -97,6 +88,28 @@ export class Queue {
       output: '',
       output_bytes: 0,
     }));
+  }
+
+  /** The same as `enqueue` for large batches: returns the ids only, building no job objects. */
+  async enqueueBulk(inputs: JobInput[], config?: Config): Promise<string[]> {
+    return (await this.insert(inputs, config)).map((r) => r.id);
+  }
+
+  private async insert(inputs: JobInput[], config?: Config): Promise<NewJob[]> {
+    if (inputs.length === 0) throw new ValidationError('no jobs to enqueue');
+    const cfg = config ?? (await this.config());
+    const now = this.now();
+    const many = inputs.length > 1;
+    const rows = inputs.map((input, i) => normalizeJob(input, cfg, now, this.cwd, many ? ` (job ${i + 1})` : ''));
+    if (many) {
+      const seen = new Set<string>();
+      for (const r of rows) {
+        if (seen.has(r.id)) throw new ValidationError(`job id "${r.id}" appears twice in the input`);
+        seen.add(r.id);
+      }
+    }
+    await this.backend.insertJobs(rows);
+    return rows;
   }
 
   async get(id: string): Promise<Job> {

@@ -41,7 +41,7 @@ export function attemptToJson(a: Attempt) {
     finished_at: iso(a.finished_at),
     duration_ms: a.finished_at === null ? null : a.finished_at - a.started_at,
     outcome: a.outcome,
-    result: a.outcome === null ? 'running' : describeOutcome({ outcome: a.outcome, exit_code: a.exit_code, signal: a.signal }),
+    result: describeOutcome(a),
     exit_code: a.exit_code,
     signal: a.signal,
     error: a.error,

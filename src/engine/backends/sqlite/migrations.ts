@@ -11,7 +11,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'initial schema',
     sql: `
       CREATE TABLE jobs (
-        seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq              INTEGER PRIMARY KEY,
         id               TEXT NOT NULL UNIQUE,
         command          TEXT NOT NULL,
         state            TEXT NOT NULL,
@@ -58,7 +58,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       END;
 
       CREATE TABLE attempts (
-        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq         INTEGER PRIMARY KEY,
         job_id      TEXT NOT NULL,
         n           INTEGER NOT NULL,
         worker_id   TEXT NOT NULL,

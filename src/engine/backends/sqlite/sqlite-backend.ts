@@ -138,12 +138,15 @@ export class SqliteBackend implements Backend {
     return this.run(() => {
       const insert = this.stmt(
         `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at)
-         VALUES (@id, @command, 'pending', @max_retries, @priority, @run_at, @timeout_seconds, @queue, @cwd, @created_at, @created_at)`,
+         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const count = this.stmt("UPDATE job_counts SET n = n + ? WHERE state = 'pending'");
       try {
         this.db.transaction(() => {
-          for (const j of jobs) insert.run(j);
+          // Positional parameters bind measurably faster than named ones on this hot path.
+          for (const j of jobs) {
+            insert.run(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
+          }
           count.run(jobs.length);
         }).immediate();
       } catch (e) {
