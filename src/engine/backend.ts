@@ -34,12 +34,13 @@ export interface Backend {
   countByState(): Promise<StateCounts>;
   /** Attempts that finished at or after `since`, by result. */
   throughput(since: number): Promise<Throughput>;
+  /** Finished attempts, oldest first (a running attempt is read from the job). */
   listAttempts(jobId: string): Promise<Attempt[]>;
 
   /**
    * Atomically takes the best eligible job (state pending or failed, run_at <= now; highest
    * priority, then earliest run_at, then oldest), marks it processing for this worker with a
-   * lease, counts the attempt and records its start. Null when nothing is eligible.
+   * lease and counts the attempt. Null when nothing is eligible.
    */
   claimNext(request: ClaimRequest): Promise<Job | null>;
 
@@ -51,7 +52,8 @@ export interface Backend {
 
   /**
    * Ends an attempt: moves the job from processing to the settlement's state and records the
-   * attempt's outcome, only if `workerId` still holds attempt `attempt` of the job.
+   * finished attempt (started when the job was claimed), only if `workerId` still holds attempt
+   * `attempt` of the job.
    */
   settle(settlement: Settlement): Promise<boolean>;
 

@@ -118,9 +118,24 @@ export class Queue {
     return job;
   }
 
+  /** A job with its attempt history, the running attempt last. */
   async show(id: string): Promise<{ job: Job; attempts: Attempt[] }> {
     const job = await this.get(id);
-    return { job, attempts: await this.backend.listAttempts(id) };
+    const attempts = await this.backend.listAttempts(id);
+    if (job.state === 'processing' && job.worker_id !== null && job.started_at !== null) {
+      attempts.push({
+        job_id: id,
+        n: job.attempts,
+        worker_id: job.worker_id,
+        started_at: job.started_at,
+        finished_at: null,
+        outcome: null,
+        exit_code: null,
+        signal: null,
+        error: null,
+      });
+    }
+    return { job, attempts };
   }
 
   list(query: ListQuery): Promise<JobPage> {

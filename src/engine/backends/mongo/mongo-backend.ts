@@ -381,8 +381,8 @@ export class MongoBackend implements Backend {
     return this.run(async () => {
       const r = s.result;
       const res = await this.Job.updateOne(
-        // Still this worker's, still the attempt it ran, and that attempt's history entry still open.
-        { _id: s.jobId, state: 'processing', worker_id: s.workerId, attempts: s.attempt, history: { $elemMatch: { finished_at: null } } },
+        // Still this worker's, and still the attempt it ran; the open history entry is that attempt.
+        { _id: s.jobId, state: 'processing', worker_id: s.workerId, attempts: s.attempt },
         {
           $set: {
             state: s.state,
@@ -397,14 +397,15 @@ export class MongoBackend implements Backend {
             output: tail(r.output),
             output_bytes: r.output_bytes,
             updated_at: r.finished_at,
-            'history.$.n': s.attempt,
-            'history.$.finished_at': r.finished_at,
-            'history.$.outcome': r.outcome,
-            'history.$.exit_code': r.exit_code,
-            'history.$.signal': r.signal,
-            'history.$.error': r.error,
+            'history.$[open].n': s.attempt,
+            'history.$[open].finished_at': r.finished_at,
+            'history.$[open].outcome': r.outcome,
+            'history.$[open].exit_code': r.exit_code,
+            'history.$[open].signal': r.signal,
+            'history.$[open].error': r.error,
           },
         },
+        { arrayFilters: [{ 'open.finished_at': null }] },
       );
       if (res.matchedCount === 0) return false;
       this.counts.move('processing', s.state);

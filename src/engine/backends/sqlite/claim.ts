@@ -41,15 +41,7 @@ export function makeClaimer(db: Database): Claimer {
   const peekOne = db.prepare(`SELECT 1 FROM (${ONE_QUEUE})`).pluck();
   const takeAny = db.prepare(claimSql(ANY_QUEUE));
   const takeOne = db.prepare(claimSql(ONE_QUEUE));
-  const startAttempt = db.prepare(
-    'INSERT INTO attempts (job_id, n, worker_id, started_at) VALUES (@id, @attempts, @worker_id, @started_at)',
-  );
-  const take = db
-    .transaction((stmt: Statement, params: Record<string, unknown>) => {
-      const row = stmt.get(params) as Record<string, unknown> | undefined;
-      if (row) startAttempt.run(row);
-      return row;
-    })
+  const take = db.transaction((stmt: Statement, params: Record<string, unknown>) => stmt.get(params) as Record<string, unknown> | undefined)
     .immediate;
 
   return {

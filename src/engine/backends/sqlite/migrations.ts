@@ -41,8 +41,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX jobs_ready_queue ON jobs (queue, priority DESC, run_at, seq) WHERE state IN ('pending', 'failed');
       -- Listing a state newest first, and keyset paging within it.
       CREATE INDEX jobs_state_seq ON jobs (state, seq);
-      -- Lease recovery looks only at running jobs.
-      CREATE INDEX jobs_leases ON jobs (lease_expires_at) WHERE state = 'processing';
+      -- Lease recovery needs no index of its own: it reads the few processing rows through jobs_state_seq.
 
       -- Counts per state, kept current so status never scans the jobs table. Inserts are counted
       -- by the adapter (one update per batch); state changes and deletes by these triggers.
@@ -57,6 +56,8 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
       END;
 
+      -- One row per finished attempt, written once when the attempt ends; the running attempt is
+      -- read from the job itself, so a claim writes nothing here.
       CREATE TABLE attempts (
         seq         INTEGER PRIMARY KEY,
         job_id      TEXT NOT NULL,

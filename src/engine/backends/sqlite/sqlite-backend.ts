@@ -239,14 +239,15 @@ export class SqliteBackend implements Backend {
         `UPDATE jobs SET state = @state, run_at = @run_at, attempts = @attempts, worker_id = NULL,
            lease_expires_at = NULL, finished_at = @finished_at, exit_code = @exit_code, last_error = @error,
            last_outcome = @outcome, output = @output, output_bytes = @output_bytes, updated_at = @now
-         WHERE id = @jobId AND state = 'processing' AND worker_id = @workerId AND attempts = @attempt`,
-      );
+         WHERE id = @jobId AND state = 'processing' AND worker_id = @workerId AND attempts = @attempt
+         RETURNING started_at`,
+      ).pluck();
       const attempt = this.stmt(
-        `UPDATE attempts SET finished_at = @now, outcome = @outcome, exit_code = @exit_code, signal = @signal, error = @error
-         WHERE job_id = @jobId AND n = @attempt AND finished_at IS NULL`,
+        `INSERT INTO attempts (job_id, n, worker_id, started_at, finished_at, outcome, exit_code, signal, error)
+         VALUES (@jobId, @attempt, @workerId, @started_at, @now, @outcome, @exit_code, @signal, @error)`,
       );
       const r = s.result;
-      const params = {
+      const params: Record<string, unknown> = {
         state: s.state,
         run_at: s.run_at,
         attempts: s.attempts,
@@ -263,8 +264,9 @@ export class SqliteBackend implements Backend {
         attempt: s.attempt,
       };
       return this.db.transaction(() => {
-        if (job.run(params).changes === 0) return false;
-        attempt.run(params);
+        const startedAt = job.get(params) as number | null | undefined;
+        if (startedAt === undefined) return false;
+        attempt.run({ ...params, started_at: startedAt ?? r.finished_at });
         return true;
       }).immediate();
     });
@@ -273,7 +275,7 @@ export class SqliteBackend implements Backend {
   findLost(now: number, deadWorkerIds: string[]): Promise<Job[]> {
     return this.run(() => {
       const rows = this.stmt(
-        "SELECT * FROM jobs INDEXED BY jobs_leases WHERE state = 'processing' AND lease_expires_at < ?",
+        "SELECT * FROM jobs WHERE state = 'processing' AND lease_expires_at < ?",
       ).all(now) as Row[];
       const seen = new Set(rows.map((r) => r.id));
       const byWorker = this.stmt("SELECT * FROM jobs WHERE state = 'processing' AND worker_id = ?");
