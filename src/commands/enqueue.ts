@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { parseDuration } from '../engine/duration.js';
+import { ValidationError } from '../engine/errors.js';
+import { type JobInput, normalizeJob, parseJobJson } from '../engine/job-input.js';
+import { jobToJson } from '../engine/serialize.js';
+import type { Job } from '../engine/types.js';
+import { plural } from './format.js';
+import { type GlobalOptions, out, parseWhole, printJson, withQueue } from './shared.js';
+
+export interface EnqueueOptions extends GlobalOptions {
+  id?: string;
+  maxRetries?: string;
+  priority?: string;
+  delay?: string;
+  runAt?: string;
+  timeout?: string;
+  queue?: string;
+  file?: string;
+  json?: boolean;
+}
+
+/** What the user typed after `enqueue`: words before `--`, and the command words after it (null: no `--`). */
+export interface EnqueueArgs {
+  positional: string[];
+  command: string[] | null;
+}
+
+const JOB_FLAGS: Array<[keyof EnqueueOptions, string]> = [
+  ['id', '--id'],
+  ['maxRetries', '--max-retries'],
+  ['priority', '--priority'],
+  ['delay', '--delay'],
+  ['runAt', '--run-at'],
+  ['timeout', '--timeout'],
+  ['queue', '--queue'],
+];
+
+/** A word the shell would split or expand is quoted so it stays one argument. */
+function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * One word is taken as a shell snippet (pipes, `&&` and redirections work); several words are
+ * an argument vector, each kept as one argument.
+ */
+export function commandFromWords(words: string[]): string {
+  if (words.length === 1) return words[0];
+  return words.map(shellQuote).join(' ');
+}
+
+function inputFromFlags(command: string, o: EnqueueOptions): JobInput {
+  const input: JobInput = { command };
+  if (o.id !== undefined) input.id = o.id;
+  input.max_retries = parseWhole(o.maxRetries, '--max-retries', 0, 1000);
+  input.priority = parseWhole(o.priority, '--priority', -1_000_000, 1_000_000);
+  if (o.delay !== undefined && o.runAt !== undefined) throw new ValidationError('give --delay or --run-at, not both');
+  if (o.delay !== undefined) input.delay_ms = parseDuration(o.delay, '--delay');
+  if (o.runAt !== undefined) {
+    if (!Number.isFinite(Date.parse(o.runAt))) {
+      throw new ValidationError(`invalid value "${o.runAt}" for --run-at: expected an ISO-8601 time such as 2030-01-31T09:00:00Z`);
+    }
+    input.run_at = o.runAt;
+  }
+  if (o.timeout !== undefined) input.timeout_seconds = parseDuration(o.timeout, '--timeout') / 1000;
+  if (o.queue !== undefined) input.queue = o.queue;
+  return input;
+}
+
+function readSource(file: string): string {
+  try {
+    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ValidationError(`cannot read ${file === '-' ? 'standard input' : file}: ${code}`);
+  }
+}
+
+/** One JSON job per line; blank lines are skipped and errors name the line. */
+function parseLines(text: string, file: string): Array<{ line: number; input: JobInput }> {
+  const jobs: Array<{ line: number; input: JobInput }> = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    jobs.push({ line: i + 1, input: parseJobJson(raw, ` on line ${i + 1}`) });
+  });
+  if (jobs.length === 0) {
+    throw new ValidationError(`no jobs in ${file === '-' ? 'standard input' : file} (expected one JSON job per line)`);
+  }
+  return jobs;
+}
+
+type Plan = { kind: 'one'; input: JobInput } | { kind: 'many'; jobs: Array<{ line: number; input: JobInput }> };
+
+/** Decides what to enqueue from the arguments alone, before the database is opened. */
+function plan(args: EnqueueArgs, o: EnqueueOptions): Plan {
+  const flags = JOB_FLAGS.filter(([k]) => o[k] !== undefined).map(([, f]) => f);
+  const { positional, command } = args;
+  if (o.file !== undefined) {
+    if (positional.length > 0 || command !== null) throw new ValidationError('give --file or a job, not both');
+    if (flags.length > 0) throw new ValidationError(`${flags[0]} cannot be used with --file: put the field in each JSON line`);
+    return { kind: 'many', jobs: parseLines(readSource(o.file), o.file) };
+  }
+  if (command !== null) {
+    if (positional.length > 0) {
+      throw new ValidationError('give a JSON job or a command after --, not both');
+    }
+    if (command.length === 0) throw new ValidationError('missing command after -- (e.g. queuectl enqueue -- echo hello)');
+    return { kind: 'one', input: inputFromFlags(commandFromWords(command), o) };
+  }
+  if (positional.length === 0) {
+    throw new ValidationError(`missing job: give '{"command": "..."}', -- <command...> or --file <path>`);
+  }
+  if (positional.length > 1) {
+    throw new ValidationError('expected one JSON job; to enqueue a command put it after --: queuectl enqueue -- <command...>');
+  }
+  const text = positional[0];
+  if (!text.trim().startsWith('{')) {
+    throw new ValidationError(`invalid JSON job "${text}"; to enqueue a command put it after --: queuectl enqueue -- ${text}`);
+  }
+  if (flags.length > 0) throw new ValidationError(`${flags[0]} cannot be used with a JSON job: put the field in the JSON`);
+  return { kind: 'one', input: parseJobJson(text) };
+}
+
+export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<number> {
+  const p = plan(args, o);
+  const jobs: Job[] = await withQueue(o.db, async (queue) => {
+    if (p.kind === 'one') return queue.enqueue([p.input]);
+    // Validated here first so an error can name its line; the engine checks again on insert.
+    const config = await queue.config();
+    const now = queue.now();
+    const lineOf = new Map<string, number>();
+    for (const { line, input } of p.jobs) {
+      const row = normalizeJob(input, config, now, process.cwd(), ` on line ${line}`);
+      const first = lineOf.get(row.id);
+      if (first !== undefined) throw new ValidationError(`job id "${row.id}" appears twice (lines ${first} and ${line})`);
+      lineOf.set(row.id, line);
+    }
+    return queue.enqueue(
+      p.jobs.map((j) => j.input),
+      config,
+    );
+  });
+  if (o.json) {
+    printJson(p.kind === 'one' ? jobToJson(jobs[0]) : jobs.map(jobToJson));
+  } else if (p.kind === 'one') {
+    out(`enqueued ${jobs[0].id}`);
+  } else {
+    out(`enqueued ${plural(jobs.length, 'job')}`);
+  }
+  return 0;
+}

@@ -1,0 +1,100 @@
+import { ValidationError } from '../engine/errors.js';
+import { isFinished } from '../engine/state-machine.js';
+import type { Job } from '../engine/types.js';
+import { paint } from './format.js';
+import { type GlobalOptions, printJson, sleep, withQueue } from './shared.js';
+
+export interface LogsOptions extends GlobalOptions {
+  follow?: boolean;
+  json?: boolean;
+}
+
+/** How often `--follow` looks at the job when no change notification wakes it sooner. */
+const POLL_MS = 200;
+
+/**
+ * Prints a job's output as it grows. The store keeps only a bounded tail, so the printer tracks
+ * how far into the attempt's whole output it has printed, and says so when bytes fell out of
+ * the tail before it could print them. Job output goes to stdout; markers go to stderr, so a
+ * pipe receives the output alone.
+ */
+export class TailPrinter {
+  private printed = 0;
+
+  constructor(
+    private readonly write: (chunk: Buffer) => void,
+    readonly note: (line: string) => void,
+  ) {}
+
+  /** Starts over, for a new attempt whose output begins again at byte 0. */
+  reset(): void {
+    this.printed = 0;
+  }
+
+  feed(job: Pick<Job, 'output' | 'output_bytes'>): void {
+    const buf = Buffer.from(job.output, 'utf8');
+    const tailStart = Math.max(0, job.output_bytes - buf.length);
+    if (this.printed < tailStart) {
+      this.note(`[… ${tailStart - this.printed} bytes skipped]`);
+      this.printed = tailStart;
+    }
+    const from = this.printed - tailStart;
+    if (from < buf.length) this.write(buf.subarray(from));
+    this.printed = Math.max(this.printed, tailStart + buf.length);
+  }
+
+  /** Bytes of the current attempt accounted for so far. */
+  get position(): number {
+    return this.printed;
+  }
+}
+
+function note(line: string): void {
+  process.stderr.write(`${paint(line, 'dim', Boolean(process.stderr.isTTY) && !process.env.NO_COLOR)}\n`);
+}
+
+export async function runLogs(id: string, o: LogsOptions): Promise<number> {
+  if (o.json && o.follow) throw new ValidationError('--json cannot be combined with --follow');
+  return withQueue(o.db, async (queue) => {
+    let job = await queue.get(id);
+    if (o.json) {
+      printJson({ id: job.id, state: job.state, attempt: job.attempts, output: job.output, output_bytes: job.output_bytes });
+      return 0;
+    }
+    let endsWithNewline = true;
+    const printer = new TailPrinter(
+      (chunk) => {
+        process.stdout.write(chunk);
+        endsWithNewline = chunk[chunk.length - 1] === 0x0a;
+      },
+      (line) => {
+        // A marker starts on its own line even when the job's output did not end one.
+        if (!endsWithNewline && process.stdout.isTTY) process.stdout.write('\n');
+        endsWithNewline = true;
+        note(line);
+      },
+    );
+    printer.feed(job);
+    if (!o.follow) return 0;
+
+    const wakeup: { wake?: () => void } = {};
+    const unwatch = queue.watch(() => wakeup.wake?.());
+    try {
+      let attempt = job.attempts;
+      while (!isFinished(job.state)) {
+        await sleep(POLL_MS, wakeup);
+        job = await queue.get(id);
+        // A new attempt (or an interrupted one run again) restarts the output from its first byte.
+        if (job.attempts !== attempt || job.output_bytes < printer.position) {
+          if (job.attempts > 0) printer.note(`--- attempt ${job.attempts} ---`);
+          attempt = job.attempts;
+          printer.reset();
+        }
+        printer.feed(job);
+      }
+    } finally {
+      unwatch?.();
+    }
+    return 0;
+  });
+}

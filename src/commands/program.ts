@@ -1,0 +1,324 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { JOB_STATES } from '../engine/types.js';
+
+/**
+ * Every subcommand, its options and help, as commander sees them. Each action loads its
+ * command module only when it runs, so a command pays only for what it uses.
+ */
+
+const DURATION = 'a duration such as 30s, 5m, 1h30m or 500ms';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Words after the first `--` are a command to run; commander hands them over mixed with the others. */
+export function splitDashDash(argv: readonly string[], operands: string[]): { positional: string[]; command: string[] | null } {
+  const at = argv.indexOf('--');
+  if (at < 0) return { positional: operands, command: null };
+  const command = argv.slice(at + 1);
+  return { positional: operands.slice(0, Math.max(0, operands.length - command.length)), command };
+}
+
+export interface ProgramResult {
+  exitCode: number;
+}
+
+export function buildProgram(argv: readonly string[], result: ProgramResult): Command {
+  const program = new Command('queuectl');
+  // Set before any subcommand is added: commander copies these settings to subcommands.
+  program.exitOverride();
+  program.configureOutput({
+    outputError: (message, write) => write(`queuectl: ${message.replace(/^error: /, '').trim()}\n`),
+  });
+  program
+    .description('A background job queue for shell commands: enqueue, run with workers, retry with backoff, inspect.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .helpCommand('help [command]', 'show help for a command')
+    .option('--db <path|uri>', 'database to use: a SQLite file path or a mongodb:// URI (default: $QUEUECTL_DB, $MONGO_URI, or ~/.local/share/queuectl/queue.db)')
+    .addHelpText(
+      'after',
+      `
+With no command on an interactive terminal, opens the dashboard.
+
+Examples:
+  queuectl enqueue '{"id":"job-ok","command":"echo This will succeed"}'
+  queuectl enqueue --max-retries 5 --delay 10s -- ./backup.sh --full
+  queuectl worker start --count 2
+  queuectl status
+  queuectl list --state failed
+  queuectl dlq retry --all
+
+Exit codes: 0 success, 2 bad input, 1 runtime failure.`,
+    );
+
+  /** The command's own options plus the global ones (`--db`). */
+  const opts = <T>(cmd: Command) => cmd.optsWithGlobals() as T;
+
+  // --- enqueue -------------------------------------------------------------------------
+
+  program
+    .command('enqueue')
+    .summary('add a job (JSON, or a command after --), or many from a file')
+    .description('Add a job to the queue: as JSON, as a command after --, or many jobs from a file (one JSON per line, all or none).')
+    .argument('[job...]', `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue"}'`)
+    .option('--id <id>', 'job id (default: generated)')
+    .option('--max-retries <n>', 'retries after the first attempt (default: config max_retries)')
+    .option('--priority <n>', 'higher runs first (default: 0)')
+    .option('--delay <duration>', `run no earlier than this from now: ${DURATION}`)
+    .option('--run-at <time>', 'run no earlier than this ISO-8601 time, e.g. 2030-01-31T09:00:00Z')
+    .option('--timeout <duration>', `kill the job after this long: ${DURATION} (default: config job_timeout_seconds)`)
+    .option('--queue <name>', 'queue to put the job in (default: "default")')
+    .option('--file <path>', 'read one JSON job per line from a file, or - for standard input')
+    .option('--json', 'print the created job(s) as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  queuectl enqueue '{"id":"job-ok","command":"echo This will succeed"}'
+  queuectl enqueue --priority 5 --timeout 10m -- 'make test && make deploy'
+  queuectl enqueue --file jobs.jsonl
+  cat jobs.jsonl | queuectl enqueue --file -
+
+A single word after -- is run by /bin/sh as written (pipes and && work); several words are
+kept as separate arguments.`,
+    )
+    .action(async (operands: string[], _o: unknown, cmd: Command) => {
+      const { runEnqueue } = await import('./enqueue.js');
+      result.exitCode = await runEnqueue(splitDashDash(argv, operands), opts(cmd));
+    });
+
+  // --- worker --------------------------------------------------------------------------
+
+  const worker = program.command('worker').description('start, stop and list worker processes');
+  worker
+    .command('start')
+    .description('start detached worker processes (each runs one job at a time), or one in the foreground')
+    .option('--count <n>', 'how many workers to start', '1')
+    .option('--queue <name>', 'serve only this queue (default: every queue)')
+    .option('--foreground', 'run one worker in this terminal, logging to stdout, until stopped')
+    .option('--id <id>', 'worker id for --foreground (default: generated)')
+    .option('--json', 'print the started workers as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runWorkerStart } = await import('./worker.js');
+      result.exitCode = await runWorkerStart(opts(cmd));
+    });
+  worker
+    .command('stop')
+    .description('ask workers to stop: each finishes its current job, then exits; waits and reports')
+    .argument('[ids...]', 'worker ids (default: every worker)')
+    .option('--timeout <duration>', `how long to wait: ${DURATION} (default: config shutdown_timeout_seconds + 5s)`)
+    .option('--force', 'kill running jobs now and return them to the queue (not counted as attempts)')
+    .option('--json', 'print the report as JSON')
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      const { runWorkerStop } = await import('./worker.js');
+      result.exitCode = await runWorkerStop(ids, opts(cmd));
+    });
+  worker
+    .command('list')
+    .description('workers with pid, host, state, current job, jobs done and last heartbeat; stale ones are marked')
+    .option('--json', 'print an array of workers as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runWorkerList } = await import('./worker.js');
+      result.exitCode = await runWorkerList(opts(cmd));
+    });
+
+  // --- reads ---------------------------------------------------------------------------
+
+  program
+    .command('status')
+    .description('job counts per state, workers, and the database in use')
+    .option('--json', 'print {db, counts, workers} as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runStatus } = await import('./status.js');
+      result.exitCode = await runStatus(opts(cmd));
+    });
+
+  program
+    .command('list')
+    .description('list jobs, newest first, a page at a time')
+    .option('--state <state>', `only jobs in this state: ${JOB_STATES.join(', ')} (default: all)`)
+    .option('--queue <name>', 'only jobs in this queue')
+    .option('--search <text>', 'only jobs whose id or command contains the text')
+    .option('--limit <n>', 'jobs per page', '50')
+    .option('--offset <n>', 'skip this many jobs (slower on deep pages than --cursor)')
+    .option('--cursor <cursor>', 'continue from a cursor printed by the previous page')
+    .option('--json', 'print an array of jobs as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runList } = await import('./list.js');
+      result.exitCode = await runList(opts(cmd));
+    });
+
+  program
+    .command('show')
+    .description('one job in full: fields, attempt history, last error and output tail')
+    .argument('<id>', 'job id')
+    .option('--json', 'print the job with its attempts as JSON')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { runShow } = await import('./show.js');
+      result.exitCode = await runShow(id, opts(cmd));
+    });
+
+  program
+    .command('logs')
+    .description("print a job's output (the stored tail); --follow streams it across retries until the job ends")
+    .argument('<id>', 'job id')
+    .option('-f, --follow', 'keep printing new output until the job is completed, dead or cancelled')
+    .option('--json', 'print {id, state, attempt, output, output_bytes} as JSON')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { runLogs } = await import('./logs.js');
+      result.exitCode = await runLogs(id, opts(cmd));
+    });
+
+  // --- actions -------------------------------------------------------------------------
+
+  program
+    .command('retry')
+    .description('run a failed job now instead of waiting for its backoff (dead jobs: use dlq retry)')
+    .argument('<id>', 'job id')
+    .option('--json', 'print the job as JSON')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { runRetry } = await import('./actions.js');
+      result.exitCode = await runRetry(id, opts(cmd));
+    });
+
+  program
+    .command('cancel')
+    .description('take a pending or failed job out of the queue: it becomes cancelled and keeps its history')
+    .argument('<id>', 'job id')
+    .option('--json', 'print the job as JSON')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { runCancel } = await import('./actions.js');
+      result.exitCode = await runCancel(id, opts(cmd));
+    });
+
+  const dlq = program.command('dlq').description('the dead letter queue: jobs whose retries are exhausted');
+  dlq
+    .command('list')
+    .description('dead jobs, newest first, with their last error')
+    .option('--limit <n>', 'jobs per page', '50')
+    .option('--offset <n>', 'skip this many jobs')
+    .option('--cursor <cursor>', 'continue from a cursor printed by the previous page')
+    .option('--search <text>', 'only jobs whose id or command contains the text')
+    .option('--queue <name>', 'only jobs in this queue')
+    .option('--json', 'print an array of jobs as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runList } = await import('./list.js');
+      result.exitCode = await runList(opts(cmd), 'dlq');
+    });
+  dlq
+    .command('retry')
+    .description('move a dead job (or every one with --all) back to pending, with its attempts reset')
+    .argument('[id]', 'job id')
+    .option('--all', 'retry every dead job')
+    .option('--json', 'print the job (or {retried: n}) as JSON')
+    .action(async (id: string | undefined, _o: unknown, cmd: Command) => {
+      const { runDlqRetry } = await import('./actions.js');
+      result.exitCode = await runDlqRetry(id, opts(cmd));
+    });
+  dlq
+    .command('purge')
+    .description('delete dead jobs and their history')
+    .option('--older-than <duration>', `only jobs that died longer ago than this: ${DURATION}`)
+    .option('--json', 'print {purged: n} as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runPurge } = await import('./purge.js');
+      result.exitCode = await runPurge(opts(cmd), 'dead');
+    });
+
+  program
+    .command('purge')
+    .description('delete finished jobs (completed, dead or cancelled) and their history')
+    .option('--state <state>', 'which finished jobs: completed, dead, cancelled (repeat or comma-separate)', collect, [])
+    .option('--older-than <duration>', `only jobs that finished longer ago than this: ${DURATION}`)
+    .option('--json', 'print {purged: n} as JSON')
+    .addHelpText('after', '\nExample:\n  queuectl purge --state completed --older-than 7d')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runPurge } = await import('./purge.js');
+      result.exitCode = await runPurge(opts(cmd));
+    });
+
+  // --- config --------------------------------------------------------------------------
+
+  const config = program
+    .command('config')
+    .description('settings stored in the database, shared by every worker')
+    .addHelpText('after', '\nKeys accept dashes too (max-retries), and default_max_retries as an alias of max_retries.');
+  config
+    .command('list')
+    .description('every key with its value, default and meaning')
+    .option('--json', 'print {key: value} as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runConfigList } = await import('./config.js');
+      result.exitCode = await runConfigList(opts(cmd));
+    });
+  config
+    .command('get')
+    .description('print one value')
+    .argument('<key>', 'config key, e.g. max_retries')
+    .option('--json', 'print {key, value} as JSON')
+    .action(async (key: string, _o: unknown, cmd: Command) => {
+      const { runConfigGet } = await import('./config.js');
+      result.exitCode = await runConfigGet(key, opts(cmd));
+    });
+  config
+    .command('set')
+    .description('change one value (validated); workers pick it up on their next job')
+    .argument('<key>', 'config key, e.g. max_retries')
+    .argument('<value>', 'new value, a number')
+    .option('--json', 'print {key, value} as JSON')
+    .action(async (key: string, value: string, _o: unknown, cmd: Command) => {
+      const { runConfigSet } = await import('./config.js');
+      result.exitCode = await runConfigSet(key, value, opts(cmd));
+    });
+
+  // --- dashboard -----------------------------------------------------------------------
+
+  program
+    .command('dashboard')
+    .alias('ui')
+    .description('open the full-screen dashboard (needs an interactive terminal)')
+    .option('--refresh <duration>', `refresh interval: ${DURATION}`, '1s')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runDashboardCommand } = await import('./dashboard.js');
+      result.exitCode = await runDashboardCommand(opts(cmd));
+    });
+
+  return program;
+}
+
+/** Commander's own outcomes as exit codes: help and version are success, usage mistakes are bad input. */
+export function commanderExitCode(e: CommanderError): number {
+  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+  if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
+  return 2;
+}
+
+/** Parses argv and runs the command; returns the exit code. Engine errors propagate to the caller. */
+export async function runProgram(argv: readonly string[]): Promise<number> {
+  const result: ProgramResult = { exitCode: 0 };
+  const program = buildProgram(argv, result);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return commanderExitCode(e);
+    throw e;
+  }
+  return result.exitCode;
+}
+
+/** Help for the whole program, for `queuectl` alone when no terminal can show the dashboard. */
+export function printHelp(): void {
+  buildProgram([], { exitCode: 0 }).outputHelp();
+}
