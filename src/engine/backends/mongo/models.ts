@@ -11,7 +11,7 @@ import type { JobState, OutcomeKind, WorkerState } from '../../types.js';
  * without transactions.
  */
 export interface AttemptDoc {
-  /** Set when the attempt ends; while it runs the job's `attempts` is its number. */
+  /** Set when the attempt ends (while it runs, the job's `attempts` is its number). */
   n: number | null;
   worker_id: string;
   started_at: number;

@@ -1,12 +1,15 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import type { Backend, ClaimRequest, JobPatch, OutputTail, Settlement, WorkerBeat } from '../../backend.js';
-import { DuplicateJobError, QueueError, StorageError, oneLine } from '../../errors.js';
+import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
 import { JOB_STATES } from '../../types.js';
 import type { Attempt, Job, JobPage, JobState, ListQuery, NewJob, StateCounts, Throughput, WorkerRecord } from '../../types.js';
 import { COUNTER_ID, CountKeeper, countJobs, countsFrom } from './counts.js';
 import { JOB_FIELDS, encodeCursor, listPage } from './list.js';
 import { type AttemptDoc, type CounterDoc, type JobDoc, type Models, type WorkerDoc, defineModels } from './models.js';
+import { errorCode, isMongoError, newJobDoc, tail, toJob, toWorker } from './docs.js';
+import { type TransactionSupport, insertAllOrNone } from './insert.js';
 import { type Scrubber, databaseOf, makeScrubber, maskUri } from './uri.js';
+import { type ChangeStreamSupport, watchJobs } from './watch.js';
 
 /** A CLI command gives up on an unreachable server after this long, with one line. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
@@ -14,67 +17,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 const SCHEMA_VERSION = 1;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
 const HISTORY_LIMIT = 1000;
-/** A document must stay under MongoDB's 16 MB, whatever `output_limit_bytes` allows. */
-const MAX_STORED_OUTPUT_BYTES = 4 * 1024 * 1024;
-
 const PATCHABLE = ['state', 'attempts', 'run_at', 'finished_at', 'last_error', 'max_retries', 'priority', 'updated_at'] as const;
-
-function toJob(d: Partial<JobDoc>): Job {
-  return {
-    id: d._id as string,
-    command: d.command as string,
-    state: d.state as JobState,
-    attempts: d.attempts ?? 0,
-    max_retries: d.max_retries ?? 0,
-    priority: d.priority ?? 0,
-    run_at: d.run_at as number,
-    timeout_seconds: d.timeout_seconds ?? null,
-    queue: d.queue as string,
-    cwd: d.cwd as string,
-    created_at: d.created_at as number,
-    updated_at: d.updated_at as number,
-    started_at: d.started_at ?? null,
-    finished_at: d.finished_at ?? null,
-    worker_id: d.worker_id ?? null,
-    lease_expires_at: d.lease_expires_at ?? null,
-    exit_code: d.exit_code ?? null,
-    last_error: d.last_error ?? null,
-    last_outcome: d.last_outcome ?? null,
-    output: d.output ?? '',
-    output_bytes: d.output_bytes ?? 0,
-  };
-}
-
-function toWorker(d: WorkerDoc): WorkerRecord {
-  const { _id, ...rest } = d;
-  return { id: _id, ...rest, queue: rest.queue ?? null, current_job_id: rest.current_job_id ?? null, job_started_at: rest.job_started_at ?? null, stop_requested: rest.stop_requested === true };
-}
-
-function tail(text: string): string {
-  if (text.length <= MAX_STORED_OUTPUT_BYTES / 4) return text;
-  const buf = Buffer.from(text, 'utf8');
-  return buf.length <= MAX_STORED_OUTPUT_BYTES ? text : buf.subarray(buf.length - MAX_STORED_OUTPUT_BYTES).toString('utf8');
-}
-
-function isMongoError(e: unknown): boolean {
-  return e instanceof mongoose.mongo.MongoError || e instanceof mongoose.Error;
-}
-
-function errorCode(e: unknown): number | undefined {
-  const c = (e as { code?: unknown }).code;
-  return typeof c === 'number' ? c : undefined;
-}
-
-/** The server cannot do change streams (a standalone mongod, or a server without them). */
-function changeStreamsUnsupported(e: unknown): boolean {
-  const code = errorCode(e);
-  return code === 40573 || code === 115 || code === 40324 || /replica set|not supported|not implemented|unrecognized pipeline stage/i.test(oneLine(e));
-}
-
-/** The server cannot run multi-document transactions (a standalone server). */
-function transactionsUnsupported(e: unknown): boolean {
-  return errorCode(e) === 20 || /does not support sessions|transaction numbers are only allowed|not supported/i.test(oneLine(e));
-}
 
 export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: number } = {}): Promise<Backend> {
   const timeout = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -92,7 +35,7 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
       autoCreate: false,
     });
   } catch (e) {
-    throw new StorageError(`invalid MongoDB URI ${location}: ${scrub(oneLine(e))}`);
+    throw new ValidationError(`invalid MongoDB URI ${location}: ${scrub(oneLine(e))}`);
   }
   // The connection reports trouble as events too; operations already throw, so nobody must crash here.
   conn.on('error', () => {});
@@ -100,6 +43,9 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
     await conn.asPromise();
   } catch (e) {
     await conn.close(true).catch(() => {});
+    if (e instanceof mongoose.mongo.MongoParseError || e instanceof mongoose.mongo.MongoAPIError) {
+      throw new ValidationError(`invalid MongoDB URI ${location}: ${scrub(oneLine(e))}`);
+    }
     throw new StorageError(`cannot reach MongoDB at ${location}: ${scrub(oneLine(e))}`);
   }
   const backend = new MongoBackend(conn, defineModels(conn), location, scrub);
@@ -118,8 +64,8 @@ export class MongoBackend implements Backend {
   private readonly Worker: Model<WorkerDoc>;
   private readonly counts: CountKeeper;
   /** Learnt on first use: whether bulk inserts can run in a transaction, and whether `watch` works. */
-  private transactions: boolean | undefined;
-  private changeStreams: boolean | undefined;
+  private readonly transactions: TransactionSupport = {};
+  private readonly changeStreams: ChangeStreamSupport = {};
 
   constructor(
     private readonly conn: Connection,
@@ -194,72 +140,10 @@ export class MongoBackend implements Backend {
       );
       if (!reserved) throw new StorageError(`MongoDB at ${this.location}: the counters document is missing`);
       const seq0 = reserved.seq - jobs.length + 1;
-      const docs = jobs.map((j, i) => ({
-        _id: j.id,
-        seq: seq0 + i,
-        command: j.command,
-        state: 'pending',
-        attempts: 0,
-        max_retries: j.max_retries,
-        priority: j.priority,
-        run_at: j.run_at,
-        timeout_seconds: j.timeout_seconds,
-        queue: j.queue,
-        cwd: j.cwd,
-        created_at: j.created_at,
-        updated_at: j.created_at,
-        started_at: null,
-        finished_at: null,
-        worker_id: null,
-        lease_expires_at: null,
-        exit_code: null,
-        last_error: null,
-        last_outcome: null,
-        output: '',
-        output_bytes: 0,
-        history: [],
-      }));
-      await this.insertAllOrNone(docs as JobDoc[]);
+      const docs = jobs.map((j, i) => newJobDoc(j, seq0 + i));
+      await insertAllOrNone(this.conn, this.Job, docs, this.transactions);
       this.counts.add({ pending: jobs.length });
     });
-  }
-
-  /**
-   * A transaction where the server has them (replica sets, sharded clusters). Elsewhere an
-   * ordered insert stops at the first clash, and the jobs it had already written are deleted:
-   * all-or-nothing, except that a worker could claim one of them in the instant between.
-   */
-  private async insertAllOrNone(docs: JobDoc[]): Promise<void> {
-    const dup = (e: unknown) => {
-      const w = (e as { writeErrors?: { index: number }[] | { index: number } }).writeErrors;
-      const index = Array.isArray(w) ? w[0]?.index : w?.index;
-      return new DuplicateJobError(docs[index ?? 0]?._id ?? docs[0]._id);
-    };
-    const raw = docs as unknown as mongoose.mongo.Document[];
-    if (docs.length > 1 && this.transactions !== false) {
-      const session = await this.conn.startSession();
-      try {
-        await session.withTransaction(() => this.Job.collection.insertMany(raw, { session, ordered: true }));
-        this.transactions = true;
-        return;
-      } catch (e) {
-        if (errorCode(e) === 11000) throw dup(e);
-        if (this.transactions === true || !transactionsUnsupported(e)) throw e;
-        this.transactions = false;
-      } finally {
-        await session.endSession().catch(() => {});
-      }
-    }
-    try {
-      await this.Job.collection.insertMany(raw, { ordered: true });
-    } catch (e) {
-      if (errorCode(e) !== 11000) throw e;
-      const err = dup(e);
-      const upto = docs.findIndex((d) => d._id === err.jobId);
-      const written = docs.slice(0, Math.max(0, upto)).map((d) => d._id);
-      if (written.length > 0) await this.Job.deleteMany({ _id: { $in: written }, state: 'pending', attempts: 0 });
-      throw err;
-    }
   }
 
   getJob(id: string): Promise<Job | null> {
@@ -315,11 +199,12 @@ export class MongoBackend implements Backend {
 
   listAttempts(jobId: string): Promise<Attempt[]> {
     return this.run(async () => {
-      const d = await this.Job.findById(jobId, { history: 1, attempts: 1 }).lean();
+      const d = await this.Job.findById(jobId, { history: 1 }).lean();
       if (!d) return [];
-      return (d.history ?? []).map((a: AttemptDoc) => ({
+      // The running attempt's entry is still open; callers read that one from the job.
+      return (d.history ?? []).filter((a) => a.finished_at !== null && a.finished_at !== undefined).map((a: AttemptDoc) => ({
         job_id: jobId,
-        n: a.n ?? d.attempts,
+        n: a.n ?? 0,
         worker_id: a.worker_id,
         started_at: a.started_at,
         finished_at: a.finished_at ?? null,
@@ -398,11 +283,12 @@ export class MongoBackend implements Backend {
             output_bytes: r.output_bytes,
             updated_at: r.finished_at,
             'history.$[open].n': s.attempt,
-            'history.$[open].finished_at': r.finished_at,
             'history.$[open].outcome': r.outcome,
             'history.$[open].exit_code': r.exit_code,
             'history.$[open].signal': r.signal,
             'history.$[open].error': r.error,
+            // Last: the in-memory test server re-checks the array filter field by field.
+            'history.$[open].finished_at': r.finished_at,
           },
         },
         { arrayFilters: [{ 'open.finished_at': null }] },
@@ -511,42 +397,7 @@ export class MongoBackend implements Backend {
 
   // --- change notification ----------------------------------------------------------------
 
-  /**
-   * A change stream on the jobs collection, where the server offers them (replica sets). Where
-   * it refuses them the stream closes at once and callers keep polling. When the server goes
-   * away the stream is reopened once it is back, with one call to `onChange` for what was missed.
-   */
   watch(onChange: () => void): () => void {
-    let closed = false;
-    let stream: ReturnType<Model<JobDoc>['watch']> | null = null;
-    let timer: NodeJS.Timeout | undefined;
-    const open = (reopened: boolean) => {
-      if (closed || this.changeStreams === false) return;
-      try {
-        stream = this.Job.watch([], { batchSize: 100 });
-      } catch {
-        return;
-      }
-      stream.on('change', () => {
-        this.changeStreams = true;
-        onChange();
-      });
-      stream.on('error', (e: unknown) => {
-        stream?.close().catch(() => {});
-        stream = null;
-        if (this.changeStreams !== true && changeStreamsUnsupported(e)) {
-          this.changeStreams = false;
-          return;
-        }
-        if (!closed) timer = setTimeout(() => open(true), 1000).unref();
-      });
-      if (reopened) onChange();
-    };
-    open(false);
-    return () => {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      stream?.close().catch(() => {});
-    };
+    return watchJobs(this.Job, this.changeStreams, onChange);
   }
 }
