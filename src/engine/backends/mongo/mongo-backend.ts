@@ -133,11 +133,18 @@ export class MongoBackend implements Backend {
         const first = ids.find((id) => existing.has(id));
         if (first !== undefined) throw new DuplicateJobError(first);
       }
-      const reserved = await this.models.Counter.findOneAndUpdate(
-        { _id: COUNTER_ID },
-        { $inc: { seq: jobs.length } },
-        { returnDocument: 'after', projection: { seq: 1 }, lean: true },
-      );
+      const reserve = () =>
+        this.models.Counter.findOneAndUpdate(
+          { _id: COUNTER_ID },
+          { $inc: { seq: jobs.length } },
+          { returnDocument: 'after', projection: { seq: 1 }, lean: true },
+        );
+      let reserved = await reserve();
+      if (!reserved) {
+        // The database was emptied or the counters dropped since this process opened it.
+        await this.init();
+        reserved = await reserve();
+      }
       if (!reserved) throw new StorageError(`MongoDB at ${this.location}: the counters document is missing`);
       const seq0 = reserved.seq - jobs.length + 1;
       const docs = jobs.map((j, i) => newJobDoc(j, seq0 + i));
