@@ -77,7 +77,8 @@ export function outputHeading(job: Job): string {
 export async function runShow(id: string, o: ShowOptions): Promise<number> {
   const { job, attempts, now } = await withQueue(o.db, async (queue) => ({ ...(await queue.show(id)), now: queue.now() }));
   if (o.json) {
-    printJson({ ...jobToJson(job), attempts: attempts.map(attemptToJson) });
+    // `attempts` stays the job's count, as in every other job shape; the attempts themselves are `history`.
+    printJson({ ...jobToJson(job), history: attempts.map(attemptToJson) });
     return 0;
   }
   let text = renderFields(jobFields(job, now));
