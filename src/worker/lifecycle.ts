@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { oneLine } from '../engine/errors.js';
+import { openQueue } from '../engine/open.js';
+import { type Logger, jsonLogger } from './log.js';
+import { Runner, type RunnerOptions } from './runner.js';
+
+/** The signals that stop a worker: the first gracefully, a second at once. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/** After a stop that kills the running job, the process exits by itself this long after at the latest. */
+const FORCED_EXIT_MS = 10_000;
+
+export function newWorkerId(): string {
+  return `w-${randomBytes(4).toString('hex')}`;
+}
+
+export interface WorkerProcessOptions {
+  /** The database; undefined: QUEUECTL_DB, MONGO_URI or the default file. */
+  db: string | undefined;
+  id: string;
+  queueName: string | null;
+  log?: Logger;
+  /** Passed to the runner (tests shorten the cadences). */
+  tuning?: Partial<Omit<RunnerOptions, 'queue' | 'id' | 'queueName' | 'log'>>;
+}
+
+/**
+ * Runs one worker in this process until it is stopped, handling the stop signals; returns the
+ * exit code. Cleanups are registered as resources are acquired and run in reverse order.
+ */
+export async function runWorkerProcess(options: WorkerProcessOptions): Promise<number> {
+  const log = options.log ?? jsonLogger(options.id);
+  const cleanups: Array<() => unknown> = [];
+  let forcedExit: NodeJS.Timeout | undefined;
+  const armForcedExit = () => {
+    if (forcedExit) return;
+    // Unref'd: it only fires if the stop itself hangs (a database that no longer answers).
+    forcedExit = setTimeout(() => {
+      log('error', 'forced_exit', { message: `the worker did not stop within ${FORCED_EXIT_MS / 1000}s` });
+      process.exit(1);
+    }, FORCED_EXIT_MS);
+    forcedExit.unref();
+  };
+
+  let runner: Runner | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (!runner) {
+      // Still opening the database: nothing to hand back yet.
+      process.exit(signals > 1 ? 1 : 0);
+    }
+    if (signals === 1) runner.stop('graceful', signal);
+    else runner.stop('now', `${signal} (second signal)`);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  cleanups.push(() => {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  });
+
+  try {
+    let queue;
+    try {
+      queue = await openQueue(options.db);
+    } catch (e) {
+      log('error', 'worker_failed', { stage: 'open database', error: oneLine(e) });
+      return 1;
+    }
+    cleanups.push(() => queue.close());
+    runner = new Runner({ ...options.tuning, queue, id: options.id, queueName: options.queueName, log });
+    runner.onHardStop = armForcedExit;
+    await runner.run();
+    return 0;
+  } catch (e) {
+    log('error', 'worker_failed', { error: oneLine(e) });
+    return 1;
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // the process is ending; a failed close changes nothing
+      }
+    }
+  }
+}

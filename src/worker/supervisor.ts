@@ -1,0 +1,212 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { QueueError, UserError } from '../engine/errors.js';
+import { defaultDbPath, isMongoUri, openQueue } from '../engine/open.js';
+import { isWorkerStale } from '../engine/policy.js';
+import type { Queue } from '../engine/queue.js';
+import type { WorkerRecord } from '../engine/types.js';
+import { newWorkerId, runWorkerProcess } from './lifecycle.js';
+import { jsonLogger } from './log.js';
+import { isPidAlive } from './runner.js';
+
+export interface StartedWorker {
+  id: string;
+  pid: number;
+  log: string;
+}
+
+export interface StopReport {
+  requested: string[];
+  stopped: string[];
+  stillRunning: string[];
+}
+
+/** How long a started worker has to register in the database (MongoDB may take a while to connect). */
+const REGISTER_TIMEOUT_MS = 20_000;
+const POLL_MS = 50;
+
+/** Some workers exited before registering; the others (`started`) are running. */
+export class WorkerStartError extends QueueError {
+  constructor(
+    message: string,
+    readonly started: StartedWorker[],
+  ) {
+    super(message);
+  }
+}
+
+/** The worker entry beside this module once built; from the sources (tests), the built one. */
+function workerEntry(): string {
+  const candidates = [new URL('./main.js', import.meta.url), new URL('../../dist/worker/main.js', import.meta.url)];
+  for (const c of candidates) {
+    const path = fileURLToPath(c);
+    if (existsSync(path)) return path;
+  }
+  throw new QueueError('the worker program (dist/worker/main.js) is missing: run "npm run build"');
+}
+
+export function defaultLogDir(db: string): string {
+  return join(dirname(isMongoUri(db) ? defaultDbPath() : db), 'logs');
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts `count` detached workers on database `db` (an absolute SQLite path or a mongodb URI,
+ * handed over in the environment so no password shows in `ps`). Each one's output is appended to
+ * `<logDir>/<id>.log`. Resolves once every worker has registered.
+ */
+export async function startWorkers(opts: { db: string; count: number; queue: string | null; logDir?: string }): Promise<StartedWorker[]> {
+  const entry = workerEntry();
+  const logDir = opts.logDir ?? defaultLogDir(opts.db);
+  mkdirSync(logDir, { recursive: true });
+  const launched: Array<StartedWorker & { exit: string | null }> = [];
+  for (let i = 0; i < opts.count; i++) {
+    const id = newWorkerId();
+    const log = join(logDir, `${id}.log`);
+    const fd = openSync(log, 'a');
+    try {
+      const args = [entry, '--id', id, ...(opts.queue !== null ? ['--queue', opts.queue] : [])];
+      const child = spawn(process.execPath, args, {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: { ...process.env, QUEUECTL_DB: opts.db },
+      });
+      if (child.pid === undefined) throw new QueueError(`could not start a worker: ${process.execPath} did not spawn`);
+      const w = { id, pid: child.pid, log, exit: null as string | null };
+      child.on('exit', (code, signal) => (w.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
+      child.on('error', (e) => (w.exit = e.message));
+      child.unref();
+      launched.push(w);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  const queue = await openQueue(opts.db);
+  try {
+    const deadline = Date.now() + REGISTER_TIMEOUT_MS;
+    for (;;) {
+      const registered = new Set((await queue.workers()).map((w) => w.id));
+      const waiting = launched.filter((w) => !registered.has(w.id) && w.exit === null);
+      if (waiting.length === 0 || Date.now() > deadline) break;
+      await delay(POLL_MS);
+    }
+    const registered = new Set((await queue.workers()).map((w) => w.id));
+    const started = launched.filter((w) => registered.has(w.id)).map(({ id, pid, log }) => ({ id, pid, log }));
+    const failed = launched.filter((w) => !registered.has(w.id));
+    if (failed.length > 0) {
+      const w = failed[0];
+      const why = w.exit === null ? `did not register within ${REGISTER_TIMEOUT_MS / 1000}s` : `exited (${w.exit})`;
+      const more = failed.length > 1 ? ` (${failed.length} of ${launched.length} workers failed)` : '';
+      const running = started.length > 0 ? `; ${started.length} started and running` : '';
+      throw new WorkerStartError(`worker ${w.id} ${why}: ${lastWords(w.log)}${more}${running}`, started);
+    }
+    return started;
+  } finally {
+    await queue.close();
+  }
+}
+
+/** The most telling line of a worker's log: the last error it logged, else its last line. */
+function lastWords(logPath: string): string {
+  let lines: string[];
+  try {
+    const text = readFileSync(logPath, 'utf8');
+    lines = text.slice(-8192).split('\n').filter((l) => l.trim() !== '');
+  } catch {
+    return `see ${logPath}`;
+  }
+  const reversed = lines.slice().reverse();
+  for (const line of reversed) {
+    try {
+      const o = JSON.parse(line) as { level?: string; error?: string };
+      if (o.level === 'error' && o.error) return o.error;
+    } catch {
+      // not one of the worker's own lines
+    }
+  }
+  // Node's own crash report: its error line says more than the version banner that ends it.
+  const crash = reversed.find((l) => /^\w*Error\b/.test(l.trim()));
+  const last = crash ?? reversed[0];
+  return last ? `${last.trim()} (see ${logPath})` : `no output (see ${logPath})`;
+}
+
+/**
+ * Stops workers (all, or `ids`): asks through the database, which reaches workers on every host,
+ * and signals the ones on this host. Each finishes its running job first; with `force` the job is
+ * stopped at once and handed back to the queue (for workers on other hosts, force is not
+ * available through the database: they stop gracefully). Waits up to `timeoutMs` for them to go.
+ */
+export async function stopWorkers(
+  queue: Queue,
+  opts: { ids?: string[]; timeoutMs: number; force: boolean; onProgress?: (left: number) => void },
+): Promise<StopReport> {
+  const all = await queue.workers();
+  let targets: WorkerRecord[];
+  if (opts.ids) {
+    const unknown = opts.ids.filter((id) => !all.some((w) => w.id === id));
+    if (unknown.length > 0) throw new UserError(`no worker with id "${unknown[0]}" (see "queuectl worker list")`);
+    targets = all.filter((w) => opts.ids!.includes(w.id));
+  } else {
+    targets = all;
+  }
+  const requested = targets.map((w) => w.id);
+  if (requested.length === 0) return { requested, stopped: [], stillRunning: [] };
+
+  await queue.requestStop(requested);
+  const host = hostname();
+  const local = targets.filter((w) => w.host === host && w.pid !== process.pid);
+  for (const w of local) signal(w.pid);
+  if (opts.force) {
+    // A second signal means "stop now"; sent apart so the two are not merged into one delivery.
+    await delay(150);
+    for (const w of local) if (isPidAlive(w.pid)) signal(w.pid);
+  }
+
+  const config = await queue.config();
+  const deadline = Date.now() + opts.timeoutMs;
+  let left = -1;
+  for (;;) {
+    const now = queue.now();
+    const current = new Map((await queue.workers()).map((w) => [w.id, w]));
+    const running = targets.filter((t) => {
+      const w = current.get(t.id);
+      if (!w) return false;
+      // Gone without deregistering (killed): its job is recovered by the remaining workers.
+      if (w.host === host) return isPidAlive(w.pid);
+      return !isWorkerStale(w, now, config.lease_seconds);
+    });
+    if (running.length !== left) {
+      left = running.length;
+      opts.onProgress?.(left);
+    }
+    if (running.length === 0 || Date.now() >= deadline) {
+      const still = new Set(running.map((w) => w.id));
+      return { requested, stopped: requested.filter((id) => !still.has(id)), stillRunning: [...still] };
+    }
+    await delay(Math.min(100, Math.max(1, deadline - Date.now())));
+  }
+}
+
+/** Stops one worker gracefully (for the dashboard): asks, signals, and waits up to `timeoutMs` (default: not at all). */
+export function stopOneWorker(queue: Queue, id: string, opts: { timeoutMs?: number; force?: boolean } = {}): Promise<StopReport> {
+  return stopWorkers(queue, { ids: [id], timeoutMs: opts.timeoutMs ?? 0, force: opts.force ?? false });
+}
+
+function signal(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs one worker in this process, logging JSON lines to stdout, until it is stopped; returns the exit code. */
+export function runForeground(opts: { db: string; queue: string | null; id?: string }): Promise<number> {
+  const id = opts.id ?? newWorkerId();
+  return runWorkerProcess({ db: opts.db, id, queueName: opts.queue, log: jsonLogger(id) });
+}
