@@ -1,0 +1,86 @@
+// Engine figures on SQLite: enqueue one by one and in bulk, claim + complete in one process
+// and across four, next to BullMQ on a local Redis when one can be started.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fmt, openSqliteQueue, report, tempDir } from './lib.mjs';
+import { bullmqRate } from './bullmq.mjs';
+
+const ok = { outcome: 'succeeded', exit_code: 0, signal: null, error: null, output: '', output_bytes: 0 };
+
+export async function claimCompleteInProcess(q, n) {
+  const cfg = await q.config();
+  await q.enqueueBulk(Array.from({ length: n }, () => ({ command: 'true' })), cfg);
+  const t = performance.now();
+  let done = 0;
+  for (;;) {
+    const job = await q.claim('bench', null, 30_000);
+    if (!job) break;
+    await q.settle(job, 'bench', { ...ok, finished_at: Date.now() }, cfg);
+    done++;
+  }
+  return done / ((performance.now() - t) / 1000);
+}
+
+async function claimCompleteProcesses(path, procs, n) {
+  const q = await openSqliteQueue(path);
+  await q.enqueueBulk(Array.from({ length: n }, () => ({ command: 'true' })));
+  await q.close();
+  const startAt = Date.now() + 400;
+  const runs = await Promise.all(
+    Array.from({ length: procs }, (_, i) => new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [new URL('./claim-loop.mjs', import.meta.url).pathname, path, `p${i}`, String(startAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`claim-loop exited ${code}`))));
+    })),
+  );
+  const total = runs.reduce((s, r) => s + r.n, 0);
+  const end = Math.max(...runs.map((r) => r.end));
+  return { rate: total / ((end - startAt) / 1000), total };
+}
+
+export async function run() {
+  console.log('\n== engine (SQLite) ==');
+  const t = tempDir();
+  try {
+    const q = await openSqliteQueue(join(t.dir, 'enqueue.db'));
+    const cfg = await q.config();
+    const N1 = 20_000;
+    let start = performance.now();
+    for (let i = 0; i < N1; i++) await q.enqueue([{ command: 'true' }], cfg);
+    const one = N1 / ((performance.now() - start) / 1000);
+    report('engine', 'enqueue one by one', `${fmt(one)}/s`, { target: '≥ 15,000/s', ok: one >= 15_000 });
+
+    const NB = 500_000;
+    const B = 50_000;
+    const batch = Array.from({ length: B }, () => ({ command: 'true' }));
+    start = performance.now();
+    for (let i = 0; i < NB; i += B) await q.enqueueBulk(batch, cfg);
+    const bulk = NB / ((performance.now() - start) / 1000);
+    report('engine', `enqueue bulk (${fmt(NB)} in batches of ${fmt(B)})`, `${fmt(bulk)}/s`, { target: '≥ 200,000/s', ok: bulk >= 200_000 });
+    await q.close();
+
+    const q1 = await openSqliteQueue(join(t.dir, 'cycle1.db'));
+    const rate1 = await claimCompleteInProcess(q1, 20_000);
+    await q1.close();
+    const four = await claimCompleteProcesses(join(t.dir, 'cycle4.db'), 4, 20_000);
+    const bull = await bullmqRate(5_000);
+    if (bull.skipped) {
+      report('engine', 'claim + complete, no-op, 1 process', `${fmt(rate1)}/s`, { anchor: `BullMQ skipped: ${bull.skipped}`, target: '≥ BullMQ c=1' });
+      report('engine', 'claim + complete, no-op, 4 processes', `${fmt(four.rate)}/s`, { anchor: 'BullMQ skipped' });
+    } else {
+      report('engine', 'claim + complete, no-op, 1 process', `${fmt(rate1)}/s`, {
+        anchor: `BullMQ c=1 ${fmt(bull.rate)}/s, ratio ${fmt(rate1 / bull.rate, 2)}`,
+        target: '≥ BullMQ',
+        ok: rate1 >= bull.rate,
+      });
+      report('engine', 'claim + complete, no-op, 4 processes', `${fmt(four.rate)}/s`, {
+        anchor: `BullMQ c=1 ${fmt(bull.rate)}/s, ratio ${fmt(four.rate / bull.rate, 2)}`,
+        target: '≥ BullMQ',
+        ok: four.rate >= bull.rate,
+      });
+    }
+  } finally {
+    t.cleanup();
+  }
+}
