@@ -2,34 +2,13 @@ import { parseDuration } from '../engine/duration.js';
 import { ValidationError } from '../engine/errors.js';
 import { resolveDbTarget } from '../engine/open.js';
 import { isWorkerStale } from '../engine/policy.js';
-import type { Queue } from '../engine/queue.js';
 import { workerToJson } from '../engine/serialize.js';
 import { type Column, paint, plural, relative, renderTable, shortSpan } from './format.js';
 import { type GlobalOptions, err, out, parseWhole, printJson, withQueue } from './shared.js';
 
-interface StartedWorker {
-  id: string;
-  pid: number;
-  log: string;
-}
-interface StopReport {
-  requested: string[];
-  stopped: string[];
-  stillRunning: string[];
-}
-/** The supervisor's surface as this command uses it. */
-interface Supervisor {
-  startWorkers(opts: { db: string; count: number; queue: string | null; logDir?: string }): Promise<StartedWorker[]>;
-  stopWorkers(
-    queue: Queue,
-    opts: { ids?: string[]; timeoutMs: number; force: boolean; onProgress?: (left: number) => void },
-  ): Promise<StopReport>;
-  runForeground(opts: { db: string; queue: string | null; id?: string }): Promise<number>;
-}
-
-// Loaded only by `worker` commands, so the supervisor (and what it pulls in) never slows the others.
-const SUPERVISOR = new URL('../worker/supervisor.js', import.meta.url).href;
-const loadSupervisor = () => import(SUPERVISOR) as Promise<Supervisor>;
+// Loaded only by `worker start` and `worker stop`, so the supervisor (and the worker code it
+// pulls in) never slows the other commands.
+const loadSupervisor = () => import('../worker/supervisor.js');
 
 /** The database as a worker process is told it: an absolute SQLite path or a MongoDB URI. */
 function targetString(db: string | undefined): string {
