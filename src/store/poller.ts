@@ -1,0 +1,209 @@
+import { hostname } from 'node:os';
+import { oneLine } from '../engine/errors.js';
+import { isWorkerStale } from '../engine/policy.js';
+import type { Queue } from '../engine/queue.js';
+import type { WorkerRecord } from '../engine/types.js';
+import { fetchPage } from './pages.js';
+import type { DashboardStore, DashboardStoreApi } from './store.js';
+import type { ListId, WorkerHealth, WorkerRow } from './types.js';
+
+export interface PollerOptions {
+  /** Refresh period; default 1000 ms. */
+  refreshMs?: number;
+  /** Shortest gap between refreshes woken by database changes; default 200 ms. */
+  minGapMs?: number;
+  /** How often the config (lease length, for stale workers) is re-read; default 30 s. */
+  configEveryMs?: number;
+}
+
+/** Whether a process exists on this host (EPERM: it exists but belongs to someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * How finely the clock must advance for the screen to stay true: every second while something
+ * shown counts seconds (a running job, a backoff countdown, heartbeat ages), else every minute.
+ */
+export function clockStep(s: DashboardStore): number {
+  const live = (j: { state: string; run_at: number }) =>
+    j.state === 'processing' || ((j.state === 'pending' || j.state === 'failed') && j.run_at > s.now);
+  if (s.detail) return s.detail.job && live(s.detail.job) ? 1000 : 60_000;
+  if (s.view === 'workers') return s.workers.length > 0 ? 1000 : 60_000;
+  return s.lists[s.view].jobs.some(live) ? 1000 : 60_000;
+}
+
+/**
+ * Feeds the store from the engine, outside React. One tick reads only what the screen shows:
+ * the counts (kept by the engine, not scanned), recent throughput, the workers, and the visible
+ * page (one keyset seek), or the open job. Each result is compared before it replaces state, so a
+ * quiet queue causes no render at all.
+ */
+export class Poller {
+  private readonly refreshMs: number;
+  private readonly minGapMs: number;
+  private readonly configEveryMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private lastTickAt = 0;
+  private lastSampleAt = 0;
+  private leaseSeconds = 30;
+  private configAt = -Infinity;
+  private readonly host = hostname();
+  /** Called when a tick fails (the database went away); the status line shows it. */
+  onError: (message: string) => void;
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly store: DashboardStoreApi,
+    options: PollerOptions = {},
+  ) {
+    this.refreshMs = Math.max(50, options.refreshMs ?? 1000);
+    this.minGapMs = options.minGapMs ?? 200;
+    this.configEveryMs = options.configEveryMs ?? 30_000;
+    this.onError = (message) => store.getState().setStatus({ text: message, tone: 'error' });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const w = this.queue.watch(() => this.wake());
+    this.unwatch = typeof w === 'function' ? w : undefined;
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.timer = this.wakeTimer = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
+  }
+
+  /** Waits for any tick in flight (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Refreshes now; a request during a tick runs one more tick right after it. */
+  refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.tick();
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
+    if (this.stopped) return;
+    await this.refresh();
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.loop(), this.refreshMs);
+    this.timer.unref?.();
+  }
+
+  /** A change from another process: refresh soon, but not more often than `minGapMs`. */
+  private wake(): void {
+    if (this.stopped || this.wakeTimer) return;
+    const wait = Math.max(0, this.lastTickAt + this.minGapMs - Date.now());
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      if (!this.stopped) void this.refresh();
+    }, wait);
+  }
+
+  /** One refresh of everything on screen. */
+  async tick(): Promise<void> {
+    const started = Date.now();
+    this.lastTickAt = started;
+    const s = this.store.getState();
+    try {
+      if (started - this.configAt >= this.configEveryMs) {
+        this.leaseSeconds = (await this.queue.config()).lease_seconds;
+        this.configAt = started;
+      }
+      const [counts, lastMinute, workers] = await Promise.all([
+        this.queue.counts(),
+        this.queue.throughput(60_000),
+        this.queue.workers(),
+      ]);
+      s.setCounts(counts);
+      s.setLastMinute(lastMinute);
+      s.setWorkers(this.workerRows(workers, this.queue.now()));
+      await this.sample(started);
+      const fresh = this.store.getState();
+      if (fresh.detail) await this.loadDetail(fresh.detail.id);
+      else if (fresh.view !== 'workers') await this.loadList(fresh.view);
+      this.advanceClock();
+    } catch (e) {
+      this.onError(oneLine(e));
+    }
+  }
+
+  /** Re-reads one table's current page (navigation and query changes call this too). */
+  async loadList(id: ListId): Promise<void> {
+    const list = this.store.getState().lists[id];
+    const { anchor, page } = await fetchPage(this.queue, id, list, list.anchor);
+    this.store.getState().setPage(id, list.version, anchor, page);
+  }
+
+  async loadDetail(id: string): Promise<void> {
+    try {
+      const { job, attempts } = await this.queue.show(id);
+      this.store.getState().setDetailData(id, job, attempts, null);
+    } catch (e) {
+      this.store.getState().setDetailData(id, null, [], oneLine(e));
+    }
+  }
+
+  /** One sparkline sample per refresh period: attempts finished since the previous sample. */
+  private async sample(now: number): Promise<void> {
+    if (this.lastSampleAt === 0) {
+      this.lastSampleAt = now;
+      return;
+    }
+    const elapsed = now - this.lastSampleAt;
+    if (elapsed < this.refreshMs * 0.9) return;
+    const t = await this.queue.throughput(elapsed);
+    this.lastSampleAt = now;
+    const perSecond = (t.completed + t.failed) / (elapsed / 1000);
+    this.store.getState().pushHistory(Math.round(perSecond * 10) / 10);
+  }
+
+  /** Moves the screen clock on when a shown time would change (also after navigation). */
+  advanceClock(): void {
+    const s = this.store.getState();
+    const now = this.queue.now();
+    const step = clockStep(s);
+    if (Math.floor(now / step) !== Math.floor(s.now / step)) s.setNow(now);
+  }
+
+  private workerRows(workers: WorkerRecord[], now: number): WorkerRow[] {
+    return workers.map((w) => {
+      let health: WorkerHealth = 'ok';
+      if (w.host === this.host && !pidAlive(w.pid)) health = 'dead';
+      else if (isWorkerStale(w, now, this.leaseSeconds)) health = 'stale';
+      return { ...w, health };
+    });
+  }
+}

@@ -1,0 +1,127 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { Job } from '../../engine/types.js';
+import { sameJobs } from '../equal.js';
+import type { DashboardStore } from '../store.js';
+import type { JobList, JobTab, ListId, PageAnchor } from '../types.js';
+
+/** The two paged job tables (jobs view, DLQ): page, tab, filter, cursor row and marks. */
+export interface ListsSlice {
+  lists: Readonly<Record<ListId, JobList>>;
+  /**
+   * Shows a freshly fetched page. Dropped when the list's query changed since the fetch began.
+   * `target` picks the row: a job id, else a row index; without it the selected job keeps its
+   * place when it is still on the page.
+   */
+  setPage(id: ListId, version: number, anchor: PageAnchor, page: FetchedPage, target?: RowTarget): void;
+  setRow(id: ListId, row: number): void;
+  setTab(tab: JobTab): void;
+  setSearch(id: ListId, search: string): void;
+  setPageSize(id: ListId, size: number): void;
+  toggleMark(id: ListId, jobId: string): void;
+  clearMarks(id: ListId): void;
+}
+
+export interface FetchedPage {
+  jobs: readonly Job[];
+  next: string | null;
+  prev: string | null;
+}
+
+export interface RowTarget {
+  jobId?: string;
+  row?: number;
+}
+
+export function emptyList(tab: JobTab, pageSize = 10): JobList {
+  return { tab, search: '', anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], version: 0, loaded: false };
+}
+
+function clamp(n: number, length: number): number {
+  return Math.max(0, Math.min(n, length - 1));
+}
+
+function sameAnchor(a: PageAnchor, b: PageAnchor): boolean {
+  return a.cursor === b.cursor && a.direction === b.direction && a.from === b.from;
+}
+
+/** The list after a page arrives; the same object when nothing visible changed. */
+export function withPage(list: JobList, anchor: PageAnchor, page: FetchedPage, target?: RowTarget): JobList {
+  let row: number;
+  if (target?.jobId !== undefined && page.jobs.some((j) => j.id === target.jobId)) {
+    row = page.jobs.findIndex((j) => j.id === target.jobId);
+  } else if (target?.row !== undefined) {
+    row = clamp(target.row, page.jobs.length);
+  } else {
+    const selected = list.jobs[list.row]?.id;
+    const kept = selected === undefined ? -1 : page.jobs.findIndex((j) => j.id === selected);
+    row = kept >= 0 ? kept : clamp(list.row, page.jobs.length);
+  }
+  const jobs = sameJobs(list.jobs, page.jobs) ? list.jobs : page.jobs;
+  if (
+    jobs === list.jobs &&
+    row === list.row &&
+    list.loaded &&
+    page.next === list.next &&
+    page.prev === list.prev &&
+    sameAnchor(anchor, list.anchor)
+  ) {
+    return list;
+  }
+  return { ...list, anchor, jobs, next: page.next, prev: page.prev, row, loaded: true };
+}
+
+export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> = (set, get) => {
+  const update = (id: ListId, fn: (l: JobList) => JobList) => {
+    const lists = get().lists;
+    const next = fn(lists[id]);
+    if (next !== lists[id]) set({ lists: { ...lists, [id]: next } });
+  };
+  /** A new query: back to the newest page, and bump the version so late pages are dropped. */
+  const requery = (l: JobList, change: Partial<JobList>): JobList => ({
+    ...l,
+    ...change,
+    anchor: {},
+    jobs: [],
+    next: null,
+    prev: null,
+    row: 0,
+    loaded: false,
+    version: l.version + 1,
+  });
+  return {
+    lists: { jobs: emptyList('all'), dlq: emptyList('dead') },
+    setPage(id, version, anchor, page, target) {
+      update(id, (l) => {
+        if (l.version !== version) return l;
+        const next = withPage(l, anchor, page, target);
+        // Moving to another page is a new query too: a refresh still holding the old page must not win.
+        return next !== l && !sameAnchor(anchor, l.anchor) ? { ...next, version: l.version + 1 } : next;
+      });
+    },
+    setRow(id, row) {
+      update(id, (l) => {
+        const r = clamp(row, l.jobs.length);
+        return r === l.row ? l : { ...l, row: r };
+      });
+    },
+    setTab(tab) {
+      update('jobs', (l) => (l.tab === tab ? l : requery(l, { tab })));
+    },
+    setSearch(id, search) {
+      update(id, (l) => (l.search === search ? l : requery(l, { search })));
+    },
+    setPageSize(id, size) {
+      const n = Math.max(1, Math.floor(size));
+      update(id, (l) => (l.pageSize === n ? l : { ...l, pageSize: n }));
+    },
+    toggleMark(id, jobId) {
+      update(id, (l) => ({
+        ...l,
+        marks: l.marks.includes(jobId) ? l.marks.filter((m) => m !== jobId) : [...l.marks, jobId],
+      }));
+    },
+    clearMarks(id) {
+      update(id, (l) => (l.marks.length === 0 ? l : { ...l, marks: [] }));
+    },
+  };
+};

@@ -1,0 +1,84 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { Attempt, Job } from '../../engine/types.js';
+import { sameAttempts, sameJob } from '../equal.js';
+import type { DashboardStore } from '../store.js';
+import type { DetailState, MainView, Modal, Prompt, StatusLine } from '../types.js';
+
+/** What is on screen: the view, the screens and prompts over it, the status line and the clock. */
+export interface ScreenSlice {
+  db: string;
+  view: MainView;
+  detail: DetailState | null;
+  help: boolean;
+  prompt: Prompt | null;
+  modal: Modal | null;
+  status: StatusLine | null;
+  now: number;
+  quit: boolean;
+  setView(view: MainView): void;
+  openDetail(id: string): void;
+  setDetailData(id: string, job: Job | null, attempts: readonly Attempt[], error: string | null): void;
+  scrollDetail(scroll: number): void;
+  closeDetail(): void;
+  setHelp(open: boolean): void;
+  setPrompt(prompt: Prompt | null): void;
+  setModal(modal: Modal | null): void;
+  setStatus(status: StatusLine | null): void;
+  setNow(now: number): void;
+  requestQuit(): void;
+}
+
+export const createScreenSlice =
+  (db: string, now: number): StateCreator<DashboardStore, [], [], ScreenSlice> =>
+  (set, get) => ({
+    db,
+    view: 'jobs',
+    detail: null,
+    help: false,
+    prompt: null,
+    modal: null,
+    status: null,
+    now,
+    quit: false,
+    setView(view) {
+      if (get().view !== view) set({ view });
+    },
+    openDetail(id) {
+      set({ detail: { id, job: null, attempts: [], scroll: 0, error: null } });
+    },
+    setDetailData(id, job, attempts, error) {
+      const d = get().detail;
+      if (!d || d.id !== id) return;
+      const sameData =
+        d.error === error &&
+        (d.job === job || (d.job !== null && job !== null && sameJob(d.job, job) && d.job.output === job.output)) &&
+        sameAttempts(d.attempts, attempts);
+      if (!sameData) set({ detail: { ...d, job, attempts, error } });
+    },
+    scrollDetail(scroll) {
+      const d = get().detail;
+      const s = Math.max(0, Math.floor(scroll));
+      if (d && d.scroll !== s) set({ detail: { ...d, scroll: s } });
+    },
+    closeDetail() {
+      if (get().detail) set({ detail: null });
+    },
+    setHelp(open) {
+      if (get().help !== open) set({ help: open });
+    },
+    setPrompt(prompt) {
+      set({ prompt });
+    },
+    setModal(modal) {
+      set({ modal });
+    },
+    setStatus(status) {
+      set({ status });
+    },
+    setNow(n) {
+      if (get().now !== n) set({ now: n });
+    },
+    requestQuit() {
+      set({ quit: true });
+    },
+  });

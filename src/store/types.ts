@@ -1,0 +1,89 @@
+import type { Attempt, Job, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
+
+/** The dashboard's state: plain data, replaced on every change, never mutated. */
+
+export type MainView = 'jobs' | 'workers' | 'dlq';
+export const MAIN_VIEWS: readonly MainView[] = ['jobs', 'workers', 'dlq'];
+
+export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead'] as const;
+export type JobTab = (typeof JOB_TABS)[number];
+
+/** The two paged job tables: the jobs view (with state tabs) and the DLQ (dead jobs only). */
+export type ListId = 'jobs' | 'dlq';
+
+/**
+ * Which page a table shows. No cursor: the newest page (or, with `from: 'last'`, the oldest).
+ * With a cursor: the page just older (`after`) or just newer (`before`) than that position,
+ * so a page stays put while new jobs arrive.
+ */
+export interface PageAnchor {
+  cursor?: string;
+  direction?: 'after' | 'before';
+  from?: 'last';
+}
+
+export interface JobList {
+  tab: JobTab;
+  /** Text filter on id or command; empty: none. */
+  search: string;
+  anchor: PageAnchor;
+  jobs: readonly Job[];
+  next: string | null;
+  prev: string | null;
+  /** Cursor row within the page. */
+  row: number;
+  /** Rows the screen has room for; only this many jobs are fetched. */
+  pageSize: number;
+  marks: readonly string[];
+  /** Bumped whenever the query changes, so a slower fetch for an older query is dropped. */
+  version: number;
+  loaded: boolean;
+}
+
+export type WorkerHealth = 'ok' | 'stale' | 'dead';
+
+export interface WorkerRow extends WorkerRecord {
+  /** `stale`: no heartbeat for a whole lease; `dead`: its process on this host is gone. */
+  health: WorkerHealth;
+}
+
+export interface HeaderState {
+  counts: StateCounts | null;
+  /** Attempts that finished in the last minute. */
+  lastMinute: Throughput;
+  /** Attempts finished per second, one sample per refresh interval, oldest first. */
+  history: readonly number[];
+}
+
+export interface DetailState {
+  id: string;
+  job: Job | null;
+  attempts: readonly Attempt[];
+  /** Output lines scrolled up from the bottom; 0 follows the output as it grows. */
+  scroll: number;
+  error: string | null;
+}
+
+export interface StatusLine {
+  text: string;
+  /** The scripted form of what was just done. */
+  command?: string;
+  tone: 'ok' | 'error' | 'info';
+}
+
+/** What a confirmation, once accepted, will do. Data, so the state stays plain. */
+export type ConfirmAction =
+  | { kind: 'cancel'; ids: readonly string[] }
+  | { kind: 'retry-all' }
+  | { kind: 'stop-all' };
+
+export type Modal =
+  | { kind: 'confirm'; message: string; action: ConfirmAction }
+  | { kind: 'enqueue'; error: string | null; busy: boolean };
+
+export interface Prompt {
+  kind: 'filter' | 'command';
+  text: string;
+}
+
+export const EMPTY_THROUGHPUT: Throughput = { completed: 0, failed: 0 };

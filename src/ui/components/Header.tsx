@@ -1,0 +1,75 @@
+import { Box, Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
+import type { JobState } from '../../engine/types.js';
+import { useDash } from '../context.js';
+import { compactCount, rate } from '../format.js';
+import { useTone } from '../theme.js';
+import { Sparkline } from './Sparkline.js';
+import { StatusBadge } from './StatusBadge.js';
+
+const SHOWN: readonly JobState[] = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'];
+const SHORT: Record<JobState, string> = { pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
+
+/**
+ * Two lines: the database, the workers and a throughput sparkline; then the count of jobs in each
+ * state, in their colours, and what finished in the last minute.
+ */
+export function Header(props: { width: number }) {
+  const tone = useTone();
+  const db = useDash((s) => s.db);
+  const counts = useDash((s) => s.header.counts);
+  const lastMinute = useDash((s) => s.header.lastMinute);
+  const history = useDash((s) => s.header.history);
+  const workers = useDash(
+    useShallow((s) => {
+      let busy = 0;
+      let idle = 0;
+      let bad = 0;
+      for (const w of s.workers) {
+        if (w.health !== 'ok') bad++;
+        else if (w.state === 'busy') busy++;
+        else idle++;
+      }
+      return { busy, idle, bad };
+    }),
+  );
+  const narrow = props.width < 110;
+  const latest = history.length > 0 ? history[history.length - 1] : 0;
+  const sparkWidth = Math.max(8, Math.min(30, Math.floor(props.width / 5)));
+  const workerText = `workers ${workers.busy} busy ${workers.idle} idle${workers.bad > 0 ? ` ${workers.bad} lost` : ''}`;
+  const dbRoom = Math.max(10, props.width - 10 - workerText.length - sparkWidth - 12);
+  const dbText = db.length > dbRoom ? `…${db.slice(db.length - dbRoom + 1)}` : db;
+  return (
+    <Box flexDirection="column" width={props.width}>
+      <Box width={props.width}>
+        <Box flexGrow={1}>
+          <Text wrap="truncate">
+            <Text bold>queuectl</Text>
+            <Text dimColor> {dbText}</Text>
+          </Text>
+        </Box>
+        <Text>
+          <Text color={tone(workers.bad > 0 ? 'yellow' : undefined)}>{workerText}</Text>
+          {'  '}
+        </Text>
+        <Sparkline values={history} width={sparkWidth} />
+        <Text> {rate(latest).padStart(6)}</Text>
+      </Box>
+      <Text wrap="truncate">
+        {counts === null ? (
+          <Text dimColor>loading…</Text>
+        ) : (
+          SHOWN.map((state) => (
+            <Text key={state}>
+              <StatusBadge state={state} label={narrow ? SHORT[state] : state} /> <Text bold>{compactCount(counts[state])}</Text>
+              {'  '}
+            </Text>
+          ))
+        )}
+        <Text dimColor>last 1m </Text>
+        <Text color={tone('green')}>✓{compactCount(lastMinute.completed)}</Text>{' '}
+        <Text color={tone(lastMinute.failed > 0 ? 'red' : undefined)}>✗{compactCount(lastMinute.failed)}</Text>
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,90 @@
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { fit } from '../format.js';
+import { type Color, useTone } from '../theme.js';
+
+export interface Column<T> {
+  key: string;
+  title: string;
+  /** Fixed width; flexible columns (`flex`) share what is left, never below `min`. */
+  width?: number;
+  min?: number;
+  flex?: number;
+  align?: 'left' | 'right';
+  /** Lower numbers are dropped first when the terminal is too narrow. */
+  priority?: number;
+  text(row: T): string;
+  color?(row: T): Color | undefined;
+}
+
+interface Props<T> {
+  columns: readonly Column<T>[];
+  rows: readonly T[];
+  rowKey(row: T): string;
+  width: number;
+  /** Rows to fill, so the footer stays put however many rows there are. */
+  height: number;
+  selected: number;
+  /** Whether the table has the focus (the cursor row shows inverted only then). */
+  active?: boolean;
+  empty?: string;
+}
+
+/** Widths for the columns that fit: drop low-priority columns until the fixed ones fit, then share the rest. */
+export function layoutColumns<T>(columns: readonly Column<T>[], width: number): Array<{ col: Column<T>; width: number }> {
+  let shown = [...columns];
+  const need = (cols: Column<T>[]) => cols.reduce((n, c) => n + (c.width ?? c.min ?? 8), 0) + Math.max(0, cols.length - 1);
+  while (shown.length > 1 && need(shown) > width) {
+    const lowest = shown.reduce((lo, c) => ((c.priority ?? 5) < (lo.priority ?? 5) ? c : lo), shown[0]);
+    shown = shown.filter((c) => c !== lowest);
+  }
+  const flexTotal = shown.reduce((n, c) => n + (c.width === undefined ? (c.flex ?? 1) : 0), 0);
+  const spare = Math.max(0, width - need(shown));
+  const out = shown.map((col) => {
+    if (col.width !== undefined) return { col, width: col.width };
+    const share = flexTotal > 0 ? Math.floor((spare * (col.flex ?? 1)) / flexTotal) : 0;
+    return { col, width: (col.min ?? 8) + share };
+  });
+  // Rounding leaves a few columns over: the last flexible column takes them.
+  const used = out.reduce((n, x) => n + x.width, 0) + Math.max(0, out.length - 1);
+  const lastFlex = [...out].reverse().find((x) => x.col.width === undefined);
+  if (lastFlex && used < width) lastFlex.width += width - used;
+  return out;
+}
+
+function RowLine<T>(props: { cells: Array<{ text: string; color: Color | undefined }>; inverse: boolean }) {
+  return (
+    <Text wrap="truncate" inverse={props.inverse}>
+      {props.cells.map((c, i) => (
+        <Text key={i} color={c.color}>
+          {i > 0 ? ' ' : ''}
+          {c.text}
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+const Row = memo(RowLine, (a, b) => a.inverse === b.inverse && a.cells.length === b.cells.length && a.cells.every((c, i) => c.text === b.cells[i].text && c.color === b.cells[i].color)) as typeof RowLine;
+
+export function Table<T>(props: Props<T>) {
+  const tone = useTone();
+  const cols = layoutColumns(props.columns, props.width);
+  const header = cols.map(({ col, width }) => fit(col.title, width, col.align)).join(' ');
+  const lines = props.rows.slice(0, Math.max(0, props.height - 1));
+  return (
+    <Box flexDirection="column" height={props.height} width={props.width}>
+      <Text bold wrap="truncate">
+        {header}
+      </Text>
+      {lines.length === 0 && props.empty ? <Text dimColor>{props.empty}</Text> : null}
+      {lines.map((row, i) => (
+        <Row
+          key={props.rowKey(row)}
+          inverse={i === props.selected && props.active !== false}
+          cells={cols.map(({ col, width }) => ({ text: fit(col.text(row), width, col.align), color: tone(col.color?.(row)) }))}
+        />
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,179 @@
+import type { Key } from 'ink';
+
+/**
+ * Every keybinding of the dashboard, as data. This one table drives key handling, the footer
+ * hints and the `?` help screen, so the three can never disagree.
+ */
+
+/** Where a binding is enabled: the three main views, and the screens opened over them. */
+export type KeyContext = 'jobs' | 'workers' | 'dlq' | 'detail' | 'help';
+
+export type CommandId =
+  | 'quit'
+  | 'help'
+  | 'refresh'
+  | 'command-mode'
+  | 'filter'
+  | 'next-view'
+  | 'prev-view'
+  | 'tab-1'
+  | 'tab-2'
+  | 'tab-3'
+  | 'tab-4'
+  | 'tab-5'
+  | 'tab-6'
+  | 'tab-prev'
+  | 'tab-next'
+  | 'up'
+  | 'down'
+  | 'page-up'
+  | 'page-down'
+  | 'first'
+  | 'last'
+  | 'open'
+  | 'back'
+  | 'mark'
+  | 'enqueue'
+  | 'retry'
+  | 'retry-all'
+  | 'cancel'
+  | 'worker-up'
+  | 'worker-down'
+  | 'stop-all';
+
+export interface Binding {
+  id: CommandId;
+  /** Canonical key names, as produced by `keyName`. */
+  keys: readonly string[];
+  /** How the keys are written in the footer and the help screen. */
+  label: string;
+  description: string;
+  /** Short text for the footer; bindings without it appear only in the help screen. */
+  hint?: string;
+  /** Where the footer shows the hint (default: everywhere the binding is enabled). */
+  hintIn?: readonly KeyContext[];
+  /** Bindings of one group share a line in the help screen. */
+  group?: keyof typeof GROUPS;
+  contexts: readonly KeyContext[];
+}
+
+/** Help-screen lines that stand for several bindings. */
+export const GROUPS = {
+  move: { label: '↑ ↓ k j', description: 'move up / down (in details: scroll the output)' },
+  page: { label: 'PgUp PgDn', description: 'previous / next page (also Ctrl-b / Ctrl-f)' },
+  edge: { label: 'g G', description: 'newest / oldest page (in details: top / follow the output)' },
+  tabs: { label: '1-6', description: 'state tab: all, pending, processing, completed, failed, dead' },
+  'tab-step': { label: '← →', description: 'previous / next state tab' },
+  views: { label: 'Tab S-Tab', description: 'next / previous view: jobs, workers, DLQ' },
+  workers: { label: '+ -', description: 'start one more worker / stop one gracefully (in the workers view: the selected one)' },
+} as const;
+
+const MAIN: readonly KeyContext[] = ['jobs', 'workers', 'dlq'];
+const LISTS: readonly KeyContext[] = ['jobs', 'workers', 'dlq'];
+const JOB_LISTS: readonly KeyContext[] = ['jobs', 'dlq'];
+const ALL: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'detail', 'help'];
+
+export const BINDINGS: readonly Binding[] = [
+  { id: 'up', keys: ['up', 'k'], label: '↑/k', description: 'move up', group: 'move', contexts: [...LISTS, 'detail', 'help'] },
+  { id: 'down', keys: ['down', 'j'], label: '↓/j', description: 'move down', hint: 'move', hintIn: [...LISTS, 'detail'], group: 'move', contexts: [...LISTS, 'detail', 'help'] },
+  { id: 'page-up', keys: ['pageup', 'ctrl+b'], label: 'PgUp', description: 'previous page', group: 'page', contexts: [...LISTS, 'detail'] },
+  { id: 'page-down', keys: ['pagedown', 'ctrl+f'], label: 'PgDn', description: 'next page', group: 'page', contexts: [...LISTS, 'detail'] },
+  { id: 'first', keys: ['g', 'home'], label: 'g', description: 'first page (newest)', group: 'edge', contexts: [...LISTS, 'detail'] },
+  { id: 'last', keys: ['G', 'end'], label: 'G', description: 'last page (oldest); in details, follow the output', group: 'edge', contexts: [...LISTS, 'detail'] },
+  { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details', hint: 'details', contexts: JOB_LISTS },
+  { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the filter', hint: 'back', hintIn: ['detail', 'help'], contexts: ['jobs', 'dlq', 'detail', 'help'] },
+  { id: 'tab-1', keys: ['1'], label: '1', description: 'all jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-2', keys: ['2'], label: '2', description: 'pending jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-3', keys: ['3'], label: '3', description: 'processing jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-4', keys: ['4'], label: '4', description: 'completed jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-5', keys: ['5'], label: '5', description: 'failed jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-6', keys: ['6'], label: '6', description: 'dead jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-prev', keys: ['left'], label: '←', description: 'previous state tab', group: 'tab-step', contexts: ['jobs'] },
+  { id: 'tab-next', keys: ['right'], label: '→', description: 'next state tab', hint: 'tabs', group: 'tab-step', contexts: ['jobs'] },
+  { id: 'next-view', keys: ['tab'], label: 'Tab', description: 'next view (jobs, workers, DLQ)', hint: 'view', group: 'views', contexts: MAIN },
+  { id: 'prev-view', keys: ['shift+tab'], label: 'S-Tab', description: 'previous view', group: 'views', contexts: MAIN },
+  { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row (r and c act on every marked row)', hint: 'mark', contexts: JOB_LISTS },
+  { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
+  { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
+  { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
+  { id: 'retry-all', keys: ['R'], label: 'R', description: 'retry every job in the DLQ (asks first)', hint: 'retry all', contexts: ['dlq'] },
+  { id: 'cancel', keys: ['c'], label: 'c', description: 'cancel a pending or failed job (asks first)', hint: 'cancel', contexts: ['jobs', 'detail'] },
+  { id: 'worker-up', keys: ['+', '='], label: '+', description: 'start one more worker', hint: 'worker', group: 'workers', contexts: MAIN },
+  { id: 'worker-down', keys: ['-', '_'], label: '-', description: 'stop one worker gracefully (the selected one in the workers view)', group: 'workers', contexts: MAIN },
+  { id: 'stop-all', keys: ['s'], label: 's', description: 'stop every worker gracefully (asks first)', hint: 'stop all', contexts: ['workers'] },
+  { id: 'refresh', keys: ['ctrl+r'], label: 'C-r', description: 'refresh now', contexts: ALL },
+  { id: 'command-mode', keys: [':'], label: ':', description: 'command: :jobs :workers :dlq :help :q', hint: 'cmd', contexts: [...MAIN, 'detail'] },
+  { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL },
+  { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running); Ctrl-C also quits', hint: 'quit', contexts: ALL },
+];
+
+/** The bindings enabled in a context, in table order. */
+export function bindingsFor(context: KeyContext): Binding[] {
+  return BINDINGS.filter((b) => b.contexts.includes(context));
+}
+
+/** Turns what Ink reports for a key press into one canonical name, such as `up`, `ctrl+r`, `G`. */
+export function keyName(input: string, key: Key): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;
+  if (input === ' ') return 'space';
+  return input;
+}
+
+/** The command a key press means in a context, if any. */
+export function commandFor(context: KeyContext, input: string, key: Key): CommandId | undefined {
+  const name = keyName(input, key);
+  for (const b of BINDINGS) {
+    if (b.keys.includes(name) && b.contexts.includes(context)) return b.id;
+  }
+  return undefined;
+}
+
+/** Lines of the help screen for a context: one per binding, or one per group of bindings. */
+export function helpLines(context: KeyContext): Array<{ keys: string; description: string }> {
+  const lines: Array<{ keys: string; description: string }> = [];
+  const seen = new Set<string>();
+  for (const b of bindingsFor(context)) {
+    if (b.group) {
+      if (seen.has(b.group)) continue;
+      seen.add(b.group);
+      lines.push({ keys: GROUPS[b.group].label, description: GROUPS[b.group].description });
+    } else {
+      lines.push({ keys: b.keys.map(displayKey).join(' '), description: b.description });
+    }
+  }
+  return lines;
+}
+
+const KEY_NAMES: Record<string, string> = {
+  up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', enter: 'Enter', esc: 'Esc',
+  tab: 'Tab', 'shift+tab': 'S-Tab', space: 'Space', home: 'Home', end: 'End',
+};
+
+/** A canonical key name as people write it: `↑`, `Ctrl-r`, `Space`. */
+export function displayKey(name: string): string {
+  return KEY_NAMES[name] ?? name.replace(/^ctrl\+/, 'Ctrl-');
+}
+
+/** Footer hints for a context, as `[label, hint]` pairs. */
+export function footerHints(context: KeyContext): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const b of bindingsFor(context)) {
+    if (!b.hint || (b.hintIn && !b.hintIn.includes(context))) continue;
+    // ↑/↓ share one hint; tab keys share one hint.
+    const label = b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-6/←→' : b.label;
+    out.push([label, b.hint]);
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+import { writeSync } from 'node:fs';
+import { render } from 'ink';
+import { resolveDbTarget, openQueue } from '../engine/open.js';
+import type { Queue } from '../engine/queue.js';
+import type { WorkerControl } from '../store/actions.js';
+import { createDashboard } from '../store/dashboard.js';
+import { App } from './App.js';
+import { DashboardContext } from './context.js';
+import { ColorContext, colorFromEnv } from './theme.js';
+
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
+const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
+/** Signals that end the dashboard, with the exit code each one gives. */
+const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+  ['SIGINT', 130],
+];
+
+interface Supervisor {
+  startWorkers(opts: { db: string; count: number; queue: string | null; logDir?: string }): Promise<Array<{ id: string; pid: number }>>;
+  stopWorkers(
+    queue: Queue,
+    opts: { ids?: string[]; timeoutMs: number; force: boolean; onProgress?: (left: number) => void },
+  ): Promise<{ stopped: string[]; stillRunning: string[] }>;
+}
+
+// Loaded on first use, like the CLI's worker commands do.
+const SUPERVISOR = new URL('../worker/supervisor.js', import.meta.url).href;
+
+/** Workers started and stopped as `queuectl worker start` and `worker stop` do. */
+export function supervisorControl(queue: Queue, db: string | undefined): WorkerControl {
+  const t = resolveDbTarget(db);
+  const target = t.kind === 'sqlite' ? t.path : t.uri;
+  const load = () => import(SUPERVISOR) as Promise<Supervisor>;
+  return {
+    async start(count) {
+      return (await load()).startWorkers({ db: target, count, queue: null });
+    },
+    async stop(ids, onProgress) {
+      const sup = await load();
+      const timeoutMs = ((await queue.config()).shutdown_timeout_seconds + 5) * 1000;
+      return sup.stopWorkers(queue, { ...(ids ? { ids: [...ids] } : {}), timeoutMs, force: false, onProgress });
+    },
+  };
+}
+
+/**
+ * Runs the full-screen dashboard until `q`, Ctrl-C, `:q` or a signal, and resolves with the exit
+ * code. The terminal is restored on every way out: the alternate screen is left and the cursor
+ * shown again, also when something throws.
+ */
+export async function runDashboard(opts: { db?: string; refreshMs?: number }): Promise<number> {
+  const queue = await openQueue(opts.db);
+  const dash = createDashboard(queue, {
+    ...(opts.refreshMs !== undefined ? { refreshMs: opts.refreshMs } : {}),
+    ...(opts.db !== undefined ? { db: opts.db } : {}),
+    workers: supervisorControl(queue, opts.db),
+  });
+  const stdout = process.stdout;
+
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      // Synchronous, so it happens even from an 'exit' handler.
+      writeSync(stdout.fd, LEAVE_ALT_SCREEN);
+    } catch {
+      // the terminal is gone; nothing is left to restore
+    }
+  };
+  const cleanups: Array<() => void> = [];
+  process.on('exit', restore);
+  cleanups.push(() => process.off('exit', restore));
+
+  stdout.write(ENTER_ALT_SCREEN);
+  let size = `${stdout.columns}x${stdout.rows}`;
+  // After a resize the old frame may sit anywhere on the screen: wipe it, and the next frame is
+  // drawn whole from the top (this runs before Ink's own resize handling).
+  const onResize = () => {
+    const now = `${stdout.columns}x${stdout.rows}`;
+    if (now === size) return;
+    size = now;
+    stdout.write(CLEAR_SCREEN);
+  };
+  stdout.prependListener('resize', onResize);
+  cleanups.push(() => stdout.off('resize', onResize));
+
+  let exitCode = 0;
+  let failure: unknown;
+  try {
+    const instance = render(
+      <ColorContext.Provider value={colorFromEnv()}>
+        <DashboardContext.Provider value={{ store: dash.store, actions: dash.actions }}>
+          <App />
+        </DashboardContext.Provider>
+      </ColorContext.Provider>,
+      { exitOnCtrlC: true, patchConsole: true, maxFps: 30 },
+    );
+    for (const [signal, code] of SIGNALS) {
+      const onSignal = () => {
+        exitCode = code;
+        instance.unmount();
+      };
+      process.on(signal, onSignal);
+      cleanups.push(() => process.off(signal, onSignal));
+    }
+    dash.poller.start();
+    await instance.waitUntilExit();
+  } catch (e) {
+    failure = e;
+  } finally {
+    dash.poller.stop();
+    await dash.poller.idle().catch(() => undefined);
+    restore();
+    for (const c of cleanups.reverse()) c();
+    await queue.close().catch(() => undefined);
+  }
+  if (failure !== undefined) throw failure;
+  return exitCode;
+}

@@ -1,0 +1,163 @@
+import { Box, Text } from 'ink';
+import type { Attempt, Job } from '../../engine/types.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { Table, type Column } from '../components/Table.js';
+import { useActions, useDash } from '../context.js';
+import { attemptOutcome, duration, fit, outcomeText, singleLine, tailLines, timestamp } from '../format.js';
+import { useTone } from '../theme.js';
+import { useCommonHandlers } from '../use-common-handlers.js';
+import { useKeymap } from '../use-keymap.js';
+
+function when(ms: number | null, now: number): string {
+  if (ms === null) return '-';
+  const d = now - ms;
+  const rel = Math.abs(d) < 1000 ? 'now' : d > 0 ? `${duration(d)} ago` : `in ${duration(-d)}`;
+  // Within a day the time of day is enough, which keeps two fields to a line on 80 columns.
+  const stamp = timestamp(ms);
+  return `${Math.abs(d) < 86_400_000 ? stamp.slice(11) : stamp} (${rel})`;
+}
+
+/** The fields `queuectl show` prints, as label/value pairs. */
+export function detailFields(job: Job, now: number): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [
+    ['attempts', `${job.attempts} of ${job.max_retries + 1} (max_retries ${job.max_retries})`],
+    ['priority', String(job.priority)],
+    ['queue', job.queue],
+    ['timeout', job.timeout_seconds === null ? 'default' : duration(job.timeout_seconds * 1000)],
+    ['created', when(job.created_at, now)],
+    ['updated', when(job.updated_at, now)],
+  ];
+  if (job.state === 'pending' || job.state === 'failed') pairs.push(['runs at', when(job.run_at, now)]);
+  if (job.started_at !== null) pairs.push(['started', when(job.started_at, now)]);
+  if (job.finished_at !== null) pairs.push(['finished', when(job.finished_at, now)]);
+  if (job.worker_id !== null) pairs.push(['worker', job.worker_id]);
+  if (job.state === 'processing' && job.lease_expires_at !== null) pairs.push(['lease until', when(job.lease_expires_at, now)]);
+  if (job.last_outcome !== null) pairs.push(['last outcome', outcomeText(job)]);
+  if (job.exit_code !== null) pairs.push(['exit code', String(job.exit_code)]);
+  pairs.push(['cwd', job.cwd]);
+  return pairs;
+}
+
+function attemptColumns(now: number): Column<Attempt>[] {
+  return [
+    { key: 'n', title: '#', width: 3, align: 'right', priority: 10, text: (a) => String(a.n) },
+    { key: 'started', title: 'STARTED', width: 19, priority: 6, text: (a) => timestamp(a.started_at) },
+    { key: 'took', title: 'DURATION', width: 9, align: 'right', priority: 8, text: (a) => duration((a.finished_at ?? now) - a.started_at) },
+    {
+      key: 'result',
+      title: 'RESULT',
+      width: 18,
+      priority: 9,
+      text: attemptOutcome,
+      color: (a) => (a.outcome === null ? 'blue' : a.outcome === 'succeeded' ? 'green' : a.outcome === 'interrupted' ? undefined : 'red'),
+    },
+    { key: 'worker', title: 'WORKER', width: 16, priority: 4, text: (a) => a.worker_id },
+    { key: 'error', title: 'ERROR', min: 10, flex: 1, priority: 5, text: (a) => singleLine(a.error ?? '') },
+  ];
+}
+
+/** Everything about one job: its fields, its attempts, and its output, followed live while it runs. */
+export function JobDetailView(props: { width: number; height: number; isActive: boolean }) {
+  const tone = useTone();
+  const actions = useActions();
+  const detail = useDash((s) => s.detail);
+  const now = useDash((s) => s.now);
+  const common = useCommonHandlers();
+  useKeymap('detail', props.isActive, {
+    quit: common.quit,
+    help: common.help,
+    refresh: common.refresh,
+    'command-mode': common['command-mode'],
+    back: () => actions.closeDetail(),
+    up: () => actions.scrollDetail(1),
+    down: () => actions.scrollDetail(-1),
+    'page-up': () => actions.scrollDetail(Math.max(1, props.height - 12)),
+    'page-down': () => actions.scrollDetail(-Math.max(1, props.height - 12)),
+    first: () => actions.scrollDetail(1_000_000),
+    last: () => actions.followDetail(),
+    retry: () => actions.retry(),
+    cancel: () => actions.askCancel(),
+  });
+  if (!detail) return null;
+  const { job } = detail;
+  if (!job) {
+    return (
+      <Box height={props.height} width={props.width}>
+        <Text color={tone(detail.error ? 'red' : undefined)}>{detail.error ?? `loading ${detail.id}…`}</Text>
+      </Box>
+    );
+  }
+  const fields = detailFields(job, now);
+  const twoCols = props.width >= 80;
+  const colWidth = twoCols ? Math.floor(props.width / 2) : props.width;
+  const fieldRows: Array<Array<[string, string]>> = [];
+  for (let i = 0; i < fields.length; i += twoCols ? 2 : 1) fieldRows.push(fields.slice(i, i + (twoCols ? 2 : 1)));
+  const errorLines = job.last_error ? 1 : 0;
+  const attemptsShown = Math.min(detail.attempts.length, Math.max(1, Math.floor(props.height / 5)));
+  const attemptsHeight = detail.attempts.length === 0 ? 2 : attemptsShown + 2;
+  const outputHeight = Math.max(2, props.height - 2 - fieldRows.length - errorLines - attemptsHeight);
+  const all = tailLines(job.output, 100_000);
+  const room = outputHeight - 1;
+  const maxScroll = Math.max(0, all.length - room);
+  const scroll = Math.min(detail.scroll, maxScroll);
+  const lines = all.slice(Math.max(0, all.length - room - scroll), all.length - scroll);
+  const kept = Buffer.byteLength(job.output);
+  const bytes = job.output_bytes > kept ? `last ${kept} of ${job.output_bytes} bytes` : `${job.output_bytes} bytes`;
+  const following = scroll === 0 ? (job.state === 'processing' ? 'following live' : 'end') : `scrolled ${scroll} up · G follows`;
+  return (
+    <Box flexDirection="column" width={props.width} height={props.height}>
+      <Text wrap="truncate">
+        <Text bold>{job.id}</Text> <StatusBadge state={job.state} />
+        <Text dimColor> · Esc back · r retry · c cancel · j/k scroll</Text>
+      </Text>
+      <Text wrap="truncate">
+        <Text dimColor>command </Text>
+        {singleLine(job.command)}
+      </Text>
+      {fieldRows.map((pair, i) => (
+        <Text key={i} wrap="truncate">
+          {pair.map(([k, v], j) => (
+            <Text key={k}>
+              <Text dimColor>{fit(k, 13)}</Text>
+              {j === 0 && pair.length > 1 ? fit(v, colWidth - 14) + ' ' : v}
+            </Text>
+          ))}
+        </Text>
+      ))}
+      {job.last_error ? (
+        <Text wrap="truncate">
+          <Text dimColor>{fit('last error', 13)}</Text>
+          <Text color={tone('red')}>{singleLine(job.last_error)}</Text>
+        </Text>
+      ) : null}
+      <Text bold>attempts</Text>
+      {detail.attempts.length === 0 ? (
+        <Text dimColor>none yet</Text>
+      ) : (
+        <Table
+          columns={attemptColumns(now)}
+          rows={detail.attempts.slice(-attemptsShown)}
+          rowKey={(a) => String(a.n)}
+          width={props.width}
+          height={attemptsShown + 1}
+          selected={-1}
+        />
+      )}
+      <Box flexDirection="column" height={outputHeight} width={props.width}>
+        <Text wrap="truncate">
+          <Text bold>output</Text>
+          <Text dimColor>
+            {' '}
+            ({bytes}) · {following}
+          </Text>
+        </Text>
+        {lines.length === 0 ? <Text dimColor>(none)</Text> : null}
+        {lines.map((l, i) => (
+          <Text key={i} wrap="truncate">
+            {l}
+          </Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}
