@@ -62,8 +62,21 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function startWorkers(opts: { db: string; count: number; queue: string | null; logDir?: string }): Promise<StartedWorker[]> {
   const entry = workerEntry();
   const logDir = opts.logDir ?? defaultLogDir(opts.db);
-  mkdirSync(logDir, { recursive: true });
-  const launched: Array<StartedWorker & { exit: string | null }> = [];
+  // A database this process cannot open would fail every worker: say so once, start none.
+  const queue = await openQueue(opts.db);
+  try {
+    mkdirSync(logDir, { recursive: true });
+    const launched = launch(entry, logDir, opts);
+    return await awaitRegistration(queue, launched);
+  } finally {
+    await queue.close();
+  }
+}
+
+type Launched = StartedWorker & { exit: string | null };
+
+function launch(entry: string, logDir: string, opts: { db: string; count: number; queue: string | null }): Launched[] {
+  const launched: Launched[] = [];
   for (let i = 0; i < opts.count; i++) {
     const id = newWorkerId();
     const log = join(logDir, `${id}.log`);
@@ -76,7 +89,7 @@ export async function startWorkers(opts: { db: string; count: number; queue: str
         env: { ...process.env, QUEUECTL_DB: opts.db },
       });
       if (child.pid === undefined) throw new QueueError(`could not start a worker: ${process.execPath} did not spawn`);
-      const w = { id, pid: child.pid, log, exit: null as string | null };
+      const w: Launched = { id, pid: child.pid, log, exit: null };
       child.on('exit', (code, signal) => (w.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
       child.on('error', (e) => (w.exit = e.message));
       child.unref();
@@ -85,30 +98,28 @@ export async function startWorkers(opts: { db: string; count: number; queue: str
       closeSync(fd);
     }
   }
+  return launched;
+}
 
-  const queue = await openQueue(opts.db);
-  try {
-    const deadline = Date.now() + REGISTER_TIMEOUT_MS;
-    for (;;) {
-      const registered = new Set((await queue.workers()).map((w) => w.id));
-      const waiting = launched.filter((w) => !registered.has(w.id) && w.exit === null);
-      if (waiting.length === 0 || Date.now() > deadline) break;
-      await delay(POLL_MS);
-    }
-    const registered = new Set((await queue.workers()).map((w) => w.id));
-    const started = launched.filter((w) => registered.has(w.id)).map(({ id, pid, log }) => ({ id, pid, log }));
-    const failed = launched.filter((w) => !registered.has(w.id));
-    if (failed.length > 0) {
-      const w = failed[0];
-      const why = w.exit === null ? `did not register within ${REGISTER_TIMEOUT_MS / 1000}s` : `exited (${w.exit})`;
-      const more = failed.length > 1 ? ` (${failed.length} of ${launched.length} workers failed)` : '';
-      const running = started.length > 0 ? `; ${started.length} started and running` : '';
-      throw new WorkerStartError(`worker ${w.id} ${why}: ${lastWords(w.log)}${more}${running}`, started);
-    }
-    return started;
-  } finally {
-    await queue.close();
+async function awaitRegistration(queue: Queue, launched: Launched[]): Promise<StartedWorker[]> {
+  const deadline = Date.now() + REGISTER_TIMEOUT_MS;
+  let registered = new Set<string>();
+  for (;;) {
+    registered = new Set((await queue.workers()).map((w) => w.id));
+    const waiting = launched.filter((w) => !registered.has(w.id) && w.exit === null);
+    if (waiting.length === 0 || Date.now() > deadline) break;
+    await delay(POLL_MS);
   }
+  const started = launched.filter((w) => registered.has(w.id)).map(({ id, pid, log }) => ({ id, pid, log }));
+  const failed = launched.filter((w) => !registered.has(w.id));
+  if (failed.length > 0) {
+    const w = failed[0];
+    const why = w.exit === null ? `did not register within ${REGISTER_TIMEOUT_MS / 1000}s` : `exited (${w.exit})`;
+    const more = failed.length > 1 ? ` (${failed.length} of ${launched.length} workers failed)` : '';
+    const running = started.length > 0 ? `; ${started.length} started and running` : '';
+    throw new WorkerStartError(`worker ${w.id} ${why}: ${lastWords(w.log)}${more}${running}`, started);
+  }
+  return started;
 }
 
 /** The most telling line of a worker's log: the last error it logged, else its last line. */
