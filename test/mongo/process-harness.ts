@@ -58,6 +58,8 @@ export class MongoSandbox {
   readonly env: NodeJS.ProcessEnv;
   queue!: Queue;
   private readonly workers: WorkerHandle[] = [];
+  /** Detached workers started through `worker start`, killed at cleanup if still there. */
+  readonly detached: number[] = [];
 
   constructor(serverUri: string) {
     this.uri = withDatabase(serverUri, uniqueDbName('queuectl_proc'));
@@ -103,6 +105,13 @@ export class MongoSandbox {
 
   async cleanup(): Promise<void> {
     for (const w of this.workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    for (const pid of this.detached) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     if (this.queue) {
       await this.queue.close();
       await dropDatabase(this.uri).catch(() => {});

@@ -68,7 +68,12 @@ if (!MONGO_URI) {
       expect(dup.code).toBe(2);
       expect(dup.stderr).toMatch(/job-ok/);
 
-      const w = box.startWorker('w-seed');
+      const start = box.cli(['worker', 'start', '--count', '1', '--json']);
+      expect(start.code).toBe(0);
+      const workers = JSON.parse(start.stdout) as { id: string; pid: number; log: string }[];
+      box.detached.push(...workers.map((w) => w.pid));
+      expect(workers).toHaveLength(1);
+
       await waitFor(() => JSON.parse(box.cli(['dlq', 'list', '--json']).stdout).length === 1, 'job-fail to reach the DLQ', 30_000);
       const completed = JSON.parse(box.cli(['list', '--state', 'completed', '--json']).stdout);
       expect(completed.map((j: { id: string }) => j.id)).toEqual(['job-ok']);
@@ -77,10 +82,13 @@ if (!MONGO_URI) {
       const status = JSON.parse(box.cli(['status', '--json']).stdout);
       expect(status.counts).toMatchObject({ pending: 0, processing: 0, completed: 1, failed: 0, dead: 1 });
       expect(status.db).toBe(box.uri);
-      expect(w.lines.find((l) => l.event === 'worker_started')).toMatchObject({ db: box.uri });
+      expect(status.workers.map((w: { id: string }) => w.id)).toEqual([workers[0].id]);
+      const log = readFileSync(workers[0].log, 'utf8');
+      expect(log).toContain('"event":"worker_started"');
 
-      w.child.kill('SIGTERM');
-      expect(await w.exited).toEqual({ code: 0, signal: null });
+      const stop = box.cli(['worker', 'stop']);
+      expect(stop.code).toBe(0);
+      expect(JSON.parse(box.cli(['worker', 'list', '--json']).stdout)).toEqual([]);
     });
 
     it('4 workers drain 400 jobs, each run exactly once', async (ctx) => {
