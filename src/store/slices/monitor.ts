@@ -21,7 +21,8 @@ export interface MonitorSlice {
 }
 
 export const createMonitorSlice: StateCreator<DashboardStore, [], [], MonitorSlice> = (set, get) => ({
-  header: { counts: null, lastMinute: EMPTY_THROUGHPUT, history: [] },
+  // Starts full of zeros, so a quiet queue's samples leave it (and the screen) unchanged.
+  header: { counts: null, lastMinute: EMPTY_THROUGHPUT, history: new Array<number>(HISTORY_LENGTH).fill(0) },
   workers: [],
   workersRow: 0,
   setCounts(counts) {
