@@ -439,6 +439,7 @@ export class DashboardActions {
   async workerUp(): Promise<void> {
     const command = this.cli.workerStart(1);
     if (!this.workers) return this.fail(new Error('starting workers is not available here'), command);
+    this.status({ text: 'starting a worker…', tone: 'info', command });
     try {
       const [w] = await this.workers.start(1);
       this.status({ text: `started worker ${w.id} (pid ${w.pid})`, tone: 'ok', command });

@@ -71,7 +71,7 @@ export function App() {
       <Box height={body} width={width} overflow="hidden">
         {screen}
       </Box>
-      {prompt ? <Prompt isActive={focus === 'prompt'} /> : <StatusLine />}
+      {prompt ? <Prompt isActive={focus === 'prompt'} /> : <StatusLine width={width} />}
       <KeyHints context={help ? 'help' : context} width={width} />
     </Box>
   );

@@ -109,7 +109,8 @@ export function workerStateText(w: WorkerRecord, health: WorkerHealth): string {
 }
 
 export function heartbeatAge(w: WorkerRecord, now: number): string {
-  return duration(now - w.heartbeat_at);
+  const ms = now - w.heartbeat_at;
+  return ms < 1000 ? 'now' : `${duration(ms)} ago`;
 }
 
 /** Local date-time to the second, for the details screen. */

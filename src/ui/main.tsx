@@ -1,12 +1,11 @@
 import { writeSync } from 'node:fs';
 import { render } from 'ink';
-import { resolveDbTarget, openQueue } from '../engine/open.js';
-import type { Queue } from '../engine/queue.js';
-import type { WorkerControl } from '../store/actions.js';
+import { openQueue } from '../engine/open.js';
 import { createDashboard } from '../store/dashboard.js';
 import { App } from './App.js';
 import { DashboardContext } from './context.js';
 import { ColorContext, colorFromEnv } from './theme.js';
+import { supervisorControl } from './worker-control.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
@@ -18,34 +17,6 @@ const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
   ['SIGHUP', 129],
   ['SIGINT', 130],
 ];
-
-interface Supervisor {
-  startWorkers(opts: { db: string; count: number; queue: string | null; logDir?: string }): Promise<Array<{ id: string; pid: number }>>;
-  stopWorkers(
-    queue: Queue,
-    opts: { ids?: string[]; timeoutMs: number; force: boolean; onProgress?: (left: number) => void },
-  ): Promise<{ stopped: string[]; stillRunning: string[] }>;
-}
-
-// Loaded on first use, like the CLI's worker commands do.
-const SUPERVISOR = new URL('../worker/supervisor.js', import.meta.url).href;
-
-/** Workers started and stopped as `queuectl worker start` and `worker stop` do. */
-export function supervisorControl(queue: Queue, db: string | undefined): WorkerControl {
-  const t = resolveDbTarget(db);
-  const target = t.kind === 'sqlite' ? t.path : t.uri;
-  const load = () => import(SUPERVISOR) as Promise<Supervisor>;
-  return {
-    async start(count) {
-      return (await load()).startWorkers({ db: target, count, queue: null });
-    },
-    async stop(ids, onProgress) {
-      const sup = await load();
-      const timeoutMs = ((await queue.config()).shutdown_timeout_seconds + 5) * 1000;
-      return sup.stopWorkers(queue, { ...(ids ? { ids: [...ids] } : {}), timeoutMs, force: false, onProgress });
-    },
-  };
-}
 
 /**
  * Runs the full-screen dashboard until `q`, Ctrl-C, `:q` or a signal, and resolves with the exit

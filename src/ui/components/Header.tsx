@@ -33,7 +33,9 @@ export function Header(props: { width: number }) {
       return { busy, idle, bad };
     }),
   );
-  const narrow = props.width < 110;
+  // Full state names when the whole line fits, else short ones.
+  const full = counts === null ? 0 : SHOWN.reduce((n, st) => n + st.length + compactCount(counts[st]).length + 3, 0);
+  const narrow = full + 24 + compactCount(lastMinute.completed).length + compactCount(lastMinute.failed).length > props.width;
   const latest = history.length > 0 ? history[history.length - 1] : 0;
   const sparkWidth = Math.max(8, Math.min(30, Math.floor(props.width / 5)));
   const workerText = `workers ${workers.busy} busy ${workers.idle} idle${workers.bad > 0 ? ` ${workers.bad} lost` : ''}`;

@@ -3,7 +3,17 @@ import { useDash } from '../context.js';
 import { useTone } from '../theme.js';
 
 /** The result of the last action (errors in red) and the `queuectl …` command that does the same. */
-export function StatusLine() {
+/**
+ * The command as shown: whole when it fits, else without its `--db` (the rest still tells how,
+ * and the database is in the header).
+ */
+export function fitCommand(text: string, command: string, width: number): string {
+  const room = width - text.length - 8;
+  if (command.length <= room) return command;
+  return command.replace(/ --db ('(?:[^']|'\\'')*'|\S+)/g, '');
+}
+
+export function StatusLine(props: { width: number }) {
   const tone = useTone();
   const status = useDash((s) => s.status);
   if (!status) return <Text dimColor>ready</Text>;
@@ -15,7 +25,7 @@ export function StatusLine() {
         {mark}
         {status.text}
       </Text>
-      {status.command ? <Text dimColor>{`   $ ${status.command}`}</Text> : null}
+      {status.command ? <Text dimColor>{`   $ ${fitCommand(status.text, status.command, props.width)}`}</Text> : null}
     </Text>
   );
 }

@@ -31,7 +31,7 @@ function columns(now: number): Column<WorkerRow>[] {
       width: 9,
       align: 'right',
       priority: 7,
-      text: (w) => (w.health === 'dead' ? 'gone' : `${heartbeatAge(w, now)} ago`),
+      text: (w) => (w.health === 'dead' ? 'gone' : heartbeatAge(w, now)),
       color: (w) => healthColor(w.health),
     },
   ];
