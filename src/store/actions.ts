@@ -380,7 +380,7 @@ export class DashboardActions {
     const n = this.s.workers.length;
     this.s.setModal({
       kind: 'confirm',
-      message: `Stop all ${plural(n, 'worker')}? Each finishes its current job, then exits.`,
+      message: `Stop all workers (${n} running)? Each finishes its current job, then exits.`,
       action: { kind: 'stop-all' },
     });
   }
