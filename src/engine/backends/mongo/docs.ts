@@ -62,7 +62,7 @@ export function changeStreamsUnsupported(e: unknown): boolean {
 
 /** The server cannot run multi-document transactions (a standalone server). */
 export function transactionsUnsupported(e: unknown): boolean {
-  return errorCode(e) === 20 || /does not support sessions|transaction numbers are only allowed|not supported/i.test(oneLine(e));
+  return errorCode(e) === 20 || /does not support sessions|transaction numbers are only allowed|not supported|unknown field "autocommit"/i.test(oneLine(e));
 }
 
 /** A new job as stored: pending, with its place in the insertion order. */
