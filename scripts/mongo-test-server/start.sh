@@ -23,7 +23,7 @@ build() {
 }
 
 run() {
-  exec java -Xss512k -cp "$jar:$here/target/lib/*" queuectl.testserver.Main "$1"
+  exec java -cp "$jar:$here/target/lib/*" queuectl.testserver.Main "$1"
 }
 
 mode="background"
