@@ -16,6 +16,9 @@ export interface WorkerControl {
   stop(ids: readonly string[] | undefined, onProgress: (left: number) => void): Promise<{ stopped: string[]; stillRunning: string[] }>;
 }
 
+/** The pause in typing after which a filter is applied. */
+const FILTER_PAUSE_MS = 120;
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -29,6 +32,8 @@ export class DashboardActions {
   private readonly cli: CliEquivalent;
   /** Navigation is serialised: each move starts from where the previous one landed. */
   private nav: Promise<void> = Promise.resolve();
+  private filterTimer: NodeJS.Timeout | undefined;
+  private filterWaiters: Array<() => void> = [];
 
   constructor(
     private readonly queue: Queue,
@@ -242,12 +247,25 @@ export class DashboardActions {
     this.s.setPrompt({ kind, text: kind === 'filter' && id !== null ? this.s.lists[id].search : '' });
   }
 
-  /** Typing in the prompt; a filter applies as it is typed. */
+  /**
+   * Typing in the prompt; a filter applies as it is typed, once typing pauses for a moment (on a
+   * large history each filtered page is a scan). Resolves when the filtered page is shown.
+   */
   editPrompt(text: string): Promise<void> {
     const p = this.s.prompt;
     if (!p) return Promise.resolve();
     this.s.setPrompt({ ...p, text });
-    return p.kind === 'filter' ? this.applyFilter(text) : Promise.resolve();
+    if (p.kind !== 'filter') return Promise.resolve();
+    if (this.filterTimer) clearTimeout(this.filterTimer);
+    return new Promise((resolve) => {
+      this.filterWaiters.push(resolve);
+      this.filterTimer = setTimeout(() => {
+        this.filterTimer = undefined;
+        const waiters = this.filterWaiters;
+        this.filterWaiters = [];
+        void this.applyFilter(text).finally(() => waiters.forEach((w) => w()));
+      }, FILTER_PAUSE_MS);
+    });
   }
 
   private applyFilter(text: string): Promise<void> {
@@ -257,13 +275,23 @@ export class DashboardActions {
     return this.reload(id);
   }
 
+  private dropPendingFilter(): void {
+    if (this.filterTimer) clearTimeout(this.filterTimer);
+    this.filterTimer = undefined;
+    const waiters = this.filterWaiters;
+    this.filterWaiters = [];
+    waiters.forEach((w) => w());
+  }
+
   cancelPrompt(): Promise<void> {
+    this.dropPendingFilter();
     const p = this.s.prompt;
     this.s.setPrompt(null);
     return p?.kind === 'filter' ? this.clearFilter() : Promise.resolve();
   }
 
   async submitPrompt(): Promise<void> {
+    this.dropPendingFilter();
     const p = this.s.prompt;
     if (!p) return;
     this.s.setPrompt(null);

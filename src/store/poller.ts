@@ -7,6 +7,9 @@ import { fetchPage } from './pages.js';
 import type { DashboardStore, DashboardStoreApi } from './store.js';
 import type { ListId, WorkerHealth, WorkerRow } from './types.js';
 
+/** How often a filtered page is re-read by the periodic refresh (typing re-reads it at once). */
+export const SEARCH_REFRESH_MS = 5000;
+
 export interface PollerOptions {
   /** Refresh period; default 1000 ms. */
   refreshMs?: number;
@@ -57,6 +60,7 @@ export class Poller {
   private lastTickAt = 0;
   private lastSampleAt = 0;
   private leaseSeconds = 30;
+  private searchLoadedAt = 0;
   private configAt = -Infinity;
   private readonly host = hostname();
   /** Called when a tick fails (the database went away); the status line shows it. */
@@ -153,11 +157,22 @@ export class Poller {
       await this.sample(started);
       const fresh = this.store.getState();
       if (fresh.detail) await this.loadDetail(fresh.detail.id);
-      else if (fresh.view !== 'workers') await this.loadList(fresh.view);
+      else if (fresh.view !== 'workers' && this.listDue(fresh.lists[fresh.view], started)) await this.loadList(fresh.view);
       this.advanceClock();
     } catch (e) {
       this.onError(oneLine(e));
     }
+  }
+
+  /**
+   * A text filter cannot use an index (it matches anywhere in the id or the command), so on a
+   * large history its page costs a scan: refreshed every few seconds instead of every tick.
+   */
+  private listDue(list: { search: string; loaded: boolean }, now: number): boolean {
+    if (list.search === '' || !list.loaded) return true;
+    if (now - this.searchLoadedAt < SEARCH_REFRESH_MS) return false;
+    this.searchLoadedAt = now;
+    return true;
   }
 
   /** Re-reads one table's current page (navigation and query changes call this too). */

@@ -23,7 +23,7 @@ const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
  * code. The terminal is restored on every way out: the alternate screen is left and the cursor
  * shown again, also when something throws.
  */
-export async function runDashboard(opts: { db?: string; refreshMs?: number }): Promise<number> {
+export async function runDashboardScreen(opts: { db?: string; refreshMs?: number }): Promise<number> {
   const queue = await openQueue(opts.db);
   const dash = createDashboard(queue, {
     ...(opts.refreshMs !== undefined ? { refreshMs: opts.refreshMs } : {}),

@@ -52,20 +52,41 @@ export function layoutColumns<T>(columns: readonly Column<T>[], width: number): 
   return out;
 }
 
-function RowLine<T>(props: { cells: Array<{ text: string; color: Color | undefined }>; inverse: boolean }) {
+interface Cell {
+  text: string;
+  color: Color | undefined;
+}
+
+/**
+ * Joins neighbouring cells of one colour into one run: every styled run costs the terminal
+ * renderer a parse, and most of a row is plain.
+ */
+export function runs(cells: readonly Cell[]): Cell[] {
+  const out: Cell[] = [];
+  cells.forEach((c, i) => {
+    const text = i > 0 ? ` ${c.text}` : c.text;
+    const last = out[out.length - 1];
+    if (last && (last.color === c.color || text.trim() === '')) last.text += text;
+    else out.push({ text, color: c.color });
+  });
+  return out;
+}
+
+function RowLine(props: { cells: Cell[]; inverse: boolean }) {
+  const rs = runs(props.cells);
+  // Trailing blanks cost the renderer as much as text; only the highlighted row needs its full width.
+  if (!props.inverse && rs.length > 0) rs[rs.length - 1] = { ...rs[rs.length - 1], text: rs[rs.length - 1].text.trimEnd() };
   return (
     <Text wrap="truncate" inverse={props.inverse}>
-      {props.cells.map((c, i) => (
-        <Text key={i} color={c.color}>
-          {i > 0 ? ' ' : ''}
-          {c.text}
-        </Text>
-      ))}
+      {rs.map((r, i) => (r.color === undefined ? r.text : <Text key={i} color={r.color}>{r.text}</Text>))}
     </Text>
   );
 }
 
-const Row = memo(RowLine, (a, b) => a.inverse === b.inverse && a.cells.length === b.cells.length && a.cells.every((c, i) => c.text === b.cells[i].text && c.color === b.cells[i].color)) as typeof RowLine;
+const Row = memo(
+  RowLine,
+  (a, b) => a.inverse === b.inverse && a.cells.length === b.cells.length && a.cells.every((c, i) => c.text === b.cells[i].text && c.color === b.cells[i].color),
+);
 
 export function Table<T>(props: Props<T>) {
   const tone = useTone();
