@@ -68,9 +68,16 @@ function inputFromFlags(command: string, o: EnqueueOptions): JobInput {
   return input;
 }
 
-function readSource(file: string): string {
+/** Standard input as a stream: a synchronous read of fd 0 can fail with EAGAIN on a non-blocking pipe. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readSource(file: string): Promise<string> {
   try {
-    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+    return file === '-' ? await readStdin() : readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new ValidationError(`cannot read ${file === '-' ? 'standard input' : file}: ${code}`);
@@ -93,13 +100,13 @@ function parseLines(text: string, file: string): Array<{ line: number; input: Jo
 type Plan = { kind: 'one'; input: JobInput } | { kind: 'many'; jobs: Array<{ line: number; input: JobInput }> };
 
 /** Decides what to enqueue from the arguments alone, before the database is opened. */
-function plan(args: EnqueueArgs, o: EnqueueOptions): Plan {
+async function plan(args: EnqueueArgs, o: EnqueueOptions): Promise<Plan> {
   const flags = JOB_FLAGS.filter(([k]) => o[k] !== undefined).map(([, f]) => f);
   const { positional, command } = args;
   if (o.file !== undefined) {
     if (positional.length > 0 || command !== null) throw new ValidationError('give --file or a job, not both');
     if (flags.length > 0) throw new ValidationError(`${flags[0]} cannot be used with --file: put the field in each JSON line`);
-    return { kind: 'many', jobs: parseLines(readSource(o.file), o.file) };
+    return { kind: 'many', jobs: parseLines(await readSource(o.file), o.file) };
   }
   if (command !== null) {
     if (positional.length > 0) {
@@ -123,7 +130,7 @@ function plan(args: EnqueueArgs, o: EnqueueOptions): Plan {
 }
 
 export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<number> {
-  const p = plan(args, o);
+  const p = await plan(args, o);
   const jobs: Job[] = await withQueue(o.db, async (queue) => {
     if (p.kind === 'one') return queue.enqueue([p.input]);
     // Validated here first so an error can name its line; the engine checks again on insert.
