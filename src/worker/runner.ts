@@ -245,7 +245,6 @@ export class Runner {
     const config = this.config;
     const seconds = job.timeout_seconds && job.timeout_seconds > 0 ? job.timeout_seconds : config.job_timeout_seconds;
     const startedAt = Date.now();
-    this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: job.command });
     let run: RunningCommand;
     try {
       run = startCommand({
@@ -272,6 +271,8 @@ export class Runner {
       return;
     }
     this.current = { job, run, startedAt };
+    // The pid leads the job's process group: what to kill by hand if this worker is ever killed outright.
+    this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: job.command, pid: run.pid ?? null });
     this.scheduleStateBeat();
     // A stop may have arrived while the job was being claimed.
     if (this.stopMode === 'now') this.interruptJob();
