@@ -6,13 +6,6 @@ export interface DashboardOptions extends GlobalOptions {
   refresh?: string;
 }
 
-interface DashboardModule {
-  runDashboard(opts: { db?: string; refreshMs?: number }): Promise<number>;
-}
-
-// Ink and React cost about half a second to load: only the dashboard pays for them.
-const UI_MAIN = new URL('../ui/main.js', import.meta.url).href;
-
 export const DEFAULT_REFRESH = '1s';
 
 export async function runDashboardCommand(o: DashboardOptions): Promise<number> {
@@ -21,6 +14,7 @@ export async function runDashboardCommand(o: DashboardOptions): Promise<number> 
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new ValidationError('the dashboard needs an interactive terminal; for scripts use queuectl status, list or worker list');
   }
-  const ui = (await import(UI_MAIN)) as DashboardModule;
+  // Ink and React cost about half a second to load: only the dashboard pays for them.
+  const ui = await import('../ui/main.js');
   return ui.runDashboard({ ...(o.db !== undefined ? { db: o.db } : {}), refreshMs });
 }
