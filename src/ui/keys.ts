@@ -177,3 +177,26 @@ export function footerHints(context: KeyContext): Array<[string, string]> {
   }
   return out;
 }
+
+const NO_KEY: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+  super: false, hyper: false, capsLock: false, numLock: false,
+};
+
+/**
+ * Splits input that arrived in one piece (fast typing, a paste, `jobs⏎` sent at once) into the
+ * single key presses it stands for. Escape sequences (arrows, PgUp…) already come one by one.
+ */
+export function splitKeys(input: string, key: Key): Array<[string, Key]> {
+  if ([...input].length <= 1 || input.includes('\x1b')) return [[input, key]];
+  return [...input].map((ch): [string, Key] => {
+    if (ch === '\r' || ch === '\n') return ['', { ...NO_KEY, return: true }];
+    if (ch === '\t') return ['', { ...NO_KEY, tab: true }];
+    if (ch === '\x7f' || ch === '\b') return ['', { ...NO_KEY, backspace: true }];
+    const code = ch.charCodeAt(0);
+    if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...NO_KEY, ctrl: true }];
+    if (code < 32) return ['', NO_KEY];
+    return [ch, { ...NO_KEY, shift: ch !== ch.toLowerCase() }];
+  });
+}

@@ -1,5 +1,5 @@
 import { useInput } from 'ink';
-import { type CommandId, type KeyContext, commandFor } from './keys.js';
+import { type CommandId, type KeyContext, commandFor, splitKeys } from './keys.js';
 
 export type Handlers = Partial<Record<CommandId, () => unknown>>;
 
@@ -10,10 +10,8 @@ export type Handlers = Partial<Record<CommandId, () => unknown>>;
 export function useKeymap(context: KeyContext, isActive: boolean, handlers: Handlers): void {
   useInput(
     (input, key) => {
-      // Plain keys that arrive together (a held key, a fast typist) come as one string.
-      const plain = input.length > 1 && !key.ctrl && !key.meta && !/[\x00-\x1f]/.test(input);
-      for (const one of plain ? [...input] : [input]) {
-        const id = commandFor(context, one, plain ? { ...key, shift: one !== one.toLowerCase() } : key);
+      for (const [one, k] of splitKeys(input, key)) {
+        const id = commandFor(context, one, k);
         const run = id === undefined ? undefined : handlers[id];
         if (run) void run();
       }
