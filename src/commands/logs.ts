@@ -74,6 +74,8 @@ export async function runLogs(id: string, o: LogsOptions): Promise<number> {
         note(line);
       },
     );
+    // Following labels every attempt it shows, so its output reads the same however late it began.
+    if (o.follow && job.attempts > 0) printer.note(`--- attempt ${job.attempts} ---`);
     printer.feed(job);
     if (!o.follow) return 0;
 
