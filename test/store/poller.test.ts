@@ -78,6 +78,23 @@ describe('the poller', () => {
     expect(s().lists.jobs.jobs.map((j) => j.id)).toEqual(['from-elsewhere']);
   });
 
+  it('samples throughput for the sparkline once per period: attempts finished per second', async () => {
+    const fast = createDashboard(queue, { refreshMs: 100 });
+    fast.poller.start();
+    try {
+      await waitFor(() => fast.store.getState().header.counts !== null, 'the first tick');
+      expect(fast.store.getState().header.history.every((v) => v === 0)).toBe(true);
+      await queue.enqueue([{ id: 'quick', command: 'true' }]);
+      const job = await queue.claim('w', null, 60_000);
+      await queue.settle(job!, 'w', { outcome: 'succeeded', exit_code: 0, signal: null, error: null, output: '', output_bytes: 0, finished_at: Date.now() }, await queue.config());
+      await waitFor(() => fast.store.getState().header.history.some((v) => v > 0), 'a sample above zero');
+      expect(fast.store.getState().header.lastMinute).toEqual({ completed: 1, failed: 0 });
+    } finally {
+      fast.poller.stop();
+      await fast.poller.idle();
+    }
+  });
+
   it('loads the open job with its attempts, and says so when it is gone', async () => {
     await seedEveryState(queue);
     s().openDetail('f-retrying');

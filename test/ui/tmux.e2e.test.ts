@@ -118,6 +118,24 @@ describe.skipIf(!hasTmux || !existsSync(CLI))('the dashboard in a real terminal 
     expect(paneFlag('cursor_flag')).toBe('1');
   });
 
+  for (const [how, press] of [['Ctrl-C', ['C-c']], [':q', [':', 'q', 'Enter']]] as const) {
+    it(`${how} also leaves cleanly, with exit status 0`, async () => {
+      keys('clear', 'Enter');
+      keys(`node ${CLI} dashboard --db ${db.path}`, 'Enter');
+      await waitForScreen((x) => x.includes('q quit') && x.includes('c-done'), 'the dashboard again');
+      for (const k of press) {
+        keys(k);
+        if (k === ':') await waitForScreen((x) => x.includes('jobs · workers · dlq'), 'command mode');
+      }
+      await waitFor(() => paneFlag('alternate_on') === '0', 'the alternate screen to be left');
+      keys('echo "exit=$?"', 'Enter');
+      const s = await waitForScreen((x) => /exit=\d+/.test(x), 'the exit status');
+      expect(s).toContain('exit=0');
+      expect(s).not.toContain('q quit');
+      expect(paneFlag('cursor_flag')).toBe('1');
+    });
+  }
+
   it('SIGTERM also restores the terminal', async () => {
     keys('clear', 'Enter');
     keys(`node ${CLI} dashboard --db ${db.path}`, 'Enter');

@@ -76,4 +76,15 @@ describe.skipIf(!existsSync('dist/worker/main.js'))('scaling workers from the da
     expect(f).toContain('$ queuectl worker stop');
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   });
+
+  it('workers keep running after the dashboard is closed', async () => {
+    await m.press('+');
+    await m.waitForFrame((f) => workerRows(f).length === 1 && pids.length === 3, 'a new worker', 30_000);
+    await m.unmount();
+    const pid = pids[2];
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    const q = openTestQueue(db.path);
+    expect((await q.workers()).map((w) => w.pid)).toEqual([pid]);
+    await q.close();
+  });
 });
