@@ -274,7 +274,7 @@ kept as separate arguments.`,
     });
   config
     .command('set')
-    .description('change one value (validated); workers pick it up on their next job')
+    .description('change one value (validated); running workers pick it up within seconds')
     .argument('<key>', 'config key, e.g. max_retries')
     .argument('<value>', 'new value, a number')
     .option('--json', 'print {key, value} as JSON')
