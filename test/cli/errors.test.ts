@@ -11,17 +11,19 @@ import { type Sandbox, cli, requireBuild, sandbox, snapshot } from './helpers.js
 
 let sb: Sandbox;
 let bulk: string;
+/** The database before any rejected command; since none may change it, every test compares with this. */
+let baseline: ReturnType<typeof snapshot>;
 beforeAll(async () => {
   requireBuild();
   sb = sandbox();
   cli(sb, ['enqueue', '{"id":"existing","command":"echo hi"}']);
   await jobThat(sb.db, 'finished', 'succeeded');
   bulk = join(sb.dir, 'bulk.jsonl');
+  baseline = snapshot(sb);
 });
 afterAll(() => sb.cleanup());
 
 function rejected(args: string[], message: RegExp, opts: { code?: number; input?: string } = {}): void {
-  const before = snapshot(sb);
   const r = cli(sb, args, { input: opts.input });
   expect(r.stderr, `stderr of queuectl ${args.join(' ')}`).toMatch(message);
   expect(r.stderr.split('\n')).toHaveLength(2); // one line and its newline
@@ -29,7 +31,7 @@ function rejected(args: string[], message: RegExp, opts: { code?: number; input?
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.code).toBe(opts.code ?? 2);
   expect(r.stdout).toBe('');
-  expect(snapshot(sb)).toEqual(before);
+  expect(snapshot(sb)).toEqual(baseline);
 }
 
 describe('bad input exits 2 and changes nothing', () => {
