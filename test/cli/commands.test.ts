@@ -142,6 +142,21 @@ describe('show and logs', () => {
     expect(ok(['show', 'fresh'])).toMatch(/attempts\nnone yet\n/);
   });
 
+  it('shows the attempt running now, unfinished', async () => {
+    await jobThat(sb.db, 'again', 'exit');
+    await withEngine(sb.db, async (q) => {
+      await q.retry('again');
+      expect((await q.claim('w-now', 'q-again', 30_000))?.id).toBe('again');
+    });
+    const job = cliJson(sb, ['show', 'again']);
+    expect(job).toMatchObject({ state: 'processing', attempts: 2, worker_id: 'w-now' });
+    expect(job.history.map((a: { n: number; result: string; finished_at: string | null }) => [a.n, a.result, a.finished_at === null])).toEqual([
+      [1, 'exit 1', false],
+      [2, 'running', true],
+    ]);
+    expect(ok(['show', 'again'])).toMatch(/^\s*2\s+\S+Z\s+-\s+\S+…\s+running\s+-\s+w-now/m);
+  });
+
   it('logs prints the stored output, and --json gives it with its size', async () => {
     await jobThat(sb.db, 'talker', 'succeeded', { output: 'hello\nworld\n' });
     expect(ok(['logs', 'talker'])).toBe('hello\nworld\n');
