@@ -68,7 +68,7 @@ export function App() {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Header width={width} />
-      <Box height={body} width={width} overflow="hidden">
+      <Box height={body} width={width} overflowY="hidden">
         {screen}
       </Box>
       {prompt ? <Prompt isActive={focus === 'prompt'} /> : <StatusLine width={width} />}

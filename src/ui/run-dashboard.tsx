@@ -5,11 +5,15 @@ import { createDashboard } from '../store/dashboard.js';
 import { App } from './App.js';
 import { DashboardContext } from './context.js';
 import { ColorContext, colorFromEnv } from './theme.js';
+import { findInkMeasureCache } from './ink-measure-cache.js';
 import { supervisorControl } from './worker-control.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
+/** Texts Ink may keep measured before its cache is emptied (a few megabytes at most). */
+const MEASURE_CACHE_LIMIT = 5000;
 
 /** Signals that end the dashboard, with the exit code each one gives. */
 const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
@@ -78,6 +82,12 @@ export async function runDashboardScreen(opts: { db?: string; refreshMs?: number
       };
       process.on(signal, onSignal);
       cleanups.push(() => process.off(signal, onSignal));
+    }
+    const measureCache = await findInkMeasureCache();
+    if (measureCache) {
+      const trim = setInterval(() => measureCache.trim(MEASURE_CACHE_LIMIT), 30_000);
+      trim.unref();
+      cleanups.push(() => clearInterval(trim));
     }
     dash.poller.start();
     await instance.waitUntilExit();
