@@ -72,7 +72,7 @@ export function App() {
         {screen}
       </Box>
       {prompt ? <Prompt isActive={focus === 'prompt'} /> : <StatusLine width={width} />}
-      <KeyHints context={help ? 'help' : context} width={width} />
+      <KeyHints context={modal === 'confirm' ? 'confirm' : modal === 'enqueue' ? 'form' : prompt ? 'prompt' : help ? 'help' : context} width={width} />
     </Box>
   );
 }

@@ -5,8 +5,11 @@ import type { Key } from 'ink';
  * hints and the `?` help screen, so the three can never disagree.
  */
 
-/** Where a binding is enabled: the three main views, and the screens opened over them. */
-export type KeyContext = 'jobs' | 'workers' | 'dlq' | 'detail' | 'help';
+/**
+ * Where a binding is enabled: the three main views, the screens opened over them, and the
+ * confirmation, the enqueue form and the `/` `:` prompt (where other keys are typed text).
+ */
+export type KeyContext = 'jobs' | 'workers' | 'dlq' | 'detail' | 'help' | 'confirm' | 'form' | 'prompt';
 
 export type CommandId =
   | 'quit'
@@ -39,7 +42,14 @@ export type CommandId =
   | 'cancel'
   | 'worker-up'
   | 'worker-down'
-  | 'stop-all';
+  | 'stop-all'
+  | 'yes'
+  | 'no'
+  | 'field-next'
+  | 'field-prev'
+  | 'form-submit'
+  | 'prompt-submit'
+  | 'close';
 
 export interface Binding {
   id: CommandId;
@@ -105,6 +115,13 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'command-mode', keys: [':'], label: ':', description: 'command: :jobs :workers :dlq :help :q', hint: 'cmd', contexts: [...MAIN, 'detail'] },
   { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL },
   { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running); Ctrl-C also quits', hint: 'quit', contexts: ALL },
+  { id: 'yes', keys: ['y', 'Y', 'enter'], label: 'y/Enter', description: 'yes, do it', hint: 'yes', contexts: ['confirm'] },
+  { id: 'no', keys: ['n', 'N', 'esc', 'q'], label: 'n/Esc', description: 'no, leave things as they are', hint: 'no', contexts: ['confirm'] },
+  { id: 'field-next', keys: ['tab', 'down'], label: 'Tab/↓', description: 'next field', hint: 'next field', contexts: ['form'] },
+  { id: 'field-prev', keys: ['shift+tab', 'up'], label: 'S-Tab/↑', description: 'previous field', hint: 'previous', contexts: ['form'] },
+  { id: 'form-submit', keys: ['enter'], label: 'Enter', description: 'enqueue the job', hint: 'enqueue', contexts: ['form'] },
+  { id: 'prompt-submit', keys: ['enter'], label: 'Enter', description: 'keep the filter, or run the command', hint: 'apply', contexts: ['prompt'] },
+  { id: 'close', keys: ['esc'], label: 'Esc', description: 'close (a filter is cleared)', hint: 'close', contexts: ['form', 'prompt'] },
 ];
 
 /** The bindings enabled in a context, in table order. */

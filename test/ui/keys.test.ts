@@ -7,7 +7,7 @@ const NONE: Key = {
   return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
   super: false, hyper: false, capsLock: false, numLock: false,
 };
-const CONTEXTS: KeyContext[] = ['jobs', 'workers', 'dlq', 'detail', 'help'];
+const CONTEXTS: KeyContext[] = ['jobs', 'workers', 'dlq', 'detail', 'help', 'confirm', 'form', 'prompt'];
 
 describe('the bindings table', () => {
   it('has one binding per command, and no key means two things in one context', () => {

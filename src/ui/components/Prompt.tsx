@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import { useActions, useDash, useStoreApi } from '../context.js';
+import { commandFor } from '../keys.js';
 import { useTextInput } from './TextInput.js';
 
 /** The `/` filter and `:` command line; it has the keyboard while it is open. */
@@ -11,16 +12,11 @@ export function Prompt(props: { isActive: boolean }) {
     isActive: props.isActive && prompt !== null,
     getValue: () => store.getState().prompt?.text ?? '',
     onChange: (text) => void actions.editPrompt(text),
-    onKey: (_input, key) => {
-      if (key.return) {
-        void actions.submitPrompt();
-        return true;
-      }
-      if (key.escape) {
-        void actions.cancelPrompt();
-        return true;
-      }
-      return false;
+    onKey: (input, key) => {
+      const command = commandFor('prompt', input, key);
+      if (command === 'prompt-submit') void actions.submitPrompt();
+      else if (command === 'close') void actions.cancelPrompt();
+      return command !== undefined;
     },
   });
   if (!prompt) return null;
@@ -29,7 +25,7 @@ export function Prompt(props: { isActive: boolean }) {
       <Text bold>{prompt.kind === 'filter' ? '/' : ':'}</Text>
       {prompt.text}
       <Text inverse> </Text>
-      <Text dimColor>{prompt.kind === 'filter' ? '   Enter keep · Esc clear' : '   jobs · workers · dlq · help · q'}</Text>
+      <Text dimColor>{prompt.kind === 'filter' ? '   id or command text' : '   jobs · workers · dlq · help · q'}</Text>
     </Text>
   );
 }

@@ -1,19 +1,17 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useActions, useDash } from '../context.js';
 import { useTone } from '../theme.js';
+import { useKeymap } from '../use-keymap.js';
 
 /** A yes/no question before a destructive action: y or Enter does it, n or Esc does not. */
 export function Confirm(props: { width: number; height: number; isActive: boolean }) {
   const tone = useTone();
   const actions = useActions();
   const modal = useDash((s) => s.modal);
-  useInput(
-    (input, key) => {
-      if (input === 'y' || input === 'Y' || key.return) void actions.confirm(true);
-      else if (input === 'n' || input === 'N' || input === 'q' || key.escape) void actions.confirm(false);
-    },
-    { isActive: props.isActive },
-  );
+  useKeymap('confirm', props.isActive, {
+    yes: () => actions.confirm(true),
+    no: () => actions.confirm(false),
+  });
   if (!modal || modal.kind !== 'confirm') return null;
   return (
     <Box width={props.width} height={props.height} justifyContent="center" alignItems="center">

@@ -4,6 +4,7 @@ import { EMPTY_FORM, type EnqueueFormValues, FORM_FIELDS } from '../../store/enq
 import { useTextInput } from '../components/TextInput.js';
 import { useActions, useDash } from '../context.js';
 import { fit } from '../format.js';
+import { commandFor } from '../keys.js';
 import { useTone } from '../theme.js';
 
 /**
@@ -31,20 +32,12 @@ export function EnqueueForm(props: { width: number; height: number; isActive: bo
       valuesRef.current = { ...valuesRef.current, [FORM_FIELDS[fieldRef.current].key]: text };
       setValues(valuesRef.current);
     },
-    onKey: (_input, key) => {
-      if (key.escape) {
-        actions.closeModal();
-        return true;
-      }
-      if (key.return) {
-        void actions.submitEnqueue(valuesRef.current);
-        return true;
-      }
-      if (key.tab || key.downArrow || key.upArrow) {
-        moveField(key.upArrow || (key.tab && key.shift) ? -1 : 1);
-        return true;
-      }
-      return false;
+    onKey: (input, key) => {
+      const command = commandFor('form', input, key);
+      if (command === 'close') actions.closeModal();
+      else if (command === 'form-submit') void actions.submitEnqueue(valuesRef.current);
+      else if (command === 'field-next' || command === 'field-prev') moveField(command === 'field-next' ? 1 : -1);
+      return command !== undefined;
     },
   });
   const error = modal?.kind === 'enqueue' ? modal.error : null;
@@ -76,7 +69,7 @@ export function EnqueueForm(props: { width: number; height: number; isActive: bo
             ✗ {error}
           </Text>
         ) : (
-          <Text dimColor>{busy ? 'enqueueing…' : 'Tab/↑↓ field · Enter enqueue · Esc cancel'}</Text>
+          <Text dimColor>{busy ? 'enqueueing…' : 'values are checked as queuectl enqueue checks its flags'}</Text>
         )}
       </Box>
     </Box>

@@ -12,6 +12,9 @@ const TITLES: Record<KeyContext, string> = {
   dlq: 'DLQ view',
   detail: 'job details',
   help: 'help',
+  confirm: 'confirmation',
+  form: 'enqueue form',
+  prompt: 'prompt',
 };
 
 /** Every binding of the screen beneath, straight from the bindings table; j/k scroll a long list. */
