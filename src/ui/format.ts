@@ -1,6 +1,7 @@
 import { formatDuration } from '../engine/duration.js';
 import { describeOutcome } from '../engine/policy.js';
 import type { Attempt, Job, WorkerRecord } from '../engine/types.js';
+import type { WorkerHealth } from '../store/types.js';
 
 /** Pure model → display strings. Nothing here reads the clock: `now` is always passed in. */
 
@@ -67,10 +68,13 @@ export function attemptsText(job: Pick<Job, 'attempts' | 'max_retries'>): string
   return `${job.attempts}/${job.max_retries + 1}`;
 }
 
-/** The last `n` lines of an output tail, each made printable. */
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])/g;
+
+/** The last `n` lines of an output tail, each made printable (a job's own colours are dropped). */
 export function tailLines(output: string, n: number): string[] {
   if (n <= 0 || output.length === 0) return [];
-  const lines = output.replace(/\r\n?/g, '\n').split('\n');
+  const lines = output.replace(ESCAPES, '').replace(/\r\n?/g, '\n').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.slice(-n).map((l) => singleLine(l.replace(/\t/g, '  ')));
 }
@@ -99,8 +103,6 @@ export function rate(perSecond: number): string {
   if (perSecond < 10) return `${perSecond.toFixed(1).replace(/\.0$/, '')}/s`;
   return `${Math.round(perSecond)}/s`;
 }
-
-export type WorkerHealth = 'ok' | 'stale' | 'dead';
 
 export function workerStateText(w: WorkerRecord, health: WorkerHealth): string {
   if (health === 'dead') return 'dead';

@@ -183,16 +183,16 @@ export function displayKey(name: string): string {
   return KEY_NAMES[name] ?? name.replace(/^ctrl\+/, 'Ctrl-');
 }
 
+/** Footer order: what acts on the view first, then moving around, so a narrow footer keeps the actions. */
+const FOOTER_FIRST: readonly CommandId[] = ['retry', 'retry-all', 'cancel', 'stop-all', 'worker-up', 'enqueue', 'open', 'back'];
+
 /** Footer hints for a context, as `[label, hint]` pairs. */
 export function footerHints(context: KeyContext): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const b of bindingsFor(context)) {
-    if (!b.hint || (b.hintIn && !b.hintIn.includes(context))) continue;
-    // ↑/↓ share one hint; tab keys share one hint.
-    const label = b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-6/←→' : b.label;
-    out.push([label, b.hint]);
-  }
-  return out;
+  const hinted = bindingsFor(context).filter((b) => b.hint && (!b.hintIn || b.hintIn.includes(context)));
+  const rank = (b: Binding) => (FOOTER_FIRST.includes(b.id) ? FOOTER_FIRST.indexOf(b.id) : FOOTER_FIRST.length);
+  return [...hinted]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((b) => [b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-6/←→' : b.label, b.hint as string]);
 }
 
 const NO_KEY: Key = {

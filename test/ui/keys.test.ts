@@ -42,10 +42,11 @@ describe('the bindings table', () => {
         expect(lines.some((l) => l.description === text), `${b.id} in the help of ${ctx}`).toBe(true);
       }
       const hints = footerHints(ctx).map(([, h]) => h);
-      expect(hints).toEqual(BINDINGS.filter((b) => b.contexts.includes(ctx) && b.hint && (!b.hintIn || b.hintIn.includes(ctx))).map((b) => b.hint));
+      expect([...hints].sort()).toEqual(BINDINGS.filter((b) => b.contexts.includes(ctx) && b.hint && (!b.hintIn || b.hintIn.includes(ctx))).map((b) => b.hint).sort());
     }
     expect(footerHints('jobs').map(([, h]) => h)).toContain('quit');
     expect(footerHints('jobs').map(([, h]) => h)).not.toContain('back');
+    expect(footerHints('dlq').slice(0, 2).map(([, h]) => h)).toEqual(['retry', 'retry all']);
   });
 
   it('enables the issue’s keys where they belong', () => {

@@ -25,8 +25,6 @@ interface Props<T> {
   /** Rows to fill, so the footer stays put however many rows there are. */
   height: number;
   selected: number;
-  /** Whether the table has the focus (the cursor row shows inverted only then). */
-  active?: boolean;
   empty?: string;
 }
 
@@ -102,7 +100,7 @@ export function Table<T>(props: Props<T>) {
       {lines.map((row, i) => (
         <Row
           key={props.rowKey(row)}
-          inverse={i === props.selected && props.active !== false}
+          inverse={i === props.selected}
           cells={cols.map(({ col, width }) => ({ text: fit(col.text(row), width, col.align), color: tone(col.color?.(row)) }))}
         />
       ))}
