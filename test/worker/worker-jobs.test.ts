@@ -17,14 +17,16 @@ const finished = (job: string) => (l: LogLine) => l.event === 'job_finished' && 
 describe('a worker running jobs', () => {
   it('runs the highest priority first and nothing before its run_at', async () => {
     box = await new Sandbox().open();
-    const runAt = Date.now() + 1500;
+    const w = box.startWorker('w-order');
+    await w.waitLog((l) => l.event === 'worker_started', 'the worker to start');
+    // All four arrive in one transaction, so the worker sees them together.
+    const runAt = Date.now() + 3000;
     await box.queue.enqueue([
       { id: 'low', command: 'echo low >> order.txt' },
       { id: 'high', command: 'echo high >> order.txt', priority: 5 },
       { id: 'mid', command: 'echo mid >> order.txt', priority: 2 },
       { id: 'later', command: 'echo later >> order.txt', priority: 100, run_at: runAt },
     ]);
-    const w = box.startWorker('w-order');
     await w.waitLog(finished('later'), 'the delayed job to run');
     expect(readFileSync(join(box.dir, 'order.txt'), 'utf8')).toBe('high\nmid\nlow\nlater\n');
     const later = await box.queue.get('later');
