@@ -49,6 +49,14 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * After a wake finds nothing to claim, look again this soon, then this soon… before falling back
+ * to the poll interval. A change notification can arrive a moment before the commit that caused it
+ * becomes visible (the write-ahead log is written before the commit is published), and no further
+ * notification follows it.
+ */
+const WAKE_RECHECK_MS = [2, 10, 40];
+
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -70,6 +78,7 @@ export class Runner {
   private jobsFailed = 0;
   private woken = false;
   private onWake: (() => void) | null = null;
+  private rechecks = WAKE_RECHECK_MS.length;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatEvery = 0;
   private beating = false;
@@ -137,7 +146,10 @@ export class Runner {
         this.woken = false;
         const job = await this.claim();
         if (job) await this.runJob(job);
-        else if (this.stopMode === 'none') await this.idle(this.idleDelay());
+        else if (this.stopMode === 'none') {
+          const recheck = this.rechecks < WAKE_RECHECK_MS.length ? WAKE_RECHECK_MS[this.rechecks++] : Infinity;
+          await this.idle(Math.min(recheck, this.idleDelay()));
+        }
       }
     } finally {
       unwatch?.();
@@ -171,6 +183,7 @@ export class Runner {
   /** Ends an idle wait at once (a job may have arrived), or makes the next one return at once. */
   wake(): void {
     this.woken = true;
+    this.rechecks = 0;
     this.onWake?.();
   }
 
