@@ -10,7 +10,6 @@ import { supervisorControl } from './worker-control.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
-const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 
 /** Texts Ink may keep measured before its cache is emptied (a few megabytes at most). */
 const MEASURE_CACHE_LIMIT = 5000;
@@ -52,18 +51,6 @@ export async function runDashboardScreen(opts: { db?: string; refreshMs?: number
   cleanups.push(() => process.off('exit', restore));
 
   stdout.write(ENTER_ALT_SCREEN);
-  let size = `${stdout.columns}x${stdout.rows}`;
-  // After a resize the old frame may sit anywhere on the screen: wipe it, and the next frame is
-  // drawn whole from the top (this runs before Ink's own resize handling).
-  const onResize = () => {
-    const now = `${stdout.columns}x${stdout.rows}`;
-    if (now === size) return;
-    size = now;
-    stdout.write(CLEAR_SCREEN);
-  };
-  stdout.prependListener('resize', onResize);
-  cleanups.push(() => stdout.off('resize', onResize));
-
   let exitCode = 0;
   let failure: unknown;
   try {

@@ -16,7 +16,9 @@ export function useTerminalSize(): TerminalSize {
       const next = read();
       setSize((prev) => (prev.columns === next.columns && prev.rows === next.rows ? prev : next));
     };
-    stdout.on('resize', onResize);
+    // Ahead of Ink's own resize handling, so the first frame drawn at the new size is already
+    // laid out for it (Ink would otherwise redraw the old layout, wrapped, for a moment).
+    stdout.prependListener('resize', onResize);
     onResize();
     return () => {
       stdout.off('resize', onResize);
