@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { OutputTail } from '../engine/backend.js';
 import type { Config } from '../engine/config.js';
@@ -8,6 +7,8 @@ import type { Queue } from '../engine/queue.js';
 import type { AttemptResult, Job, WorkerState } from '../engine/types.js';
 import { type RunningCommand, startCommand } from './exec.js';
 import type { Logger } from './log.js';
+import { isPidAlive } from './pid.js';
+import { Waker } from './wake.js';
 
 export interface RunnerOptions {
   queue: Queue;
@@ -33,30 +34,6 @@ export interface RunnerOptions {
 
 type StopMode = 'none' | 'graceful' | 'now';
 
-/** Whether a process exists and is not a zombie waiting to be reaped. */
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.charAt(stat.lastIndexOf(')') + 2);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc here: trust kill(0)
-  }
-}
-
-/**
- * After a wake finds nothing to claim, look again this soon, then this soon… before falling back
- * to the poll interval. A change notification can arrive a moment before the commit that caused it
- * becomes visible (the write-ahead log is written before the commit is published), and no further
- * notification follows it.
- */
-const WAKE_RECHECK_MS = [2, 10, 40];
-
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -76,9 +53,7 @@ export class Runner {
   private current: { job: Job; run: RunningCommand; startedAt: number } | null = null;
   private jobsDone = 0;
   private jobsFailed = 0;
-  private woken = false;
-  private onWake: (() => void) | null = null;
-  private rechecks = WAKE_RECHECK_MS.length;
+  private readonly waker = new Waker();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatEvery = 0;
   private beating = false;
@@ -143,13 +118,10 @@ export class Runner {
         await this.housekeeping();
         if (this.stopMode !== 'none') break;
         // A wake that arrives while the claim runs is kept, so the next idle wait is skipped.
-        this.woken = false;
+        this.waker.clear();
         const job = await this.claim();
         if (job) await this.runJob(job);
-        else if (this.stopMode === 'none') {
-          const recheck = this.rechecks < WAKE_RECHECK_MS.length ? WAKE_RECHECK_MS[this.rechecks++] : Infinity;
-          await this.idle(Math.min(recheck, this.idleDelay()));
-        }
+        else if (this.stopMode === 'none') await this.waker.idle(this.idleDelay());
       }
     } finally {
       unwatch?.();
@@ -182,9 +154,7 @@ export class Runner {
 
   /** Ends an idle wait at once (a job may have arrived), or makes the next one return at once. */
   wake(): void {
-    this.woken = true;
-    this.rechecks = 0;
-    this.onWake?.();
+    this.waker.wake();
   }
 
   // --- the loop ---------------------------------------------------------------------------
@@ -213,24 +183,6 @@ export class Runner {
     return Math.max(0, Math.min(this.config.poll_interval_ms, untilRecover, untilConfig));
   }
 
-  /** Waits `ms`, or less when woken. */
-  private idle(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.onWake = null;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.onWake = done;
-    });
-  }
-
   private async claim(): Promise<Job | null> {
     try {
       const job = await this.queue.claim(this.id, this.opts.queueName, this.config.lease_seconds * 1000);
@@ -238,7 +190,7 @@ export class Runner {
       return job;
     } catch (e) {
       this.dbError('claim', e);
-      await this.idle(this.retryDelay());
+      await this.waker.sleep(this.retryDelay());
       return null;
     }
   }
