@@ -1,0 +1,146 @@
+// The dashboard over 1,000,000 jobs: one refresh tick (queries, then the render it causes),
+// its CPU while idle-refreshing and its memory as a real process in tmux, and how fast a key
+// press shows on the screen.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { join } from 'node:path';
+import { DIST, fmt, median, openSqliteQueue, percentile, report, skipped, waitFor } from './lib.mjs';
+import { buildLargeDb } from './large.mjs';
+
+class FakeTerminal extends Writable {
+  columns = 120;
+  rows = 35;
+  isTTY = true;
+  _write(_chunk, _enc, cb) {
+    cb();
+  }
+}
+
+class FakeKeyboard extends EventEmitter {
+  isTTY = true;
+  setRawMode() {}
+  setEncoding() {}
+  read() {
+    return null;
+  }
+  ref() {}
+  unref() {}
+  resume() {}
+  pause() {}
+}
+
+async function tickFigures(path) {
+  process.env.NODE_ENV = 'production';
+  const React = (await import('react')).default;
+  const { render } = await import('ink');
+  const { createDashboard } = await import(join(DIST, 'store/dashboard.js'));
+  const { App } = await import(join(DIST, 'ui/App.js'));
+  const { DashboardContext } = await import(join(DIST, 'ui/context.js'));
+  const { ColorContext } = await import(join(DIST, 'ui/theme.js'));
+  const q = await openSqliteQueue(path);
+  const dash = createDashboard(q, { refreshMs: 3_600_000 });
+  let renderedAt = 0;
+  const stdout = new FakeTerminal();
+  const ui = render(
+    React.createElement(ColorContext.Provider, { value: true },
+      React.createElement(DashboardContext.Provider, { value: { store: dash.store, actions: dash.actions } }, React.createElement(App))),
+    { stdout, stdin: new FakeKeyboard(), debug: false, patchConsole: false, exitOnCtrlC: false, maxFps: 1000, onRender: () => (renderedAt = performance.now()) },
+  );
+  const quiet = [];
+  const busy = [];
+  await dash.poller.refresh();
+  for (let i = 0; i < 60; i++) {
+    // A quiet tick: nothing changed, so nothing is rendered.
+    let t = performance.now();
+    await dash.poller.refresh();
+    quiet.push(performance.now() - t);
+    // A tick after a change: a new job arrives, the counts and the first page are redrawn.
+    await q.enqueue([{ command: `echo tick ${i}` }]);
+    renderedAt = 0;
+    t = performance.now();
+    await dash.poller.refresh();
+    // From the start of the tick to the end of the frame it caused (React, layout, output).
+    await waitFor(() => renderedAt > 0, { timeoutMs: 5000, intervalMs: 1, what: 'a render' });
+    busy.push(renderedAt - t);
+  }
+  ui.unmount();
+  await q.close();
+  return { quiet, busy };
+}
+
+function tmux(socket, ...args) {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+}
+
+function procStat(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { cpuTicks: Number(f[11]) + Number(f[12]) };
+}
+
+function procMem(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+}
+
+async function processFigures(path) {
+  if (spawnSync('tmux', ['-V']).status !== 0) return { skipped: 'tmux is not installed' };
+  const socket = `queuectl-bench-${process.pid}`;
+  tmux(socket, 'new-session', '-d', '-x', '120', '-y', '35', `${process.execPath} ${join(DIST, 'cli.js')} dashboard --db ${path}`);
+  try {
+    const pane = () => tmux(socket, 'capture-pane', '-p');
+    await waitFor(() => /pending/.test(pane()) && /completed/.test(pane()), { timeoutMs: 30_000, intervalMs: 50, what: 'the dashboard' });
+    const pid = Number(tmux(socket, 'list-panes', '-F', '#{pane_pid}').trim());
+    await new Promise((r) => setTimeout(r, 3000));
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+    const before = procStat(pid).cpuTicks;
+    const t = Date.now();
+    await new Promise((r) => setTimeout(r, 20_000));
+    const cpu = ((procStat(pid).cpuTicks - before) / hz) / ((Date.now() - t) / 1000);
+    const mem = procMem(pid);
+    // Key press → screen: switch state tabs and wait for the highlighted tab to change.
+    const keyMs = [];
+    for (let i = 0; i < 20; i++) {
+      const key = i % 2 === 0 ? '2' : '1';
+      const before = pane();
+      const t0 = performance.now();
+      tmux(socket, 'send-keys', key);
+      await waitFor(() => pane() !== before, { timeoutMs: 5000, intervalMs: 1, what: 'the key press to show' });
+      keyMs.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    tmux(socket, 'send-keys', 'q');
+    return { cpu, mem, keyMs };
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+  }
+}
+
+export async function run(dir) {
+  console.log('\n== dashboard over 1,000,000 jobs ==');
+  const path = join(dir, 'large.db');
+  if (!existsSync(path)) await buildLargeDb(path);
+  const { quiet, busy } = await tickFigures(path);
+  report('dashboard', 'refresh tick, nothing changed (queries only, no render)', `p50 ${fmt(median(quiet), 2)} ms, p99 ${fmt(percentile(quiet, 99), 2)} ms`, {
+    target: '≤ 50 ms',
+    ok: percentile(quiet, 99) <= 50,
+  });
+  report('dashboard', 'refresh tick after a change (queries + render)', `p50 ${fmt(median(busy), 1)} ms, p99 ${fmt(percentile(busy, 99), 1)} ms`, {
+    target: '≤ 50 ms',
+    ok: median(busy) <= 50,
+  });
+  const p = await processFigures(path);
+  if (p.skipped) {
+    skipped('dashboard', 'idle CPU, memory, key latency', p.skipped);
+    return;
+  }
+  report('dashboard', 'CPU while idle-refreshing (1 s), 20 s sample', `${fmt(p.cpu * 100, 1)}% of a core`, { target: '≤ 5%', ok: p.cpu <= 0.05 });
+  report('dashboard', 'memory (RSS now / peak)', `${fmt(p.mem.rssMb)} MB / ${fmt(p.mem.hwmMb)} MB`, { target: '≤ 150 MB', ok: p.mem.hwmMb <= 150 });
+  report('dashboard', 'key press → screen changed (through tmux)', `p50 ${fmt(median(p.keyMs), 1)} ms, p99 ${fmt(percentile(p.keyMs, 99), 1)} ms`, {
+    target: 'within a frame (33 ms at 30 fps)',
+    ok: median(p.keyMs) <= 33,
+  });
+}
