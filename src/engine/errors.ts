@@ -51,7 +51,14 @@ export class UnknownConfigKeyError extends UserError {
 }
 
 /** The database could not be reached, opened, or stayed locked past its timeout. */
-export class StorageError extends QueueError {}
+export class StorageError extends QueueError {
+  /** True when waiting may help (a lock, a server that is down); false for a bad path or a broken file. */
+  readonly transient: boolean;
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
+    super(message, options);
+    this.transient = options?.transient ?? false;
+  }
+}
 
 /** Normalises anything thrown into an Error, once, at the edges. */
 export function coerceError(value: unknown): Error {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { oneLine } from '../engine/errors.js';
+import { StorageError, oneLine } from '../engine/errors.js';
 import { openQueue } from '../engine/open.js';
 import { type Logger, jsonLogger } from './log.js';
 import { Runner, type RunnerOptions } from './runner.js';
@@ -9,6 +9,10 @@ export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SI
 
 /** After a stop that kills the running job, the process exits by itself this long after at the latest. */
 const FORCED_EXIT_MS = 10_000;
+
+/** Retry delays while the database cannot be opened: doubling from the first, capped by the second. */
+const OPEN_RETRY_MIN_MS = 500;
+const OPEN_RETRY_MAX_MS = 30_000;
 
 export function newWorkerId(): string {
   return `w-${randomBytes(4).toString('hex')}`;
@@ -60,11 +64,20 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<n
 
   try {
     let queue;
-    try {
-      queue = await openQueue(options.db);
-    } catch (e) {
-      log('error', 'worker_failed', { stage: 'open database', error: oneLine(e) });
-      return 1;
+    // A database that cannot be reached yet (a MongoDB server still starting, a file locked) is
+    // waited for, as a running worker waits out an outage; a bad address or path is not.
+    for (let wait = OPEN_RETRY_MIN_MS; ; wait = Math.min(wait * 2, OPEN_RETRY_MAX_MS)) {
+      try {
+        queue = await openQueue(options.db);
+        break;
+      } catch (e) {
+        if (!(e instanceof StorageError && e.transient)) {
+          log('error', 'worker_failed', { stage: 'open database', error: oneLine(e) });
+          return 1;
+        }
+        log('warn', 'database_unavailable', { stage: 'open database', error: oneLine(e), retry_in_ms: wait });
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
     cleanups.push(() => queue.close());
     runner = new Runner({ ...options.tuning, queue, id: options.id, queueName: options.queueName, log });

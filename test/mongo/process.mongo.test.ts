@@ -172,6 +172,27 @@ if (!MONGO_URI) {
       await server?.stop();
     });
 
+    it('a worker started while the server is down waits for it, then runs jobs', async (ctx) => {
+      if (!canRunTestServer()) {
+        console.warn('MongoDB late-server case SKIPPED: Java 17 and Maven are needed to run scripts/mongo-test-server.');
+        return ctx.skip();
+      }
+      requireBuild();
+      server = new PrivateServer(await freePort());
+      box = new MongoSandbox(server.uri);
+      const w = box.startWorker('w-early');
+      const waiting = await waitLog(w, (l) => l.event === 'database_unavailable', 'the worker to report the server unavailable', 30_000);
+      expect(JSON.stringify(waiting)).toMatch(/cannot reach MongoDB/);
+      expect(w.child.exitCode).toBeNull();
+
+      await server.start();
+      await box.open();
+      await box.queue.enqueue([{ id: 'late', command: 'echo late' }]);
+      await waitFor(async () => (await box!.queue.get('late')).state === 'completed', 'the worker to run a job once the server is up', 60_000);
+      w.child.kill('SIGTERM');
+      expect((await w.exited).code).toBe(0);
+    });
+
     it('keeps running, and takes new jobs once the server is back', async (ctx) => {
       if (!canRunTestServer()) {
         console.warn('MongoDB server-restart case SKIPPED: Java 17 and Maven are needed to run scripts/mongo-test-server.');

@@ -46,7 +46,7 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
     if (e instanceof mongoose.mongo.MongoParseError || e instanceof mongoose.mongo.MongoAPIError) {
       throw new ValidationError(`invalid MongoDB URI ${location}: ${scrub(oneLine(e))}`);
     }
-    throw new StorageError(`cannot reach MongoDB at ${location}: ${scrub(oneLine(e))}`);
+    throw new StorageError(`cannot reach MongoDB at ${location}: ${scrub(oneLine(e))}`, { transient: true });
   }
   const backend = new MongoBackend(conn, defineModels(conn), location, scrub);
   try {
@@ -100,7 +100,7 @@ export class MongoBackend implements Backend {
   /** Driver errors become one-line StorageErrors that never carry the password. */
   mapError(e: unknown): unknown {
     if (e instanceof QueueError || !isMongoError(e)) return e;
-    return new StorageError(`MongoDB at ${this.location}: ${this.scrub(oneLine(e))}`);
+    return new StorageError(`MongoDB at ${this.location}: ${this.scrub(oneLine(e))}`, { transient: true });
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {

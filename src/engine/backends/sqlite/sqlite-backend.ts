@@ -73,7 +73,7 @@ function toWorker(r: Row): WorkerRecord {
 function mapError(e: unknown, path: string): unknown {
   const err = e as { code?: string; message?: string };
   if (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED') {
-    return new StorageError(`database ${path} is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000}s)`, { cause: e });
+    return new StorageError(`database ${path} is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000}s)`, { cause: e, transient: true });
   }
   if (typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {
     return new StorageError(`database ${path}: ${err.message ?? err.code}`, { cause: e });
