@@ -74,31 +74,8 @@ export function outputHeading(job: Job): string {
   return dropped > 0 ? `output (last ${kept} of ${job.output_bytes} bytes)` : `output (${job.output_bytes} bytes)`;
 }
 
-/**
- * Attempts are recorded when they end; a job that is running now gets its current attempt
- * added, unfinished, so the history always reaches the present.
- */
-export function withCurrentAttempt(job: Job, recorded: Attempt[]): Attempt[] {
-  if (job.state !== 'processing' || job.started_at === null) return recorded;
-  if (recorded.some((a) => a.n === job.attempts && a.finished_at === null)) return recorded;
-  const current: Attempt = {
-    job_id: job.id,
-    n: job.attempts,
-    worker_id: job.worker_id ?? '-',
-    started_at: job.started_at,
-    finished_at: null,
-    outcome: null,
-    exit_code: null,
-    signal: null,
-    error: null,
-  };
-  return [...recorded, current];
-}
-
 export async function runShow(id: string, o: ShowOptions): Promise<number> {
-  const shown = await withQueue(o.db, async (queue) => ({ ...(await queue.show(id)), now: queue.now() }));
-  const { job, now } = shown;
-  const attempts = withCurrentAttempt(job, shown.attempts);
+  const { job, attempts, now } = await withQueue(o.db, async (queue) => ({ ...(await queue.show(id)), now: queue.now() }));
   if (o.json) {
     // `attempts` stays the job's count, as in every other job shape; the attempts themselves are `history`.
     printJson({ ...jobToJson(job), history: attempts.map(attemptToJson) });

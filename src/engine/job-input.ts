@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { ValidationError } from './errors.js';
-import type { NewJob } from './types.js';
+import type { Job, NewJob } from './types.js';
 
 /** A job as a caller describes it: only `command` is required. */
 export interface JobInput {
@@ -133,5 +133,24 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
     queue,
     cwd: input.cwd ?? defaultCwd,
     created_at: now,
+  };
+}
+
+/** A job as it stands right after it is created: pending, never run. */
+export function pendingJob(j: NewJob): Job {
+  return {
+    ...j,
+    state: 'pending',
+    attempts: 0,
+    updated_at: j.created_at,
+    started_at: null,
+    finished_at: null,
+    worker_id: null,
+    lease_expires_at: null,
+    exit_code: null,
+    last_error: null,
+    last_outcome: null,
+    output: '',
+    output_bytes: 0,
   };
 }

@@ -1,7 +1,7 @@
 import type { Backend, JobPatch, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
 import { IllegalTransitionError, JobNotFoundError, ValidationError } from './errors.js';
-import { type JobInput, normalizeJob } from './job-input.js';
+import { type JobInput, normalizeJob, pendingJob } from './job-input.js';
 import { countsAsAttempt, decideAfterFailure } from './policy.js';
 import { TRANSITIONS, type Transition, canTransition } from './state-machine.js';
 import type {
@@ -73,21 +73,7 @@ export class Queue {
   /** Validates every input first, then inserts all of them in one transaction; returns the jobs. */
   async enqueue(inputs: JobInput[], config?: Config): Promise<Job[]> {
     const rows = await this.insert(inputs, config);
-    return rows.map((r) => ({
-      ...r,
-      state: 'pending',
-      attempts: 0,
-      updated_at: r.created_at,
-      started_at: null,
-      finished_at: null,
-      worker_id: null,
-      lease_expires_at: null,
-      exit_code: null,
-      last_error: null,
-      last_outcome: null,
-      output: '',
-      output_bytes: 0,
-    }));
+    return rows.map(pendingJob);
   }
 
   /** The same as `enqueue` for large batches: returns the ids only, building no job objects. */

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { oneLine } from '../engine/errors.js';
+import { isPidAlive } from '../engine/liveness.js';
 import { isWorkerStale } from '../engine/policy.js';
 import type { Queue } from '../engine/queue.js';
 import type { WorkerRecord } from '../engine/types.js';
@@ -17,16 +18,6 @@ export interface PollerOptions {
   minGapMs?: number;
   /** How often the config (lease length, for stale workers) is re-read; default 30 s. */
   configEveryMs?: number;
-}
-
-/** Whether a process exists on this host (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -216,7 +207,7 @@ export class Poller {
   private workerRows(workers: WorkerRecord[], now: number): WorkerRow[] {
     return workers.map((w) => {
       let health: WorkerHealth = 'ok';
-      if (w.host === this.host && !pidAlive(w.pid)) health = 'dead';
+      if (w.host === this.host && !isPidAlive(w.pid)) health = 'dead';
       else if (isWorkerStale(w, now, this.leaseSeconds)) health = 'stale';
       return { ...w, health };
     });

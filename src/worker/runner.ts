@@ -7,7 +7,7 @@ import type { Queue } from '../engine/queue.js';
 import type { AttemptResult, Job, WorkerState } from '../engine/types.js';
 import { type RunningCommand, startCommand } from './exec.js';
 import type { Logger } from './log.js';
-import { isPidAlive } from './pid.js';
+import { isPidAlive } from '../engine/liveness.js';
 import { Waker } from './wake.js';
 
 export interface RunnerOptions {

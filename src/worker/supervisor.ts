@@ -10,7 +10,7 @@ import type { Queue } from '../engine/queue.js';
 import type { WorkerRecord } from '../engine/types.js';
 import { newWorkerId, runWorkerProcess } from './lifecycle.js';
 import { jsonLogger } from './log.js';
-import { isPidAlive } from './pid.js';
+import { isPidAlive } from '../engine/liveness.js';
 
 export interface StartedWorker {
   id: string;

@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { oneLine } from '../../errors.js';
+import { pendingJob } from '../../job-input.js';
 import type { Job, JobState, NewJob, WorkerRecord } from '../../types.js';
 import type { JobDoc, WorkerDoc } from './models.js';
 
@@ -67,29 +68,6 @@ export function transactionsUnsupported(e: unknown): boolean {
 
 /** A new job as stored: pending, with its place in the insertion order. */
 export function newJobDoc(j: NewJob, seq: number): JobDoc {
-  return {
-    _id: j.id,
-    seq,
-    command: j.command,
-    state: 'pending',
-    attempts: 0,
-    max_retries: j.max_retries,
-    priority: j.priority,
-    run_at: j.run_at,
-    timeout_seconds: j.timeout_seconds,
-    queue: j.queue,
-    cwd: j.cwd,
-    created_at: j.created_at,
-    updated_at: j.created_at,
-    started_at: null,
-    finished_at: null,
-    worker_id: null,
-    lease_expires_at: null,
-    exit_code: null,
-    last_error: null,
-    last_outcome: null,
-    output: '',
-    output_bytes: 0,
-    history: [],
-  };
+  const { id, ...job } = pendingJob(j);
+  return { _id: id, seq, ...job, history: [] };
 }
