@@ -82,6 +82,17 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       expect((await q.counts()).pending).toBe(1);
     });
 
+    it('inserts a large batch all or nothing', async () => {
+      await q.enqueue([{ id: 'taken', command: 'true' }]);
+      const batch = Array.from({ length: 150 }, (_, i) => ({ id: i === 120 ? 'taken' : `bulk-${i}`, command: `echo ${i}` }));
+      await expect(q.enqueueBulk(batch)).rejects.toThrow('"taken"');
+      expect((await q.counts()).pending).toBe(1);
+      batch[120] = { id: 'bulk-120', command: 'echo 120' };
+      expect(await q.enqueueBulk(batch)).toHaveLength(150);
+      expect((await q.counts()).pending).toBe(151);
+      expect(await q.get('bulk-149')).toMatchObject({ command: 'echo 149', state: 'pending', created_at: T0, updated_at: T0 });
+    });
+
     it('keeps counts per state through every move', async () => {
       await q.enqueue([1, 2, 3, 4].map((i) => ({ id: `j${i}`, command: 'true', max_retries: 0 })));
       expect(await q.counts()).toEqual({ pending: 4, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });

@@ -22,6 +22,8 @@ import { migrate } from './migrations.js';
 
 /** How long a statement waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
+/** Rows per multi-row INSERT in a bulk enqueue (10 parameters each, well under SQLite's limit). */
+const INSERT_BATCH = 64;
 
 /**
  * The compiled addon, named directly: left to itself, better-sqlite3 searches a list of build
@@ -160,16 +162,25 @@ export class SqliteBackend implements Backend {
 
   insertJobs(jobs: NewJob[]): Promise<void> {
     return this.run(() => {
-      const insert = this.stmt(
-        `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at)
-         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
       const count = this.stmt("UPDATE job_counts SET n = n + ? WHERE state = 'pending'");
+      const batch = this.insertStatement(INSERT_BATCH);
+      const single = this.insertStatement(1);
+      const params: unknown[] = [];
+      const bind = (j: NewJob) => params.push(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
       try {
         this.db.transaction(() => {
-          // Positional parameters bind measurably faster than named ones on this hot path.
-          for (const j of jobs) {
-            insert.run(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
+          // Many rows per statement: each run() crosses into SQLite once, and in bulk that
+          // crossing, not the insert itself, is most of the cost.
+          let i = 0;
+          for (; i + INSERT_BATCH <= jobs.length; i += INSERT_BATCH) {
+            params.length = 0;
+            for (let k = i; k < i + INSERT_BATCH; k++) bind(jobs[k]);
+            batch.run(params);
+          }
+          for (; i < jobs.length; i++) {
+            params.length = 0;
+            bind(jobs[i]);
+            single.run(params);
           }
           count.run(jobs.length);
         }).immediate();
@@ -178,6 +189,13 @@ export class SqliteBackend implements Backend {
         throw e;
       }
     });
+  }
+
+  private insertStatement(rows: number): Database.Statement {
+    const values = Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ');
+    return this.stmt(
+      `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at) VALUES ${values}`,
+    );
   }
 
   private firstExisting(jobs: NewJob[]): string {
