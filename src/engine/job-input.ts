@@ -138,10 +138,19 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
 
 /** A job as it stands right after it is created: pending, never run. */
 export function pendingJob(j: NewJob): Job {
+  // Spelled out rather than spread: enqueue builds one per job, and a spread costs several times more.
   return {
-    ...j,
+    id: j.id,
+    command: j.command,
     state: 'pending',
     attempts: 0,
+    max_retries: j.max_retries,
+    priority: j.priority,
+    run_at: j.run_at,
+    timeout_seconds: j.timeout_seconds,
+    queue: j.queue,
+    cwd: j.cwd,
+    created_at: j.created_at,
     updated_at: j.created_at,
     started_at: null,
     finished_at: null,

@@ -104,6 +104,8 @@ export class SqliteBackend implements Backend {
   readonly kind = 'sqlite' as const;
   private readonly stmts = new Map<string, Database.Statement>();
   private claimer: Claimer | undefined;
+  private inserter: ((jobs: NewJob[]) => void) | undefined;
+  private settler: ((params: Record<string, unknown>) => boolean) | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -162,28 +164,9 @@ export class SqliteBackend implements Backend {
 
   insertJobs(jobs: NewJob[]): Promise<void> {
     return this.run(() => {
-      const count = this.stmt("UPDATE job_counts SET n = n + ? WHERE state = 'pending'");
-      const batch = this.insertStatement(INSERT_BATCH);
-      const single = this.insertStatement(1);
-      const params: unknown[] = [];
-      const bind = (j: NewJob) => params.push(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
+      this.inserter ??= this.makeInserter();
       try {
-        this.db.transaction(() => {
-          // Many rows per statement: each run() crosses into SQLite once, and in bulk that
-          // crossing, not the insert itself, is most of the cost.
-          let i = 0;
-          for (; i + INSERT_BATCH <= jobs.length; i += INSERT_BATCH) {
-            params.length = 0;
-            for (let k = i; k < i + INSERT_BATCH; k++) bind(jobs[k]);
-            batch.run(params);
-          }
-          for (; i < jobs.length; i++) {
-            params.length = 0;
-            bind(jobs[i]);
-            single.run(params);
-          }
-          count.run(jobs.length);
-        }).immediate();
+        this.inserter(jobs);
       } catch (e) {
         if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateJobError(this.firstExisting(jobs));
         throw e;
@@ -191,11 +174,36 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  private insertStatement(rows: number): Database.Statement {
-    const values = Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ');
-    return this.stmt(
-      `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at) VALUES ${values}`,
-    );
+  /** Builds the insert transaction once: enqueue is a hot path, one by one as much as in bulk. */
+  private makeInserter(): (jobs: NewJob[]) => void {
+    const statement = (rows: number) =>
+      this.db.prepare(
+        `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at)
+         VALUES ${Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+      );
+    const batch = statement(INSERT_BATCH);
+    const single = statement(1);
+    const count = this.db.prepare("UPDATE job_counts SET n = n + ? WHERE state = 'pending'");
+    const params: unknown[] = [];
+    const bind = (j: NewJob) =>
+      params.push(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
+    const insert = this.db.transaction((jobs: NewJob[]) => {
+      // Many rows per statement: each run() crosses into SQLite once, and in bulk that
+      // crossing, not the insert itself, is most of the cost.
+      let i = 0;
+      for (; i + INSERT_BATCH <= jobs.length; i += INSERT_BATCH) {
+        params.length = 0;
+        for (let k = i; k < i + INSERT_BATCH; k++) bind(jobs[k]);
+        batch.run(params);
+      }
+      for (; i < jobs.length; i++) {
+        params.length = 0;
+        bind(jobs[i]);
+        single.run(params);
+      }
+      count.run(jobs.length);
+    });
+    return (jobs) => insert.immediate(jobs);
   }
 
   private firstExisting(jobs: NewJob[]): string {
@@ -277,19 +285,9 @@ export class SqliteBackend implements Backend {
 
   settle(s: Settlement): Promise<boolean> {
     return this.run(() => {
-      const job = this.stmt(
-        `UPDATE jobs SET state = @state, run_at = @run_at, attempts = @attempts, worker_id = NULL,
-           lease_expires_at = NULL, finished_at = @finished_at, exit_code = @exit_code, last_error = @error,
-           last_outcome = @outcome, output = @output, output_bytes = @output_bytes, updated_at = @now
-         WHERE id = @jobId AND state = 'processing' AND worker_id = @workerId AND attempts = @attempt
-         RETURNING started_at`,
-      ).pluck();
-      const attempt = this.stmt(
-        `INSERT INTO attempts (job_id, n, worker_id, started_at, finished_at, outcome, exit_code, signal, error)
-         VALUES (@jobId, @attempt, @workerId, @started_at, @now, @outcome, @exit_code, @signal, @error)`,
-      );
+      this.settler ??= this.makeSettler();
       const r = s.result;
-      const params: Record<string, unknown> = {
+      return this.settler({
         state: s.state,
         run_at: s.run_at,
         attempts: s.attempts,
@@ -304,14 +302,34 @@ export class SqliteBackend implements Backend {
         jobId: s.jobId,
         workerId: s.workerId,
         attempt: s.attempt,
-      };
-      return this.db.transaction(() => {
-        const startedAt = job.get(params) as number | null | undefined;
-        if (startedAt === undefined) return false;
-        attempt.run({ ...params, started_at: startedAt ?? r.finished_at });
-        return true;
-      }).immediate();
+        started_at: null,
+      });
     });
+  }
+
+  /** The settle transaction, built once: the worker runs it after every job. */
+  private makeSettler(): (params: Record<string, unknown>) => boolean {
+    const job = this.db
+      .prepare(
+        `UPDATE jobs SET state = @state, run_at = @run_at, attempts = @attempts, worker_id = NULL,
+           lease_expires_at = NULL, finished_at = @finished_at, exit_code = @exit_code, last_error = @error,
+           last_outcome = @outcome, output = @output, output_bytes = @output_bytes, updated_at = @now
+         WHERE id = @jobId AND state = 'processing' AND worker_id = @workerId AND attempts = @attempt
+         RETURNING started_at`,
+      )
+      .pluck();
+    const attempt = this.db.prepare(
+      `INSERT INTO attempts (job_id, n, worker_id, started_at, finished_at, outcome, exit_code, signal, error)
+       VALUES (@jobId, @attempt, @workerId, @started_at, @now, @outcome, @exit_code, @signal, @error)`,
+    );
+    const settle = this.db.transaction((params: Record<string, unknown>) => {
+      const startedAt = job.get(params) as number | null | undefined;
+      if (startedAt === undefined) return false;
+      params.started_at = startedAt ?? params.now;
+      attempt.run(params);
+      return true;
+    });
+    return (params) => settle.immediate(params);
   }
 
   findLost(now: number, deadWorkerIds: string[]): Promise<Job[]> {
