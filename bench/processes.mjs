@@ -4,22 +4,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DIST, fmt, median, openSqliteQueue, percentile, report, timeEach, waitFor } from './lib.mjs';
 
-/** Raw child_process.spawn of `/bin/sh -c true`, `concurrency` at a time. */
-export async function rawSpawnRate(total, concurrency) {
-  let started = 0;
-  const t = performance.now();
-  const lane = async () => {
-    while (started < total) {
-      started++;
-      await new Promise((resolve, reject) => {
-        const c = spawn('/bin/sh', ['-c', 'true'], { stdio: 'ignore' });
-        c.on('error', reject);
-        c.on('exit', resolve);
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  return total / ((performance.now() - t) / 1000);
+/** Raw child_process.spawn of `/bin/sh -c true`, `concurrency` at a time, from a fresh small process. */
+export function rawSpawnRate(total, concurrency) {
+  const r = spawnSync(process.execPath, [new URL('./spawn-rate.mjs', import.meta.url).pathname, String(total), String(concurrency)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`spawn-rate.mjs exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 /** Starts worker processes on `db` and waits until each has registered. */
@@ -93,8 +82,9 @@ function wholeProcessMs(args, n, env = {}) {
 
 export async function run(dir) {
   console.log('\n== processes ==');
-  const spawnRate = await rawSpawnRate(2000, 4);
-  report('processes', 'raw child_process.spawn of `sh -c true`, concurrency 4', `${fmt(spawnRate)}/s`);
+  const raw = rawSpawnRate(2000, 4);
+  const spawnRate = raw.rate;
+  report('processes', 'raw child_process.spawn of `sh -c true`, concurrency 4', `${fmt(spawnRate)}/s`, { anchor: `from a fresh process of ${fmt(raw.rssMb)} MB` });
 
   const db = join(dir, 'drain.db');
   const q = await openSqliteQueue(db);
