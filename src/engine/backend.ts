@@ -50,6 +50,9 @@ export interface Backend {
    */
   extendLease(jobId: string, workerId: string, leaseExpiresAt: number, output?: OutputTail): Promise<boolean>;
 
+  /** Records the process group of the command this worker runs for the job; false if it lost the job. */
+  setCommandPid(jobId: string, workerId: string, pid: number): Promise<boolean>;
+
   /**
    * Ends an attempt: moves the job from processing to the settlement's state and records the
    * finished attempt (started when the job was claimed), only if `workerId` still holds attempt

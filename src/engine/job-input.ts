@@ -161,5 +161,6 @@ export function pendingJob(j: NewJob): Job {
     last_outcome: null,
     output: '',
     output_bytes: 0,
+    command_pid: null,
   };
 }

@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
 
+/** Ends a whole process group at once; a group that is already gone is not an error. */
+export function killProcessGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone, or not ours to signal
+  }
+}
+
 /** Whether a process exists and is not a zombie waiting to be reaped. */
 export function isPidAlive(pid: number): boolean {
   try {

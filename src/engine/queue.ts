@@ -147,6 +147,11 @@ export class Queue {
     return this.backend.extendLease(job.id, workerId, this.now() + leaseMs, output);
   }
 
+  /** Notes the process group running the job, so it can be ended if this worker is killed outright. */
+  recordCommandPid(job: Job, workerId: string, pid: number): Promise<boolean> {
+    return this.backend.setCommandPid(job.id, workerId, pid);
+  }
+
   /**
    * Records how an attempt ended and moves the job on: completed; failed with a backoff;
    * dead when retries are exhausted; or back to pending, uncounted, when it was interrupted.
@@ -181,9 +186,15 @@ export class Queue {
 
   /**
    * Recovers jobs whose worker is gone: leases that expired, or workers on this host whose
-   * process no longer exists. Each counts as a failed attempt (`worker lost`).
+   * process no longer exists. Each counts as a failed attempt (`worker lost`). The command a dead
+   * local worker left running is ended first (`killGroup`), so the job never runs twice at once.
    */
-  async recoverLost(options: { host: string; isPidAlive: (pid: number) => boolean; config?: Config }): Promise<Job[]> {
+  async recoverLost(options: {
+    host: string;
+    isPidAlive: (pid: number) => boolean;
+    killGroup?: (pid: number) => void;
+    config?: Config;
+  }): Promise<Job[]> {
     const now = this.now();
     const workers = await this.backend.listWorkers();
     const deadHere = workers.filter((w) => w.host === options.host && !options.isPidAlive(w.pid));
@@ -194,7 +205,9 @@ export class Queue {
     }
     const config = options.config ?? (await this.config());
     const recovered: Job[] = [];
+    const deadIds = new Set(deadHere.map((w) => w.id));
     for (const job of lost) {
+      if (job.command_pid !== null && job.worker_id !== null && deadIds.has(job.worker_id)) options.killGroup?.(job.command_pid);
       const result: AttemptResult = {
         outcome: 'worker_lost',
         exit_code: null,

@@ -30,6 +30,7 @@ export function jobToJson(job: Job) {
     last_outcome: job.last_outcome,
     output: job.output,
     output_bytes: job.output_bytes,
+    command_pid: job.command_pid,
   };
 }
 

@@ -52,6 +52,12 @@ export interface Job {
   output: string;
   /** Bytes the current (or latest) attempt printed in all, including what the tail dropped. */
   output_bytes: number;
+  /**
+   * The process group of the running command, on its worker's host; null when nothing runs.
+   * When a worker is killed outright its command lives on, and recovery ends it by this id
+   * before the job runs again.
+   */
+  command_pid: number | null;
 }
 
 /** What a caller gives to create a job; everything but `command` has a default. */

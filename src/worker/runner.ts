@@ -7,7 +7,7 @@ import type { Queue } from '../engine/queue.js';
 import type { AttemptResult, Job, WorkerState } from '../engine/types.js';
 import { type RunningCommand, startCommand } from './exec.js';
 import type { Logger } from './log.js';
-import { isPidAlive } from '../engine/liveness.js';
+import { isPidAlive, killProcessGroup } from '../engine/liveness.js';
 import { Waker } from './wake.js';
 
 export interface RunnerOptions {
@@ -197,7 +197,7 @@ export class Runner {
 
   private async recover(): Promise<void> {
     try {
-      const recovered = await this.queue.recoverLost({ host: this.host, isPidAlive, config: this.config });
+      const recovered = await this.queue.recoverLost({ host: this.host, isPidAlive, killGroup: killProcessGroup, config: this.config });
       for (const job of recovered) {
         this.log('warn', 'job_recovered', { job: job.id, lost_worker: job.worker_id, state: job.state, attempts: job.attempts });
       }
@@ -238,6 +238,7 @@ export class Runner {
     this.current = { job, run, startedAt };
     // The pid leads the job's process group: what to kill by hand if this worker is ever killed outright.
     this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: job.command, pid: run.pid ?? null });
+    if (run.pid !== undefined) this.recordPid(job, run.pid);
     this.scheduleStateBeat();
     // A stop may have arrived while the job was being claimed.
     if (this.stopMode === 'now') this.interruptJob();
@@ -250,6 +251,14 @@ export class Runner {
     this.shutdownTimer = undefined;
     await this.settle(job, result, Date.now() - startedAt);
     this.scheduleStateBeat();
+  }
+
+  /**
+   * Stores the command's process group beside the job, so that if this worker is killed outright
+   * the worker that recovers the job ends the command first. Best effort: the job runs either way.
+   */
+  private recordPid(job: Job, pid: number): void {
+    this.queue.recordCommandPid(job, this.id, pid).catch((e: unknown) => this.dbError('record the command pid', e));
   }
 
   /** Records the result, retrying through database trouble: a finished job is never dropped. */

@@ -233,6 +233,26 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       expect(await q.get('b')).toMatchObject({ state: 'processing', worker_id: 'w2' });
     });
 
+    it('keeps the command pid of a running job, and ends it when its local worker is found dead', async () => {
+      await q.registerWorker(worker('w1', now, { host: 'here', pid: 111 }));
+      await q.enqueue([{ id: 'a', command: 'sleep 9' }, { id: 'b', command: 'sleep 9' }]);
+      const a = (await claim('w1'))!;
+      expect(a.command_pid).toBeNull();
+      expect(await q.recordCommandPid(a, 'w2', 4321)).toBe(false);
+      expect(await q.recordCommandPid(a, 'w1', 4321)).toBe(true);
+      expect((await q.get('a')).command_pid).toBe(4321);
+      // A lease that merely expired elsewhere is recovered without touching processes here.
+      const b = (await claim('w-elsewhere'))!;
+      await q.recordCommandPid(b, 'w-elsewhere', 999);
+      tick(31_000);
+      await q.extendLease(a, 'w1', 60_000);
+      const killed: number[] = [];
+      const lost = await q.recoverLost({ host: 'here', isPidAlive: () => false, killGroup: (pid) => killed.push(pid) });
+      expect(lost.map((j) => j.id).sort()).toEqual(['a', 'b']);
+      expect(killed).toEqual([4321]);
+      expect(await q.get('a')).toMatchObject({ state: 'failed', command_pid: null, last_outcome: 'worker_lost' });
+    });
+
     it('retries a failed job now, revives dead jobs, and cancels waiting ones; refuses illegal moves', async () => {
       await q.enqueue([{ id: 'f', command: 'false', max_retries: 1 }, { id: 'd', command: 'false', max_retries: 0 }, { id: 'p', command: 'true' }]);
       const cfg = DEFAULT_CONFIG;

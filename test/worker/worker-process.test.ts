@@ -37,27 +37,31 @@ describe('worker processes', () => {
     expect(await box.queue.workers()).toEqual([]);
   });
 
-  it('a job of a worker killed with SIGKILL is recovered as "worker lost" and completes on another worker', async () => {
+  it('a job of a worker killed with SIGKILL is recovered as "worker lost", its orphaned command ended, and completes on another worker', async () => {
     box = await new Sandbox().open();
     await box.queue.setConfig('backoff_max_seconds', '0');
-    await box.queue.enqueue([{ id: 'victim', command: 'echo run >> runs.txt; sleep 1; echo done >> runs.txt' }]);
+    await box.queue.enqueue([{ id: 'victim', command: 'echo run >> runs.txt; sleep 3; echo done >> runs.txt' }]);
     const a = box.startWorker('w-a');
     await a.waitLog(started('victim'), 'the job to start');
+    const orphan = await waitFor(async () => (await box.queue.get('victim')).command_pid, 'the command pid to be recorded');
+    expect(isAlive(orphan)).toBe(true);
     const b = box.startWorker('w-b');
     await b.waitLog((l) => l.event === 'worker_started', 'worker b to start');
 
     a.child.kill('SIGKILL');
     expect((await a.exited).signal).toBe('SIGKILL');
     await b.waitLog((l) => l.event === 'job_recovered' && l.job === 'victim', 'the job to be recovered');
+    // The killed worker's command does not go on running beside the retry.
+    await waitFor(() => !isAlive(orphan), 'the orphaned command to be ended', 5_000);
     await waitFor(async () => (await box.queue.get('victim')).state === 'completed', 'the job to complete', 15_000);
 
     const { job, attempts } = await box.queue.show('victim');
-    expect(job.attempts).toBe(2);
+    expect(job).toMatchObject({ attempts: 2, command_pid: null });
     expect(attempts.map((x) => [x.worker_id, x.outcome])).toEqual([
       ['w-a', 'worker_lost'],
       ['w-b', 'succeeded'],
     ]);
-    expect(readFileSync(join(box.dir, 'runs.txt'), 'utf8')).toMatch(/^run\n(done\n)?run\n/);
+    expect(readFileSync(join(box.dir, 'runs.txt'), 'utf8')).toBe('run\nrun\ndone\n');
     // The dead worker's record is gone with it.
     expect((await box.queue.workers()).map((w) => w.id)).toEqual(['w-b']);
   });

@@ -32,6 +32,7 @@ export function toJob(d: Partial<JobDoc>): Job {
     last_outcome: d.last_outcome ?? null,
     output: d.output ?? '',
     output_bytes: d.output_bytes ?? 0,
+    command_pid: d.command_pid ?? null,
   };
 }
 

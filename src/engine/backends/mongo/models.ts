@@ -45,6 +45,7 @@ export interface JobDoc {
   last_outcome: OutcomeKind | null;
   output: string;
   output_bytes: number;
+  command_pid: number | null;
   history: AttemptDoc[];
 }
 
@@ -104,6 +105,7 @@ const jobSchema = new Schema<JobDoc>(
     last_outcome: str,
     output: { type: String, default: '' },
     output_bytes: { type: Number, default: 0 },
+    command_pid: num,
     history: { type: [attemptSchema], default: [] },
   },
   { ...opts, collection: 'jobs' },

@@ -247,6 +247,7 @@ export class MongoBackend implements Backend {
         exit_code: null,
         output: '',
         output_bytes: 0,
+        command_pid: null,
       };
       const opened: AttemptDoc = { n: null, worker_id: r.workerId, started_at: r.now, finished_at: null, outcome: null, exit_code: null, signal: null, error: null };
       const before = await this.Job.findOneAndUpdate(
@@ -269,6 +270,13 @@ export class MongoBackend implements Backend {
     });
   }
 
+  setCommandPid(jobId: string, workerId: string, pid: number): Promise<boolean> {
+    return this.run(async () => {
+      const res = await this.Job.updateOne({ _id: jobId, state: 'processing', worker_id: workerId }, { $set: { command_pid: pid } });
+      return res.matchedCount > 0;
+    });
+  }
+
   settle(s: Settlement): Promise<boolean> {
     return this.run(async () => {
       const r = s.result;
@@ -282,6 +290,7 @@ export class MongoBackend implements Backend {
             attempts: s.attempts,
             worker_id: null,
             lease_expires_at: null,
+            command_pid: null,
             finished_at: s.state === 'pending' ? null : r.finished_at,
             exit_code: r.exit_code,
             last_error: r.error,

@@ -28,7 +28,7 @@ const claimSql = (pick: string) => `
   UPDATE jobs SET
     state = 'processing', worker_id = @workerId, lease_expires_at = @lease,
     attempts = attempts + 1, started_at = @now, finished_at = NULL, updated_at = @now,
-    exit_code = NULL, output = '', output_bytes = 0
+    exit_code = NULL, output = '', output_bytes = 0, command_pid = NULL
   WHERE seq = (${pick})
   RETURNING *`;
 

@@ -91,6 +91,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'process group of the running command',
+    sql: 'ALTER TABLE jobs ADD COLUMN command_pid INTEGER;',
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

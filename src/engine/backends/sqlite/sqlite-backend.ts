@@ -66,6 +66,7 @@ function toJob(r: Row): Job {
     last_outcome: (r.last_outcome as Job['last_outcome']) ?? null,
     output: (r.output as string) ?? '',
     output_bytes: (r.output_bytes as number) ?? 0,
+    command_pid: (r.command_pid as number | null) ?? null,
   };
 }
 
@@ -283,6 +284,12 @@ export class SqliteBackend implements Backend {
     });
   }
 
+  setCommandPid(jobId: string, workerId: string, pid: number): Promise<boolean> {
+    return this.run(
+      () => this.stmt("UPDATE jobs SET command_pid = ? WHERE id = ? AND state = 'processing' AND worker_id = ?").run(pid, jobId, workerId).changes > 0,
+    );
+  }
+
   settle(s: Settlement): Promise<boolean> {
     return this.run(() => {
       this.settler ??= this.makeSettler();
@@ -313,7 +320,7 @@ export class SqliteBackend implements Backend {
       .prepare(
         `UPDATE jobs SET state = @state, run_at = @run_at, attempts = @attempts, worker_id = NULL,
            lease_expires_at = NULL, finished_at = @finished_at, exit_code = @exit_code, last_error = @error,
-           last_outcome = @outcome, output = @output, output_bytes = @output_bytes, updated_at = @now
+           last_outcome = @outcome, output = @output, output_bytes = @output_bytes, updated_at = @now, command_pid = NULL
          WHERE id = @jobId AND state = 'processing' AND worker_id = @workerId AND attempts = @attempt
          RETURNING started_at`,
       )
