@@ -78,12 +78,15 @@ export interface Backend {
   // --- workers ----------------------------------------------------------------------------
 
   registerWorker(worker: WorkerRecord): Promise<void>;
-  /** Records liveness and what the worker is doing; tells whether a stop was requested. */
-  heartbeatWorker(id: string, beat: WorkerBeat): Promise<{ stopRequested: boolean }>;
+  /** Records liveness and what the worker is doing; tells whether a stop was requested, and how. */
+  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest>;
   deregisterWorker(id: string): Promise<void>;
   listWorkers(): Promise<WorkerRecord[]>;
-  /** Asks workers (all when `ids` is omitted) to stop through the database; returns how many. */
-  requestStop(ids?: string[]): Promise<number>;
+  /**
+   * Asks workers (all when `ids` is omitted) to stop through the database; returns how many.
+   * `force`: stop at once, interrupting the running job (it goes back to the queue).
+   */
+  requestStop(ids?: string[], force?: boolean): Promise<number>;
 
   // --- config -----------------------------------------------------------------------------
 
@@ -127,6 +130,12 @@ export interface Settlement {
 export type JobPatch = Partial<
   Pick<Job, 'state' | 'attempts' | 'run_at' | 'finished_at' | 'last_error' | 'max_retries' | 'priority'>
 > & { updated_at: number };
+
+export interface StopRequest {
+  stopRequested: boolean;
+  /** Stop at once rather than after the running job. */
+  force: boolean;
+}
 
 export interface WorkerBeat {
   state: WorkerState;

@@ -1,4 +1,4 @@
-import type { Backend, JobPatch, WorkerBeat } from './backend.js';
+import type { Backend, JobPatch, StopRequest, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
 import { IllegalTransitionError, JobNotFoundError, ValidationError } from './errors.js';
 import { type JobInput, normalizeJob, pendingJob } from './job-input.js';
@@ -277,7 +277,7 @@ export class Queue {
     return this.backend.registerWorker(worker);
   }
 
-  heartbeat(id: string, beat: Omit<WorkerBeat, 'heartbeat_at'>): Promise<{ stopRequested: boolean }> {
+  heartbeat(id: string, beat: Omit<WorkerBeat, 'heartbeat_at'>): Promise<StopRequest> {
     return this.backend.heartbeatWorker(id, { ...beat, heartbeat_at: this.now() });
   }
 
@@ -289,8 +289,8 @@ export class Queue {
     return this.backend.listWorkers();
   }
 
-  requestStop(ids?: string[]): Promise<number> {
-    return this.backend.requestStop(ids);
+  requestStop(ids?: string[], force = false): Promise<number> {
+    return this.backend.requestStop(ids, force);
   }
 
   /** Subscribes to changes made by other processes, where the backend can tell; else undefined. */

@@ -319,14 +319,15 @@ export class Runner {
     try {
       if (this.current) await this.renew(this.current.job);
       const cur = this.current;
-      const { stopRequested } = await this.queue.heartbeat(this.id, {
+      const { stopRequested, force } = await this.queue.heartbeat(this.id, {
         state: this.state,
         current_job_id: cur?.job.id ?? null,
         job_started_at: cur ? cur.startedAt : null,
         jobs_done: this.jobsDone,
         jobs_failed: this.jobsFailed,
       });
-      if (stopRequested) this.stop('graceful', 'stop requested through the database');
+      if (force) this.stop('now', 'forced stop requested through the database');
+      else if (stopRequested) this.stop('graceful', 'stop requested through the database');
     } catch (e) {
       this.dbError('heartbeat', e);
     } finally {

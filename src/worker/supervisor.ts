@@ -168,7 +168,7 @@ export async function stopWorkers(
   const requested = targets.map((w) => w.id);
   if (requested.length === 0) return { requested, stopped: [], stillRunning: [] };
 
-  await queue.requestStop(requested);
+  await queue.requestStop(requested, opts.force);
   const host = hostname();
   const local = targets.filter((w) => w.host === host && w.pid !== process.pid);
   for (const w of local) signal(w.pid);

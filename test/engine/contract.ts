@@ -361,15 +361,23 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       tick(500);
       expect(await q.heartbeat('w1', { state: 'busy', current_job_id: 'a', job_started_at: now - 100, jobs_done: 3, jobs_failed: 1 })).toEqual({
         stopRequested: false,
+        force: false,
       });
       const ws = await q.workers();
       expect(ws.map((w) => w.id)).toEqual(['w1', 'w2']);
       expect(ws[0]).toMatchObject({ state: 'busy', current_job_id: 'a', jobs_done: 3, jobs_failed: 1, heartbeat_at: T0 + 500 });
       expect(ws[1]).toMatchObject({ host: 'host-b', queue: 'alpha', state: 'idle' });
+      const idle = { state: 'idle' as const, current_job_id: null, job_started_at: null, jobs_done: 0, jobs_failed: 0 };
       expect(await q.requestStop(['w2'])).toBe(1);
-      expect((await q.heartbeat('w2', { state: 'idle', current_job_id: null, job_started_at: null, jobs_done: 0, jobs_failed: 0 })).stopRequested).toBe(true);
-      expect((await q.heartbeat('w1', { state: 'idle', current_job_id: null, job_started_at: null, jobs_done: 3, jobs_failed: 1 })).stopRequested).toBe(false);
+      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: false });
+      expect(await q.heartbeat('w1', idle)).toEqual({ stopRequested: false, force: false });
+      expect((await q.workers()).map((w) => w.stop_requested)).toEqual([false, true]);
+      expect(await q.requestStop(['w2'], true)).toBe(1);
+      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: true });
+      // A later graceful request does not weaken a forced one.
       expect(await q.requestStop()).toBe(2);
+      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: true });
+      expect(await q.heartbeat('w1', idle)).toEqual({ stopRequested: true, force: false });
       await q.deregisterWorker('w1');
       expect((await q.workers()).map((w) => w.id)).toEqual(['w2']);
     });

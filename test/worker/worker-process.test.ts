@@ -125,6 +125,18 @@ describe('worker processes', () => {
     expect(await box.queue.workers()).toEqual([]);
   });
 
+  it('a forced stop through the database interrupts the running job and returns it to the queue', async () => {
+    box = await new Sandbox().open();
+    await box.queue.setConfig('lease_seconds', '1');
+    await box.queue.enqueue([{ id: 'long-remote', command: 'sleep 30' }]);
+    const w = box.startWorker('w-remote-force');
+    await w.waitLog(started('long-remote'), 'the job to start');
+    expect(await box.queue.requestStop(['w-remote-force'], true)).toBe(1);
+    expect(await w.exited).toEqual({ code: 0, signal: null });
+    expect(w.lines.find((l) => l.event === 'worker_stopping')).toMatchObject({ mode: 'now', reason: 'forced stop requested through the database' });
+    expect(await box.queue.get('long-remote')).toMatchObject({ state: 'pending', attempts: 0, last_outcome: 'interrupted' });
+  });
+
   it('reports its state and current job in its heartbeat', async () => {
     box = await new Sandbox().open();
     await box.queue.enqueue([{ id: 'seen', command: 'sleep 1' }]);

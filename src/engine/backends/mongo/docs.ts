@@ -37,7 +37,7 @@ export function toJob(d: Partial<JobDoc>): Job {
 }
 
 export function toWorker(d: WorkerDoc): WorkerRecord {
-  const { _id, ...rest } = d;
+  const { _id, stop_force: _force, ...rest } = d;
   return { id: _id, ...rest, queue: rest.queue ?? null, current_job_id: rest.current_job_id ?? null, job_started_at: rest.job_started_at ?? null, stop_requested: rest.stop_requested === true };
 }
 

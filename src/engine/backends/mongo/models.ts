@@ -62,6 +62,8 @@ export interface WorkerDoc {
   jobs_done: number;
   jobs_failed: number;
   stop_requested: boolean;
+  /** With stop_requested: stop at once, interrupting the running job. */
+  stop_force?: boolean;
 }
 
 export interface ConfigDoc {
@@ -136,6 +138,7 @@ const workerSchema = new Schema<WorkerDoc>(
     jobs_done: { type: Number, default: 0 },
     jobs_failed: { type: Number, default: 0 },
     stop_requested: { type: Boolean, default: false },
+    stop_force: { type: Boolean, default: false },
   },
   { ...opts, collection: 'workers' },
 );

@@ -1,5 +1,5 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
-import type { Backend, ClaimRequest, JobPatch, OutputTail, Settlement, WorkerBeat } from '../../backend.js';
+import type { Backend, ClaimRequest, JobPatch, OutputTail, Settlement, StopRequest, WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
 import { JOB_STATES } from '../../types.js';
 import type { Attempt, Job, JobPage, JobState, ListQuery, NewJob, StateCounts, Throughput, WorkerRecord } from '../../types.js';
@@ -375,10 +375,14 @@ export class MongoBackend implements Backend {
     });
   }
 
-  heartbeatWorker(id: string, beat: WorkerBeat): Promise<{ stopRequested: boolean }> {
+  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest> {
     return this.run(async () => {
-      const d = await this.Worker.findOneAndUpdate({ _id: id }, { $set: { ...beat } }, { returnDocument: 'after', projection: { stop_requested: 1 }, lean: true });
-      return { stopRequested: d?.stop_requested === true };
+      const d = await this.Worker.findOneAndUpdate(
+        { _id: id },
+        { $set: { ...beat } },
+        { returnDocument: 'after', projection: { stop_requested: 1, stop_force: 1 }, lean: true },
+      );
+      return { stopRequested: d?.stop_requested === true, force: d?.stop_requested === true && d.stop_force === true };
     });
   }
 
@@ -392,9 +396,11 @@ export class MongoBackend implements Backend {
     return this.run(async () => (await this.Worker.find({}).sort({ started_at: 1, _id: 1 }).lean()).map(toWorker));
   }
 
-  requestStop(ids?: string[]): Promise<number> {
+  requestStop(ids?: string[], force = false): Promise<number> {
     return this.run(async () => {
-      const res = await this.Worker.updateMany(ids ? { _id: { $in: ids } } : {}, { $set: { stop_requested: true } });
+      // A forced request is never weakened by a later graceful one.
+      const set = force ? { stop_requested: true, stop_force: true } : { stop_requested: true };
+      const res = await this.Worker.updateMany(ids ? { _id: { $in: ids } } : {}, { $set: set });
       return res.matchedCount;
     });
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, watch as fsWatch } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Backend, ClaimRequest, JobPatch, OutputTail, Settlement, WorkerBeat } from '../../backend.js';
+import type { Backend, ClaimRequest, JobPatch, OutputTail, Settlement, StopRequest, WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, StorageError } from '../../errors.js';
 import { JOB_STATES } from '../../types.js';
 import type {
@@ -22,6 +22,9 @@ import { migrate } from './migrations.js';
 
 /** How long a statement waits for another process's write lock before failing. */
 const BUSY_TIMEOUT_MS = 5000;
+/** workers.stop_requested: 0 none, 1 after the running job, 2 at once. */
+const STOP_GRACEFUL = 1;
+const STOP_FORCE = 2;
 /** Rows per multi-row INSERT in a bulk enqueue (10 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
 
@@ -83,7 +86,7 @@ function toWorker(r: Row): WorkerRecord {
     heartbeat_at: r.heartbeat_at as number,
     jobs_done: r.jobs_done as number,
     jobs_failed: r.jobs_failed as number,
-    stop_requested: r.stop_requested === 1,
+    stop_requested: r.stop_requested === STOP_GRACEFUL || r.stop_requested === STOP_FORCE,
   };
 }
 
@@ -396,7 +399,7 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  heartbeatWorker(id: string, beat: WorkerBeat): Promise<{ stopRequested: boolean }> {
+  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest> {
     return this.run(() => {
       const stop = this.stmt(
         `UPDATE workers SET state = @state, current_job_id = @current_job_id, job_started_at = @job_started_at,
@@ -405,7 +408,7 @@ export class SqliteBackend implements Backend {
       )
         .pluck()
         .get({ ...beat, id }) as number | undefined;
-      return { stopRequested: stop === 1 };
+      return { stopRequested: stop === STOP_GRACEFUL || stop === STOP_FORCE, force: stop === STOP_FORCE };
     });
   }
 
@@ -419,11 +422,13 @@ export class SqliteBackend implements Backend {
     return this.run(() => (this.stmt('SELECT * FROM workers ORDER BY started_at, id').all() as Row[]).map(toWorker));
   }
 
-  requestStop(ids?: string[]): Promise<number> {
+  requestStop(ids?: string[], force = false): Promise<number> {
     return this.run(() => {
-      if (!ids) return this.stmt('UPDATE workers SET stop_requested = 1').run().changes;
-      const one = this.stmt('UPDATE workers SET stop_requested = 1 WHERE id = ?');
-      return this.db.transaction(() => ids.reduce((n, id) => n + one.run(id).changes, 0))();
+      // A forced request is never weakened by a later graceful one.
+      const level = force ? STOP_FORCE : STOP_GRACEFUL;
+      if (!ids) return this.stmt('UPDATE workers SET stop_requested = MAX(stop_requested, ?)').run(level).changes;
+      const one = this.stmt('UPDATE workers SET stop_requested = MAX(stop_requested, ?) WHERE id = ?');
+      return this.db.transaction(() => ids.reduce((n, id) => n + one.run(level, id).changes, 0))();
     });
   }
 
