@@ -17,6 +17,8 @@ import type {
   WorkerRecord,
 } from '../../types.js';
 import { type Claimer, makeClaimer } from './claim.js';
+import { makeInserter } from './insert.js';
+import { makeSettler } from './settle.js';
 import { encodeCursor, listPage } from './list.js';
 import { migrate } from './migrations.js';
 
@@ -25,8 +27,6 @@ const BUSY_TIMEOUT_MS = 5000;
 /** workers.stop_requested: 0 none, 1 after the running job, 2 at once. */
 const STOP_GRACEFUL = 1;
 const STOP_FORCE = 2;
-/** Rows per multi-row INSERT in a bulk enqueue (10 parameters each, well under SQLite's limit). */
-const INSERT_BATCH = 64;
 
 /**
  * The compiled addon, named directly: left to itself, better-sqlite3 searches a list of build
@@ -168,7 +168,7 @@ export class SqliteBackend implements Backend {
 
   insertJobs(jobs: NewJob[]): Promise<void> {
     return this.run(() => {
-      this.inserter ??= this.makeInserter();
+      this.inserter ??= makeInserter(this.db);
       try {
         this.inserter(jobs);
       } catch (e) {
@@ -176,38 +176,6 @@ export class SqliteBackend implements Backend {
         throw e;
       }
     });
-  }
-
-  /** Builds the insert transaction once: enqueue is a hot path, one by one as much as in bulk. */
-  private makeInserter(): (jobs: NewJob[]) => void {
-    const statement = (rows: number) =>
-      this.db.prepare(
-        `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at)
-         VALUES ${Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
-      );
-    const batch = statement(INSERT_BATCH);
-    const single = statement(1);
-    const count = this.db.prepare("UPDATE job_counts SET n = n + ? WHERE state = 'pending'");
-    const params: unknown[] = [];
-    const bind = (j: NewJob) =>
-      params.push(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
-    const insert = this.db.transaction((jobs: NewJob[]) => {
-      // Many rows per statement: each run() crosses into SQLite once, and in bulk that
-      // crossing, not the insert itself, is most of the cost.
-      let i = 0;
-      for (; i + INSERT_BATCH <= jobs.length; i += INSERT_BATCH) {
-        params.length = 0;
-        for (let k = i; k < i + INSERT_BATCH; k++) bind(jobs[k]);
-        batch.run(params);
-      }
-      for (; i < jobs.length; i++) {
-        params.length = 0;
-        bind(jobs[i]);
-        single.run(params);
-      }
-      count.run(jobs.length);
-    });
-    return (jobs) => insert.immediate(jobs);
   }
 
   private firstExisting(jobs: NewJob[]): string {
@@ -295,7 +263,7 @@ export class SqliteBackend implements Backend {
 
   settle(s: Settlement): Promise<boolean> {
     return this.run(() => {
-      this.settler ??= this.makeSettler();
+      this.settler ??= makeSettler(this.db);
       const r = s.result;
       return this.settler({
         state: s.state,
@@ -315,31 +283,6 @@ export class SqliteBackend implements Backend {
         started_at: null,
       });
     });
-  }
-
-  /** The settle transaction, built once: the worker runs it after every job. */
-  private makeSettler(): (params: Record<string, unknown>) => boolean {
-    const job = this.db
-      .prepare(
-        `UPDATE jobs SET state = @state, run_at = @run_at, attempts = @attempts, worker_id = NULL,
-           lease_expires_at = NULL, finished_at = @finished_at, exit_code = @exit_code, last_error = @error,
-           last_outcome = @outcome, output = @output, output_bytes = @output_bytes, updated_at = @now, command_pid = NULL
-         WHERE id = @jobId AND state = 'processing' AND worker_id = @workerId AND attempts = @attempt
-         RETURNING started_at`,
-      )
-      .pluck();
-    const attempt = this.db.prepare(
-      `INSERT INTO attempts (job_id, n, worker_id, started_at, finished_at, outcome, exit_code, signal, error)
-       VALUES (@jobId, @attempt, @workerId, @started_at, @now, @outcome, @exit_code, @signal, @error)`,
-    );
-    const settle = this.db.transaction((params: Record<string, unknown>) => {
-      const startedAt = job.get(params) as number | null | undefined;
-      if (startedAt === undefined) return false;
-      params.started_at = startedAt ?? params.now;
-      attempt.run(params);
-      return true;
-    });
-    return (params) => settle.immediate(params);
   }
 
   findLost(now: number, deadWorkerIds: string[]): Promise<Job[]> {
