@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-root.js';
 import { Command, CommanderError } from 'commander';
 import { JOB_STATES } from '../engine/types.js';
 
@@ -11,8 +11,7 @@ const DURATION = 'a duration such as 30s, 5m, 1h30m or 500ms';
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
+    return packageVersion();
   } catch {
     return '0.0.0';
   }

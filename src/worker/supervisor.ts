@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { QueueError, UserError } from '../engine/errors.js';
 import { defaultDbPath, isMongoUri, openQueue } from '../engine/open.js';
 import { isWorkerStale } from '../engine/policy.js';
@@ -11,6 +10,7 @@ import type { WorkerRecord } from '../engine/types.js';
 import { newWorkerId, runWorkerProcess } from './lifecycle.js';
 import { jsonLogger } from './log.js';
 import { isPidAlive } from '../engine/liveness.js';
+import { packageRoot } from '../package-root.js';
 
 export interface StartedWorker {
   id: string;
@@ -38,13 +38,10 @@ export class WorkerStartError extends QueueError {
   }
 }
 
-/** The worker entry beside this module once built; from the sources (tests), the built one. */
+/** The built worker program, which runs from the package's compiled modules, never the CLI bundle. */
 function workerEntry(): string {
-  const candidates = [new URL('./main.js', import.meta.url), new URL('../../dist/worker/main.js', import.meta.url)];
-  for (const c of candidates) {
-    const path = fileURLToPath(c);
-    if (existsSync(path)) return path;
-  }
+  const path = join(packageRoot(), 'dist', 'worker', 'main.js');
+  if (existsSync(path)) return path;
   throw new QueueError('the worker program (dist/worker/main.js) is missing: run "npm run build"');
 }
 
