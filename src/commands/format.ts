@@ -1,4 +1,5 @@
 import type { Job, JobState } from '../engine/types.js';
+import { STATE_COLORS } from '../state-colors.js';
 
 /** Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org). */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -15,14 +16,7 @@ export function paint(text: string, color: Color, on = colorEnabled()): string {
   return `\x1b[${CODES[color]}m${text}\x1b[${close}m`;
 }
 
-export const STATE_COLORS: Record<JobState, Color> = {
-  pending: 'cyan',
-  processing: 'blue',
-  completed: 'green',
-  failed: 'yellow',
-  dead: 'red',
-  cancelled: 'gray',
-};
+export { STATE_COLORS };
 
 export function paintState(state: JobState): string {
   return paint(state, STATE_COLORS[state]);

@@ -1,18 +1,10 @@
 import { createContext, useContext } from 'react';
-import type { JobState } from '../engine/types.js';
+import { STATE_COLORS } from '../state-colors.js';
 import type { WorkerHealth } from '../store/types.js';
 
 export type Color = 'red' | 'green' | 'yellow' | 'blue' | 'cyan' | 'magenta' | 'gray';
 
-/** The same colours the CLI prints states in. */
-export const STATE_COLORS: Record<JobState, Color> = {
-  pending: 'cyan',
-  processing: 'blue',
-  completed: 'green',
-  failed: 'yellow',
-  dead: 'red',
-  cancelled: 'gray',
-};
+export { STATE_COLORS };
 
 /** Colour unless NO_COLOR is set to anything non-empty (no-color.org). Bold and inverse stay. */
 export function colorFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -20,8 +20,8 @@ export function useCommonHandlers(): Handlers {
   };
 }
 
-/** Handlers of a job table: moving, paging, marking, opening, filtering, retrying, cancelling. */
-export function useJobListHandlers(): Handlers {
+/** Moving through any table: a row, a page, or to either end. */
+export function useMoveHandlers(): Handlers {
   const actions = useActions();
   return {
     up: () => actions.move(-1),
@@ -30,6 +30,14 @@ export function useJobListHandlers(): Handlers {
     'page-down': () => actions.page(1),
     first: () => actions.edge('first'),
     last: () => actions.edge('last'),
+  };
+}
+
+/** Handlers of a job table: moving, paging, marking, opening, filtering, retrying, cancelling. */
+export function useJobListHandlers(): Handlers {
+  const actions = useActions();
+  return {
+    ...useMoveHandlers(),
     open: () => actions.openDetail(),
     mark: () => actions.toggleMark(),
     filter: () => actions.startPrompt('filter'),

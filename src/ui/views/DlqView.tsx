@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Job } from '../../engine/types.js';
 import { Table, type Column } from '../components/Table.js';
+import { OutputLines } from '../components/OutputLines.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, lastLine, outcomeText, singleLine, tailLines } from '../format.js';
 import { useTone } from '../theme.js';
@@ -63,12 +64,7 @@ export function DlqView(props: { width: number; height: number; isActive: boolea
         <Text wrap="truncate" bold>
           {selected ? `── ${selected.id}: ${outcomeText(selected)}${selected.last_error ? ` — ${singleLine(selected.last_error)}` : ''} ` : ''}
         </Text>
-        {selected && lines.length === 0 ? <Text dimColor>(no output)</Text> : null}
-        {lines.map((l, i) => (
-          <Text key={i} wrap="truncate">
-            {l}
-          </Text>
-        ))}
+        <OutputLines lines={lines} empty="(no output)" show={Boolean(selected)} />
       </Box>
     </Box>
   );

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { Attempt, Job } from '../../engine/types.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Table, type Column } from '../components/Table.js';
+import { OutputLines } from '../components/OutputLines.js';
 import { useActions, useDash } from '../context.js';
 import { attemptOutcome, duration, fit, outcomeText, singleLine, tailLines, timestamp } from '../format.js';
 import { useTone } from '../theme.js';
@@ -151,12 +152,7 @@ export function JobDetailView(props: { width: number; height: number; isActive: 
             ({bytes}) · {following}
           </Text>
         </Text>
-        {lines.length === 0 ? <Text dimColor>(none)</Text> : null}
-        {lines.map((l, i) => (
-          <Text key={i} wrap="truncate">
-            {l}
-          </Text>
-        ))}
+        <OutputLines lines={lines} empty="(none)" />
       </Box>
     </Box>
   );

@@ -4,7 +4,7 @@ import { Table, type Column } from '../components/Table.js';
 import { useActions, useDash } from '../context.js';
 import { duration, heartbeatAge, workerStateText } from '../format.js';
 import { healthColor, useTone } from '../theme.js';
-import { useCommonHandlers } from '../use-common-handlers.js';
+import { useCommonHandlers, useMoveHandlers } from '../use-common-handlers.js';
 import { useKeymap } from '../use-keymap.js';
 
 function columns(now: number): Column<WorkerRow>[] {
@@ -46,12 +46,7 @@ export function WorkersView(props: { width: number; height: number; isActive: bo
   const now = useDash((s) => s.now);
   useKeymap('workers', props.isActive, {
     ...useCommonHandlers(),
-    up: () => actions.move(-1),
-    down: () => actions.move(1),
-    'page-up': () => actions.page(-1),
-    'page-down': () => actions.page(1),
-    first: () => actions.edge('first'),
-    last: () => actions.edge('last'),
+    ...useMoveHandlers(),
   });
   const lost = workers.filter((w) => w.health !== 'ok').length;
   // More workers than lines: scroll so the selected one stays in sight.
