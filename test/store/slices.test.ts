@@ -1,34 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { pendingJob } from '../../src/engine/job-input.js';
 import type { Job } from '../../src/engine/types.js';
 import { emptyList, withPage } from '../../src/store/slices/lists.js';
 import { createDashboardStore } from '../../src/store/store.js';
 import type { WorkerRow } from '../../src/store/types.js';
 
 function job(id: string, patch: Partial<Job> = {}): Job {
-  return {
-    id,
-    command: `echo ${id}`,
-    state: 'pending',
-    attempts: 0,
-    max_retries: 3,
-    priority: 0,
-    run_at: 0,
-    timeout_seconds: null,
-    queue: 'default',
-    cwd: '/',
-    created_at: 0,
-    updated_at: 0,
-    started_at: null,
-    finished_at: null,
-    worker_id: null,
-    lease_expires_at: null,
-    exit_code: null,
-    last_error: null,
-    last_outcome: null,
-    output: '',
-    output_bytes: 0,
-    ...patch,
-  };
+  const made = pendingJob({ id, command: `echo ${id}`, max_retries: 3, priority: 0, run_at: 0, timeout_seconds: null, queue: 'default', cwd: '/', created_at: 0 });
+  return { ...made, ...patch };
 }
 
 const page = (ids: string[], next: string | null = null, prev: string | null = null) => ({ jobs: ids.map((id) => job(id)), next, prev });
