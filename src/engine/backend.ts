@@ -1,10 +1,12 @@
 import type {
   Attempt,
-  AttemptResult,
+  EventQuery,
   Job,
+  JobEvent,
   JobPage,
   JobState,
   ListQuery,
+  NewEvent,
   NewJob,
   StateCounts,
   Throughput,
@@ -13,24 +15,44 @@ import type {
 } from './types.js';
 
 /**
- * The storage port. Every method names an intent; each one that changes a job is a single
- * conditional write (or one transaction), so two processes can never both win the same move.
- * No connection, statement or transaction type crosses this boundary.
+ * The storage port. Every rule about jobs lives above it, in the engine (`rules.ts`): which
+ * states a move starts from, what it writes, what it records. An adapter translates one intent
+ * into one conditional write or one query, and nothing more, so a change of semantics is one edit
+ * and both backends follow. No connection, statement or transaction type crosses this boundary.
  */
 export interface Backend {
   readonly kind: 'sqlite' | 'mongo';
   /** Where the data lives, safe to print (credentials masked). */
   readonly location: string;
+  /** True when workers on several hosts may share this database (leases then fence commands). */
+  readonly multiHost: boolean;
+
+  /**
+   * The database's clock, in epoch milliseconds. Every lease, heartbeat, `run_at` and recorded
+   * time is taken from it, so processes whose own clocks disagree still agree on these.
+   */
+  now(): number;
+  /** How far this process's clock is from the database's, as last measured (ms; positive: ahead). */
+  clockSkewMs(): number;
 
   close(): Promise<void>;
 
+  /**
+   * Throws a StorageError when the database this process opened is no longer the one at its
+   * location (a SQLite file deleted or replaced under it). Cheap; callers check it periodically.
+   */
+  checkIdentity?(): void;
+
   // --- jobs -------------------------------------------------------------------------------
 
-  /** Inserts all jobs in one transaction, or none: throws DuplicateJobError naming the first clash. */
+  /**
+   * Inserts all jobs in one transaction, or none, each with its `enqueued` event
+   * (`rules.enqueuedEvent`): throws DuplicateJobError naming the first clash.
+   */
   insertJobs(jobs: NewJob[]): Promise<void>;
   getJob(id: string): Promise<Job | null>;
   listJobs(query: ListQuery): Promise<JobPage>;
-  /** Counts per state, served without scanning the jobs. */
+  /** Counts per state, exact. */
   countByState(): Promise<StateCounts>;
   /** Attempts that finished at or after `since`, by result. */
   throughput(since: number): Promise<Throughput>;
@@ -38,48 +60,51 @@ export interface Backend {
   listAttempts(jobId: string): Promise<Attempt[]>;
 
   /**
-   * Atomically takes the best eligible job (state pending or failed, run_at <= now; highest
-   * priority, then earliest run_at, then oldest), marks it processing for this worker with a
-   * lease and counts the attempt. Null when nothing is eligible.
+   * Atomically takes the best eligible job (a claimable state, run_at <= now, in the queue if
+   * given; highest priority, then earliest run_at, then oldest), applies `set`, adds one to its
+   * attempts and records the `started` event. Null when nothing is eligible.
    */
   claimNext(request: ClaimRequest): Promise<Job | null>;
 
-  /**
-   * Renews the lease of a job this worker holds, and saves its output tail if given.
-   * False when the worker no longer holds the job (it was recovered as lost).
-   */
-  extendLease(jobId: string, workerId: string, leaseExpiresAt: number, output?: OutputTail): Promise<boolean>;
-
-  /** Records the process group of the command this worker runs for the job; false if it lost the job. */
-  setCommandPid(jobId: string, workerId: string, pid: number): Promise<boolean>;
+  /** The job a claim carrying this token took, if the claim was applied (its reply may have been lost). */
+  findClaimed(token: string): Promise<Job | null>;
 
   /**
-   * Ends an attempt: moves the job from processing to the settlement's state and records the
-   * finished attempt (started when the job was claimed), only if `workerId` still holds attempt
-   * `attempt` of the job.
+   * Applies a move in one conditional write: `set` (and the attempt and event, if given) only if
+   * the job matches `guard`. Returns the job as it is afterwards, or null when the guard did not
+   * match (the job is missing or has moved on).
    */
-  settle(settlement: Settlement): Promise<boolean>;
+  move(id: string, move: Move): Promise<Job | null>;
 
-  /** Processing jobs whose lease expired before `now`, or whose worker is one of `deadWorkerIds`. */
-  findLost(now: number, deadWorkerIds: string[]): Promise<Job[]>;
+  /** Applies `set` to every job in `states`, with an event for each; returns how many moved. */
+  moveAll(states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): Promise<number>;
 
-  /**
-   * Applies `patch` if the job is in one of `from` states. Returns the updated job, or null when
-   * the job is missing or in another state (the caller re-reads to say which).
-   */
-  updateIfState(id: string, from: readonly JobState[], patch: JobPatch): Promise<Job | null>;
+  /** Jobs in `processing`: the candidates for lease recovery. */
+  listProcessing(): Promise<Job[]>;
 
-  /** Every dead job back to pending with attempts reset; returns how many. */
-  reviveAllDead(now: number): Promise<number>;
-
-  /** Deletes jobs in `states` that finished before `finishedBefore` (and their attempts). */
+  /** Deletes jobs in `states` that finished before `finishedBefore`, with their attempts and events. */
   purgeJobs(states: readonly JobState[], finishedBefore: number): Promise<number>;
+
+  // --- events -----------------------------------------------------------------------------
+
+  /** Events oldest first, after the cursor (or from `since`); `next` is the cursor to read on from. */
+  listEvents(query: EventQuery): Promise<{ events: JobEvent[]; next: string | null }>;
+  /** Records an event that is not part of a job's move (a worker started or stopped). */
+  addEvent(event: NewEvent): Promise<void>;
+  /**
+   * Events may become visible slightly out of order (several writers, no single sequence): a
+   * follower re-reads this far back and drops what it has seen. 0 where ids are one sequence.
+   */
+  readonly eventReorderMs: number;
 
   // --- workers ----------------------------------------------------------------------------
 
   registerWorker(worker: WorkerRecord): Promise<void>;
-  /** Records liveness and what the worker is doing; tells whether a stop was requested, and how. */
-  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest>;
+  /**
+   * Records liveness and what the worker is doing; tells whether a stop was requested, and how.
+   * `registered: false` when the record is gone (the caller registers again).
+   */
+  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest & { registered: boolean }>;
   deregisterWorker(id: string): Promise<void>;
   listWorkers(): Promise<WorkerRecord[]>;
   /**
@@ -96,8 +121,9 @@ export interface Backend {
   // --- change notification ----------------------------------------------------------------
 
   /**
-   * Calls `onChange` soon after another process may have changed the data (for idle workers
-   * and the dashboard). Optional: where it is missing, callers poll. Returns an unsubscribe.
+   * Calls `onChange` soon after another process may have made work available or asked workers to
+   * stop (for idle workers, waiters and the dashboard). Optional: where it is missing, callers
+   * poll. Returns an unsubscribe.
    */
   watch?(onChange: () => void): () => void;
 }
@@ -107,29 +133,53 @@ export interface ClaimRequest {
   /** null: any queue. */
   queue: string | null;
   now: number;
-  leaseExpiresAt: number;
+  /** What the claim writes, besides adding one to `attempts` (see `rules.claimSet`). */
+  set: JobPatch;
 }
 
-export interface OutputTail {
-  text: string;
-  bytes: number;
+/** Which job a move applies to: every given field must match. */
+export interface Guard {
+  states: readonly JobState[];
+  worker_id?: string;
+  attempts?: number;
+  /** The lease as the mover last saw it: a renewal since then makes the move miss. */
+  lease_expires_at?: number | null;
+  claim_token?: string | null;
 }
 
-export interface Settlement {
-  jobId: string;
-  workerId: string;
-  /** The attempt number the worker was running (the job's `attempts` at claim). */
-  attempt: number;
-  state: Extract<JobState, 'completed' | 'failed' | 'dead' | 'pending'>;
-  run_at: number;
-  /** The job's attempt count afterwards (one less when the attempt is given back). */
-  attempts: number;
-  result: AttemptResult;
+export interface Move {
+  guard: Guard;
+  set: JobPatch;
+  /** A finished attempt to record with the move. */
+  attempt?: Omit<Attempt, 'job_id'>;
+  /** The event recording the move; its job id and queue are the moved job's. */
+  event?: Omit<NewEvent, 'job_id' | 'queue'>;
 }
 
-export type JobPatch = Partial<
-  Pick<Job, 'state' | 'attempts' | 'run_at' | 'finished_at' | 'last_error' | 'max_retries' | 'priority'>
-> & { updated_at: number };
+export const PATCHABLE_FIELDS = [
+  'state',
+  'attempts',
+  'run_at',
+  'worker_id',
+  'lease_expires_at',
+  'started_at',
+  'finished_at',
+  'exit_code',
+  'last_error',
+  'last_outcome',
+  'output',
+  'output_bytes',
+  'updated_at',
+  'command_pid',
+  'command_start',
+  'command_host',
+  'claim_token',
+  'max_retries',
+  'priority',
+] as const satisfies readonly (keyof Job)[];
+
+export type PatchableField = (typeof PATCHABLE_FIELDS)[number];
+export type JobPatch = Partial<Pick<Job, PatchableField>>;
 
 export interface StopRequest {
   stopRequested: boolean;
@@ -144,4 +194,10 @@ export interface WorkerBeat {
   jobs_done: number;
   jobs_failed: number;
   heartbeat_at: number;
+  clock_skew_ms: number;
+}
+
+export interface OutputTail {
+  text: string;
+  bytes: number;
 }

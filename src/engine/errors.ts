@@ -54,11 +54,23 @@ export class UnknownConfigKeyError extends UserError {
 export class StorageError extends QueueError {
   /** True when waiting may help (a lock, a server that is down); false for a bad path or a broken file. */
   readonly transient: boolean;
-  constructor(message: string, options?: { cause?: unknown; transient?: boolean }) {
+  /**
+   * True when a write may have been applied although it reported failure (the connection broke
+   * after the request was sent): the caller reads back before deciding it did not happen.
+   */
+  readonly unknownOutcome: boolean;
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean; unknownOutcome?: boolean }) {
     super(message, options);
     this.transient = options?.transient ?? false;
+    this.unknownOutcome = options?.unknownOutcome ?? false;
   }
 }
+
+/** The database at the configured location is not the one this process opened (deleted, replaced). */
+export class DatabaseReplacedError extends StorageError {}
+
+/** The database refused the credentials: retrying will not help. */
+export class AuthenticationError extends StorageError {}
 
 /** Normalises anything thrown into an Error, once, at the edges. */
 export function coerceError(value: unknown): Error {

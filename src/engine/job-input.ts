@@ -162,5 +162,8 @@ export function pendingJob(j: NewJob): Job {
     output: '',
     output_bytes: 0,
     command_pid: null,
+    command_start: null,
+    command_host: null,
+    claim_token: null,
   };
 }

@@ -56,18 +56,52 @@ export function describeOutcome(r: { outcome: OutcomeKind | null; exit_code: num
 }
 
 /**
- * A job whose lease has expired belongs to a worker that is gone.
- * One still inside its lease is recovered early only when its worker is known dead
- * (a pid on this host that no longer exists).
+ * What a recovering worker knows of the worker holding a job:
+ * - `gone`: a process on this host id that no longer exists (or whose pid was reused);
+ * - `stopped`: a process on this host id that is frozen (SIGSTOP, a debugger);
+ * - `alive`: a process on this host id that runs;
+ * - `remote`: on another host id, where its process cannot be seen.
  */
-export function isLost(
+export type HolderState = 'gone' | 'stopped' | 'alive' | 'remote';
+
+export type RecoveryVerdict = 'keep' | 'watch' | 'recover';
+
+/**
+ * Whether to take a job from its worker. A worker proven dead on this host loses its job at once.
+ * Otherwise only an expired lease counts, and for a worker that may be alive (running here, or
+ * anywhere else) only once the lease has stayed expired, unrenewed, for `graceMs` as seen by this
+ * recoverer: after a stall of the whole database (a lock, a full disk, a frozen server) every
+ * lease looks expired at once, and the live workers get that long to renew before anyone steals.
+ *
+ * `expiredForMs`: how long this recoverer has seen this very lease expired (0 on first sight).
+ */
+export function recoveryVerdict(
   job: Pick<Job, 'state' | 'lease_expires_at'>,
+  holder: HolderState,
   now: number,
-  workerKnownDead: boolean,
-): boolean {
-  if (job.state !== 'processing') return false;
-  if (workerKnownDead) return true;
-  return job.lease_expires_at !== null && job.lease_expires_at < now;
+  expiredForMs: number,
+  graceMs: number,
+): RecoveryVerdict {
+  if (job.state !== 'processing') return 'keep';
+  if (holder === 'gone') return 'recover';
+  if (job.lease_expires_at === null || job.lease_expires_at >= now) return 'keep';
+  if (holder === 'stopped') return 'recover';
+  return expiredForMs >= graceMs ? 'recover' : 'watch';
+}
+
+/** How long an expired lease must stay unrenewed before a possibly live worker loses its job. */
+export function recoveryGraceMs(leaseSeconds: number): number {
+  return 2 * heartbeatIntervalMs(leaseSeconds) + 1000;
+}
+
+/**
+ * How long a worker on a database shared across hosts may go without renewing its lease before it
+ * stops its own command: a margin before the lease runs out, so that a copy started elsewhere
+ * after recovery never overlaps one whose worker still runs.
+ */
+export function fenceAfterMs(leaseSeconds: number): number {
+  const lease = leaseSeconds * 1000;
+  return Math.max(lease / 2, lease - Math.min(5000, lease / 4));
 }
 
 /** How often a worker renews its lease and heartbeat: a third of the lease, at most 5 s. */

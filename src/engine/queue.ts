@@ -1,24 +1,37 @@
-import type { Backend, JobPatch, StopRequest, WorkerBeat } from './backend.js';
+import type { Backend, Move, StopRequest, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
-import { IllegalTransitionError, JobNotFoundError, ValidationError } from './errors.js';
+import { IllegalTransitionError, JobNotFoundError, StorageError, ValidationError } from './errors.js';
 import { type JobInput, normalizeJob, pendingJob } from './job-input.js';
-import { countsAsAttempt, decideAfterFailure } from './policy.js';
-import { TRANSITIONS, type Transition, canTransition } from './state-machine.js';
+import {
+  cancelMove,
+  claimSet,
+  commandMove,
+  decideSettlement,
+  renewMove,
+  retryMove,
+  reviveMove,
+  reviveSet,
+  settleMove,
+} from './rules.js';
+import { type Transition, canTransition } from './state-machine.js';
 import type {
   Attempt,
   AttemptResult,
+  EventQuery,
   Job,
+  JobEvent,
   JobPage,
-  NewJob,
   JobState,
   ListQuery,
+  NewEvent,
+  NewJob,
   StateCounts,
   Throughput,
   WorkerRecord,
 } from './types.js';
 
 export interface QueueOptions {
-  /** The clock; tests may pass their own. */
+  /** The clock; tests may pass their own. Default: the database's (`Backend.now`). */
   now?: () => number;
   /** Working directory recorded for jobs that give none. */
   cwd?: string;
@@ -31,9 +44,21 @@ export interface SettleOutcome {
   run_at: number;
 }
 
+/** How often, and for how long, a claim whose reply was lost is looked up again by its token. */
+const CLAIM_READBACK_TRIES = 5;
+const CLAIM_READBACK_MS = 200;
+
+let tokenCounter = 0;
+const TOKEN_TAG = Math.floor(Math.random() * 0x1_0000_0000).toString(36);
+/** A claim token: unique per claim across processes (a per-process random tag, a time, a counter). */
+function newClaimToken(now: number): string {
+  tokenCounter = (tokenCounter + 1) % 0x1_0000_0000;
+  return `${TOKEN_TAG}.${now.toString(36)}.${tokenCounter.toString(36)}`;
+}
+
 /**
- * The service every face uses: the CLI commands, the workers and the dashboard.
- * It owns the policy (defaults, retries, backoff, legality of moves); the backend owns storage.
+ * The service every face uses: the CLI commands, the workers and the dashboard. It applies the
+ * rule book (`rules.ts`) through the storage port; the backend owns storage and the clock.
  */
 export class Queue {
   readonly now: () => number;
@@ -43,7 +68,7 @@ export class Queue {
     readonly backend: Backend,
     options: QueueOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => backend.now());
     this.cwd = options.cwd ?? process.cwd();
   }
 
@@ -138,98 +163,71 @@ export class Queue {
 
   // --- the worker's side -----------------------------------------------------------------
 
-  claim(workerId: string, queue: string | null, leaseMs: number): Promise<Job | null> {
+  /**
+   * Takes the best eligible job for this worker, or null. A claim whose reply was lost (the
+   * database applied it but the connection broke) is found again by its token, so a job is never
+   * left claimed by a worker that does not know it holds it.
+   */
+  async claim(workerId: string, queue: string | null, leaseMs: number): Promise<Job | null> {
     const now = this.now();
-    return this.backend.claimNext({ workerId, queue, now, leaseExpiresAt: now + leaseMs });
+    const token = newClaimToken(now);
+    try {
+      return await this.backend.claimNext({ workerId, queue, now, set: claimSet(workerId, now, leaseMs, token) });
+    } catch (e) {
+      if (!(e instanceof StorageError && e.unknownOutcome)) throw e;
+      for (let i = 1; ; i++) {
+        try {
+          return await this.backend.findClaimed(token);
+        } catch (again) {
+          if (i >= CLAIM_READBACK_TRIES) throw again;
+          await new Promise((r) => setTimeout(r, CLAIM_READBACK_MS * i));
+        }
+      }
+    }
   }
 
-  extendLease(job: Job, workerId: string, leaseMs: number, output?: { text: string; bytes: number }): Promise<boolean> {
-    return this.backend.extendLease(job.id, workerId, this.now() + leaseMs, output);
+  /** Renews the lease of an attempt this worker holds; false when it no longer holds it. */
+  async extendLease(job: Job, workerId: string, leaseMs: number, output?: { text: string; bytes: number }): Promise<boolean> {
+    return (await this.backend.move(job.id, renewMove(job, workerId, this.now() + leaseMs, output))) !== null;
   }
 
-  /** Notes the process group running the job, so it can be ended if this worker is killed outright. */
-  recordCommandPid(job: Job, workerId: string, pid: number): Promise<boolean> {
-    return this.backend.setCommandPid(job.id, workerId, pid);
+  /** Notes the process group running the job (with its start time and host), so it can be ended if this worker is lost. */
+  async recordCommand(job: Job, workerId: string, pid: number, start: number | null, hostId: string): Promise<boolean> {
+    return (await this.backend.move(job.id, commandMove(job, workerId, pid, start, hostId))) !== null;
   }
 
   /**
-   * Records how an attempt ended and moves the job on: completed; failed with a backoff;
-   * dead when retries are exhausted; or back to pending, uncounted, when it was interrupted.
+   * Records how an attempt ended and moves the job on (see `rules.decideSettlement`). Safe to
+   * repeat after an error: a settlement already applied is recognised by its recorded attempt.
    */
   async settle(job: Job, workerId: string, result: AttemptResult, config: Config): Promise<SettleOutcome> {
     const now = this.now();
-    let state: SettleOutcome['state'];
-    let runAt = job.run_at;
-    let attempts = job.attempts;
-    if (result.outcome === 'succeeded') {
-      state = 'completed';
-    } else if (!countsAsAttempt(result.outcome)) {
-      state = 'pending';
-      attempts = Math.max(0, job.attempts - 1);
-      runAt = now;
-    } else {
-      const d = decideAfterFailure(job, now, { base: config.backoff_base, maxSeconds: config.backoff_max_seconds });
-      state = d.state;
-      runAt = d.run_at;
-    }
-    const settled = await this.backend.settle({
-      jobId: job.id,
-      workerId,
-      attempt: job.attempts,
-      state: state as 'completed' | 'failed' | 'dead' | 'pending',
-      run_at: runAt,
-      attempts,
-      result,
-    });
-    return { settled, state, run_at: runAt };
+    const decision = decideSettlement(job, result.outcome, config, now);
+    const moved = await this.backend.move(job.id, settleMove(job, workerId, result, decision, now));
+    if (moved) return { settled: true, state: decision.state, run_at: decision.run_at };
+    // The guard missed: either the job was recovered from this worker, or this very settlement
+    // was applied by an earlier try whose reply was lost.
+    const recorded = (await this.backend.listAttempts(job.id)).some(
+      (a) => a.n === job.attempts && a.worker_id === workerId && a.outcome === result.outcome && a.started_at === job.started_at,
+    );
+    return { settled: recorded, state: decision.state, run_at: decision.run_at };
   }
 
-  /**
-   * Recovers jobs whose worker is gone: leases that expired, or workers on this host whose
-   * process no longer exists. Each counts as a failed attempt (`worker lost`). The command a dead
-   * local worker left running is ended first (`killGroup`), so the job never runs twice at once.
-   */
-  async recoverLost(options: {
-    host: string;
-    isPidAlive: (pid: number) => boolean;
-    killGroup?: (pid: number) => void;
-    config?: Config;
-  }): Promise<Job[]> {
-    const now = this.now();
-    const workers = await this.backend.listWorkers();
-    const deadHere = workers.filter((w) => w.host === options.host && !options.isPidAlive(w.pid));
-    const lost = await this.backend.findLost(now, deadHere.map((w) => w.id));
-    if (lost.length === 0) {
-      for (const w of deadHere) await this.backend.deregisterWorker(w.id);
-      return [];
-    }
-    const config = options.config ?? (await this.config());
-    const recovered: Job[] = [];
-    const deadIds = new Set(deadHere.map((w) => w.id));
-    for (const job of lost) {
-      if (job.command_pid !== null && job.worker_id !== null && deadIds.has(job.worker_id)) options.killGroup?.(job.command_pid);
-      const result: AttemptResult = {
-        outcome: 'worker_lost',
-        exit_code: null,
-        signal: null,
-        error: `worker ${job.worker_id ?? '?'} was lost while running the job`,
-        output: job.output,
-        output_bytes: job.output_bytes,
-        finished_at: now,
-      };
-      const r = await this.settle(job, job.worker_id ?? '', result, config);
-      if (r.settled) recovered.push({ ...job, state: r.state, run_at: r.run_at });
-    }
-    for (const w of deadHere) await this.backend.deregisterWorker(w.id);
-    return recovered;
+  /** Jobs that are running: what recovery looks at (see `Recovery`). */
+  processing(): Promise<Job[]> {
+    return this.backend.listProcessing();
+  }
+
+  /** Applies a prepared move (recovery uses this); the job afterwards, or null when the guard missed. */
+  applyMove(id: string, move: Move): Promise<Job | null> {
+    return this.backend.move(id, move);
   }
 
   // --- operator actions ------------------------------------------------------------------
 
-  /** Applies a move from the transition table, or explains why it is not allowed. */
-  private async move(id: string, action: Transition, verb: string, patch: JobPatch, hint?: (s: JobState) => string | undefined): Promise<Job> {
-    const from = TRANSITIONS[action].from;
-    const updated = await this.backend.updateIfState(id, from, patch);
+  /** Applies an operator's move, or explains why it is not allowed. */
+  private async operate(id: string, action: Transition, verb: string, move: Move, hint?: (s: JobState) => string | undefined): Promise<Job> {
+    const updated = await this.backend.move(id, move);
     if (updated) return updated;
     const job = await this.get(id);
     if (!canTransition(action, job.state)) throw new IllegalTransitionError(id, job.state, verb, hint?.(job.state));
@@ -239,27 +237,25 @@ export class Queue {
 
   /** `retry <id>`: a failed job runs now instead of after its backoff. */
   retry(id: string): Promise<Job> {
-    return this.move(id, 'retry', 'retry', { run_at: this.now(), updated_at: this.now() }, (s) =>
+    return this.operate(id, 'retry', 'retry', retryMove(this.now()), (s) =>
       s === 'dead' ? 'use "queuectl dlq retry"' : s === 'pending' ? 'it is already waiting to run' : undefined,
     );
   }
 
   /** `dlq retry <id>`: a dead job goes back to pending with its attempts reset. */
   revive(id: string): Promise<Job> {
-    const now = this.now();
-    return this.move(id, 'revive', 'retry from the DLQ', { state: 'pending', attempts: 0, run_at: now, updated_at: now }, (s) =>
-      s === 'failed' ? 'use "queuectl retry"' : undefined,
-    );
+    return this.operate(id, 'revive', 'retry from the DLQ', reviveMove(this.now()), (s) => (s === 'failed' ? 'use "queuectl retry"' : undefined));
   }
 
   reviveAll(): Promise<number> {
-    return this.backend.reviveAllDead(this.now());
+    const now = this.now();
+    const { event } = reviveMove(now);
+    return this.backend.moveAll(['dead'], reviveSet(now), event!);
   }
 
   /** `cancel <id>`: the job stays, in state `cancelled`, and never runs. */
   cancel(id: string): Promise<Job> {
-    const now = this.now();
-    return this.move(id, 'cancel', 'cancel', { state: 'cancelled', finished_at: now, updated_at: now });
+    return this.operate(id, 'cancel', 'cancel', cancelMove(this.now()));
   }
 
   async purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
@@ -271,18 +267,32 @@ export class Queue {
     return this.backend.purgeJobs(states, this.now() - olderThanMs);
   }
 
-  // --- workers ---------------------------------------------------------------------------
+  // --- events ----------------------------------------------------------------------------
 
-  registerWorker(worker: WorkerRecord): Promise<void> {
-    return this.backend.registerWorker(worker);
+  events(query: EventQuery): Promise<{ events: JobEvent[]; next: string | null }> {
+    return this.backend.listEvents(query);
   }
 
-  heartbeat(id: string, beat: Omit<WorkerBeat, 'heartbeat_at'>): Promise<StopRequest> {
+  // --- workers ---------------------------------------------------------------------------
+
+  async registerWorker(worker: WorkerRecord, event = true): Promise<void> {
+    await this.backend.registerWorker(worker);
+    if (event) await this.workerEvent('worker_started', worker.id, `pid ${worker.pid} on ${worker.host}${worker.queue ? `, queue ${worker.queue}` : ''}`);
+  }
+
+  heartbeat(id: string, beat: Omit<WorkerBeat, 'heartbeat_at'>): Promise<StopRequest & { registered: boolean }> {
     return this.backend.heartbeatWorker(id, { ...beat, heartbeat_at: this.now() });
   }
 
-  deregisterWorker(id: string): Promise<void> {
-    return this.backend.deregisterWorker(id);
+  /** Removes a worker's record; `lost`: another process found it dead. */
+  async deregisterWorker(id: string, detail: string | null = null, lost = false): Promise<void> {
+    await this.backend.deregisterWorker(id);
+    await this.workerEvent(lost ? 'worker_lost' : 'worker_stopped', id, detail);
+  }
+
+  private workerEvent(type: 'worker_started' | 'worker_stopped' | 'worker_lost', id: string, detail: string | null): Promise<void> {
+    const e: NewEvent = { at: this.now(), type, job_id: null, queue: null, worker_id: id, attempt: null, detail };
+    return this.backend.addEvent(e);
   }
 
   workers(): Promise<WorkerRecord[]> {

@@ -9,8 +9,13 @@
  * - lease:   the time until which a claimed job belongs to its worker; the worker renews it
  *            while the job runs. An expired lease means the worker died, and the job is recovered.
  * - DLQ:     the dead letter queue: jobs in state `dead`, whose retries are exhausted.
+ * - event:   one line of the append-only log of what happened to jobs and workers, written in
+ *            the same write as the change it records, and purged with its job.
+ * - host id: who can see whose processes: hostname, boot id and PID namespace. Pids are only
+ *            checked or signalled between processes with the same host id.
  *
- * Times inside the engine are epoch milliseconds (numbers); the faces print ISO-8601 strings.
+ * Times inside the engine are epoch milliseconds (numbers) on the database's clock (see
+ * `Backend.now`); the faces print ISO-8601 strings. Durations are measured with a monotonic clock.
  */
 
 export const JOB_STATES = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
@@ -58,6 +63,15 @@ export interface Job {
    * before the job runs again.
    */
   command_pid: number | null;
+  /** Start time of the command's group leader (kernel ticks since boot), against pid reuse. */
+  command_start: number | null;
+  /** Host id of the worker running the command: only there can it be checked or ended. */
+  command_host: string | null;
+  /**
+   * A token unique to the current claim. A claim whose reply was lost (the server applied it, the
+   * client saw an error) is found again by this token.
+   */
+  claim_token: string | null;
 }
 
 /** What a caller gives to create a job; everything but `command` has a default. */
@@ -103,7 +117,14 @@ export type WorkerState = 'idle' | 'busy' | 'stopping';
 export interface WorkerRecord {
   id: string;
   pid: number;
+  /** The host name, for people. */
   host: string;
+  /** Hostname + boot id + PID namespace: pids are compared only within the same host id. */
+  host_id: string;
+  /** Start time of the worker process (kernel ticks since boot), against pid reuse; null if unknown. */
+  pid_start: number | null;
+  /** How far this worker's own clock is from the database's (ms, positive: ahead). */
+  clock_skew_ms: number;
   /** null: serves every queue. */
   queue: string | null;
   state: WorkerState;
@@ -135,6 +156,51 @@ export interface ListQuery {
   from?: 'first' | 'last';
   /** Plain offset paging, for scripts; costs grow with the offset. */
   offset?: number;
+}
+
+/** What an event records. */
+export const EVENT_TYPES = [
+  'enqueued',
+  'started',
+  'succeeded',
+  'failed',
+  'dead',
+  'cancelled',
+  'recovered',
+  'interrupted',
+  'retried',
+  'revived',
+  'worker_started',
+  'worker_stopped',
+  'worker_lost',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface JobEvent {
+  /** Opaque and increasing in the order events are listed; a cursor for the next read. */
+  id: string;
+  at: number;
+  type: EventType;
+  job_id: string | null;
+  queue: string | null;
+  worker_id: string | null;
+  /** The attempt the event belongs to, when it belongs to one. */
+  attempt: number | null;
+  /** A few words: the outcome, when a retry is due, who cancelled. */
+  detail: string | null;
+}
+
+/** An event as the engine writes it; the adapter gives it its id. */
+export type NewEvent = Omit<JobEvent, 'id'>;
+
+export interface EventQuery {
+  /** Only events after this cursor (an event id). */
+  after?: string;
+  /** Only events at or after this time. */
+  since?: number;
+  queue?: string;
+  job_id?: string;
+  limit: number;
 }
 
 export interface JobPage {

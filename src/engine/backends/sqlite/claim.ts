@@ -1,56 +1,79 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ClaimRequest } from '../../backend.js';
+import { startedEvent } from '../../rules.js';
+import { CLAIMABLE_STATES } from '../../state-machine.js';
+import { type Row, toJob } from './rows.js';
+import { type EventWriter } from './events.js';
+import type { Job } from '../../types.js';
 
 /**
  * Claiming a job, in one statement.
  *
  * The inner SELECT walks the partial index `jobs_ready` (or `jobs_ready_queue`), which holds only
- * claimable rows (pending or failed) ordered by priority, run_at and age, and stops at the first
- * whose run_at has come. The outer UPDATE … RETURNING marks it processing for this worker with a
- * lease and counts the attempt. Because it runs inside BEGIN IMMEDIATE, which takes SQLite's
- * single write lock before reading, no other process can claim between the read and the write:
- * a job is never handed to two workers.
+ * claimable rows ordered by priority, run_at and age, and stops at the first whose run_at has
+ * come. The outer UPDATE … RETURNING applies the engine's claim (`rules.claimSet`) and counts the
+ * attempt. Because it runs inside BEGIN IMMEDIATE, which takes SQLite's single write lock before
+ * reading, no other process can claim between the read and the write: a job is never handed to
+ * two workers. The `started` event is written in the same transaction.
  *
  * Idle workers first ask, without any lock, whether anything is claimable at all, so a fleet of
  * idle workers polling an empty queue never contends for the write lock.
  */
+const STATES = CLAIMABLE_STATES.map((s) => `'${s}'`).join(', ');
+
 const ANY_QUEUE = `
   SELECT seq FROM jobs INDEXED BY jobs_ready
-  WHERE state IN ('pending', 'failed') AND run_at <= @now
+  WHERE state IN (${STATES}) AND run_at <= @now
   ORDER BY priority DESC, run_at, seq LIMIT 1`;
 
 const ONE_QUEUE = `
   SELECT seq FROM jobs INDEXED BY jobs_ready_queue
-  WHERE state IN ('pending', 'failed') AND queue = @queue AND run_at <= @now
+  WHERE state IN (${STATES}) AND queue = @queue AND run_at <= @now
   ORDER BY priority DESC, run_at, seq LIMIT 1`;
 
-const claimSql = (pick: string) => `
-  UPDATE jobs SET
-    state = 'processing', worker_id = @workerId, lease_expires_at = @lease,
-    attempts = attempts + 1, started_at = @now, finished_at = NULL, updated_at = @now,
-    exit_code = NULL, output = '', output_bytes = 0, command_pid = NULL
-  WHERE seq = (${pick})
-  RETURNING *`;
-
 export interface Claimer {
-  claim(request: ClaimRequest): Record<string, unknown> | undefined;
+  claim(request: ClaimRequest): Job | null;
+  findClaimed(token: string): Job | null;
 }
 
-export function makeClaimer(db: Database): Claimer {
+export function makeClaimer(db: Database, events: EventWriter): Claimer {
   const peekAny = db.prepare(`SELECT 1 FROM (${ANY_QUEUE})`).pluck();
   const peekOne = db.prepare(`SELECT 1 FROM (${ONE_QUEUE})`).pluck();
-  const takeAny = db.prepare(claimSql(ANY_QUEUE));
-  const takeOne = db.prepare(claimSql(ONE_QUEUE));
-  const take = db.transaction((stmt: Statement, params: Record<string, unknown>) => stmt.get(params) as Record<string, unknown> | undefined)
+  const takes = new Map<string, Statement>();
+  const takeStatement = (keys: string[], one: boolean) => {
+    const sig = `${one ? 1 : 0}:${keys.join(',')}`;
+    let s = takes.get(sig);
+    if (!s) {
+      const set = keys.map((k) => `${k} = @s_${k}`).join(', ');
+      s = db.prepare(`UPDATE jobs SET ${set}, attempts = attempts + 1 WHERE seq = (${one ? ONE_QUEUE : ANY_QUEUE}) RETURNING *`);
+      takes.set(sig, s);
+    }
+    return s;
+  };
+  const take = db
+    .transaction((stmt: Statement, params: Record<string, unknown>) => {
+      const row = stmt.get(params) as Row | undefined;
+      if (!row) return null;
+      const job = toJob(row);
+      events.add(startedEvent(job));
+      return job;
+    })
     .immediate;
+  const byToken = db.prepare("SELECT * FROM jobs WHERE claim_token = ? AND state = 'processing'");
 
   return {
     claim(r) {
-      const params: Record<string, unknown> = { now: r.now, workerId: r.workerId, lease: r.leaseExpiresAt };
-      if (r.queue !== null) params.queue = r.queue;
-      const peek = r.queue === null ? peekAny : peekOne;
-      if (peek.get(r.queue === null ? { now: r.now } : { now: r.now, queue: r.queue }) === undefined) return undefined;
-      return take(r.queue === null ? takeAny : takeOne, params);
+      const one = r.queue !== null;
+      if ((one ? peekOne : peekAny).get(one ? { now: r.now, queue: r.queue } : { now: r.now }) === undefined) return null;
+      const keys = Object.keys(r.set);
+      const params: Record<string, unknown> = { now: r.now };
+      if (one) params.queue = r.queue;
+      for (const k of keys) params[`s_${k}`] = (r.set as Record<string, unknown>)[k];
+      return take(takeStatement(keys, one), params);
+    },
+    findClaimed(token) {
+      const row = byToken.get(token) as Row | undefined;
+      return row ? toJob(row) : null;
     },
   };
 }

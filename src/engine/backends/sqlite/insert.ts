@@ -14,10 +14,17 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => void {
   const batch = statement(INSERT_BATCH);
   const single = statement(1);
   const count = db.prepare("UPDATE job_counts SET n = n + ? WHERE state = 'pending'");
+  const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM jobs').pluck();
+  // The `enqueued` event of each new row (as `rules.enqueuedEvent` builds it), in one statement:
+  // new rows take seq numbers above the largest before the insert.
+  const enqueued = db.prepare(
+    "INSERT INTO events (at, type, job_id, queue) SELECT created_at, 'enqueued', id, queue FROM jobs WHERE seq > ? ORDER BY seq",
+  );
   const params: unknown[] = [];
   const bind = (j: NewJob) =>
     params.push(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
   const insert = db.transaction((jobs: NewJob[]) => {
+    const before = lastSeq.get() as number;
     // Many rows per statement: each run() crosses into SQLite once, and in bulk that
     // crossing, not the insert itself, is most of the cost.
     let i = 0;
@@ -32,6 +39,7 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => void {
       single.run(params);
     }
     count.run(jobs.length);
+    enqueued.run(before);
   });
   return (jobs) => insert.immediate(jobs);
 }

@@ -1,32 +1,32 @@
-import { existsSync, mkdirSync, watch as fsWatch } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Backend, ClaimRequest, JobPatch, OutputTail, Settlement, StopRequest, WorkerBeat } from '../../backend.js';
-import { DuplicateJobError, StorageError } from '../../errors.js';
+import type { Backend, ClaimRequest, JobPatch, Move, StopRequest, WorkerBeat } from '../../backend.js';
+import { DatabaseReplacedError, DuplicateJobError, StorageError } from '../../errors.js';
 import { JOB_STATES } from '../../types.js';
 import type {
   Attempt,
+  EventQuery,
   Job,
+  JobEvent,
   JobPage,
   JobState,
   ListQuery,
+  NewEvent,
   NewJob,
   StateCounts,
   Throughput,
   WorkerRecord,
 } from '../../types.js';
 import { type Claimer, makeClaimer } from './claim.js';
+import { type EventWriter, listEvents, makeEventWriter } from './events.js';
 import { makeInserter } from './insert.js';
-import { makeSettler } from './settle.js';
 import { encodeCursor, listPage } from './list.js';
-import { migrate } from './migrations.js';
-
-/** How long a statement waits for another process's write lock before failing. */
-const BUSY_TIMEOUT_MS = 5000;
-/** workers.stop_requested: 0 none, 1 after the running job, 2 at once. */
-const STOP_GRACEFUL = 1;
-const STOP_FORCE = 2;
+import { type Mover, makeMover } from './move.js';
+import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
+import { migrate } from './schema.js';
+import { watchFile } from './watch.js';
 
 /**
  * The compiled addon, named directly: left to itself, better-sqlite3 searches a list of build
@@ -44,84 +44,54 @@ const NATIVE_BINDING = ((): string | undefined => {
 const PAGE_SIZE = 2048;
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
-type Row = Record<string, unknown>;
-
-function toJob(r: Row): Job {
-  return {
-    id: r.id as string,
-    command: r.command as string,
-    state: r.state as JobState,
-    attempts: r.attempts as number,
-    max_retries: r.max_retries as number,
-    priority: r.priority as number,
-    run_at: r.run_at as number,
-    timeout_seconds: (r.timeout_seconds as number | null) ?? null,
-    queue: r.queue as string,
-    cwd: r.cwd as string,
-    created_at: r.created_at as number,
-    updated_at: r.updated_at as number,
-    started_at: (r.started_at as number | null) ?? null,
-    finished_at: (r.finished_at as number | null) ?? null,
-    worker_id: (r.worker_id as string | null) ?? null,
-    lease_expires_at: (r.lease_expires_at as number | null) ?? null,
-    exit_code: (r.exit_code as number | null) ?? null,
-    last_error: (r.last_error as string | null) ?? null,
-    last_outcome: (r.last_outcome as Job['last_outcome']) ?? null,
-    output: (r.output as string) ?? '',
-    output_bytes: (r.output_bytes as number) ?? 0,
-    command_pid: (r.command_pid as number | null) ?? null,
-  };
+export interface SqliteOpenOptions {
+  /** False: a missing file is an error instead of a new, empty database. Default true. */
+  create?: boolean;
 }
 
-function toWorker(r: Row): WorkerRecord {
-  return {
-    id: r.id as string,
-    pid: r.pid as number,
-    host: r.host as string,
-    queue: (r.queue as string | null) ?? null,
-    state: r.state as WorkerRecord['state'],
-    current_job_id: (r.current_job_id as string | null) ?? null,
-    job_started_at: (r.job_started_at as number | null) ?? null,
-    started_at: r.started_at as number,
-    heartbeat_at: r.heartbeat_at as number,
-    jobs_done: r.jobs_done as number,
-    jobs_failed: r.jobs_failed as number,
-    stop_requested: r.stop_requested === STOP_GRACEFUL || r.stop_requested === STOP_FORCE,
-  };
-}
-
-/** Turns SQLite's errors into the engine's: a lock held too long or a broken file is a StorageError. */
-function mapError(e: unknown, path: string): unknown {
-  const err = e as { code?: string; message?: string };
-  if (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED') {
-    return new StorageError(`database ${path} is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000}s)`, { cause: e, transient: true });
+/** The file's identity: a database deleted or replaced under a running process has another (or none). */
+function fileIdentity(path: string): string | null {
+  try {
+    const s = statSync(path);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return null;
   }
-  if (typeof err.code === 'string' && err.code.startsWith('SQLITE_')) {
-    return new StorageError(`database ${path}: ${err.message ?? err.code}`, { cause: e });
-  }
-  return e;
 }
-
-const PATCHABLE = new Set(['state', 'attempts', 'run_at', 'finished_at', 'last_error', 'max_retries', 'priority', 'updated_at']);
 
 export class SqliteBackend implements Backend {
   readonly kind = 'sqlite' as const;
+  readonly multiHost = false;
+  readonly eventReorderMs = 0;
   private readonly stmts = new Map<string, Database.Statement>();
+  private readonly events: EventWriter;
   private claimer: Claimer | undefined;
+  private mover: Mover | undefined;
   private inserter: ((jobs: NewJob[]) => void) | undefined;
-  private settler: ((params: Record<string, unknown>) => boolean) | undefined;
 
   private constructor(
     private readonly db: Database.Database,
     readonly location: string,
-  ) {}
+    private readonly identity: string | null,
+  ) {
+    this.events = makeEventWriter(db);
+  }
 
-  /** Opens (creating if needed) the database file and brings its schema up to date. */
-  static open(path: string): SqliteBackend {
+  /**
+   * Opens the database file and brings its schema up to date. A new file, and the directories
+   * made for it, are private to the user (0600, 0700): they hold every command and its output.
+   * SQLite gives the -wal and -shm files the database file's permissions.
+   */
+  static open(path: string, options: SqliteOpenOptions = {}): SqliteBackend {
+    const create = options.create ?? true;
     let db: Database.Database;
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, { timeout: BUSY_TIMEOUT_MS, ...(NATIVE_BINDING ? { nativeBinding: NATIVE_BINDING } : {}) });
+      if (!existsSync(path)) {
+        if (!create) throw new StorageError(`no database at ${path} (check the path; "queuectl enqueue" or "queuectl worker start" creates one)`);
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        closeSync(openSync(path, 'a', 0o600));
+      }
+      db = new Database(path, { timeout: BUSY_TIMEOUT_MS, fileMustExist: true, ...(NATIVE_BINDING ? { nativeBinding: NATIVE_BINDING } : {}) });
       // Small pages suit a queue: each commit rewrites a handful of rows spread over several
       // indexes, and the write-ahead log copies and checksums whole pages. Only takes effect
       // when the file is created.
@@ -135,11 +105,27 @@ export class SqliteBackend implements Backend {
       db.pragma('synchronous = NORMAL');
       migrate(db, Date.now());
     } catch (e) {
+      if (e instanceof StorageError) throw e;
       const mapped = mapError(e, path);
       if (mapped instanceof StorageError) throw mapped;
       throw new StorageError(`cannot open database ${path}: ${(e as Error).message ?? String(e)}`, { cause: e });
     }
-    return new SqliteBackend(db, path);
+    return new SqliteBackend(db, path, fileIdentity(path));
+  }
+
+  /** The host's clock: every process using this file runs on this host. */
+  now(): number {
+    return Date.now();
+  }
+
+  clockSkewMs(): number {
+    return 0;
+  }
+
+  checkIdentity(): void {
+    const now = fileIdentity(this.location);
+    if (now === null) throw new DatabaseReplacedError(`database ${this.location} was deleted while in use`);
+    if (now !== this.identity) throw new DatabaseReplacedError(`database ${this.location} was replaced by another file while in use`);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -213,6 +199,7 @@ export class SqliteBackend implements Backend {
 
   throughput(since: number): Promise<Throughput> {
     return this.run(() => {
+      // As rules.classifyOutcome: interruptions are not finished attempts.
       const r = this.stmt(
         `SELECT COALESCE(SUM(outcome = 'succeeded'), 0) AS completed,
                 COALESCE(SUM(outcome NOT IN ('succeeded', 'interrupted')), 0) AS failed
@@ -233,90 +220,34 @@ export class SqliteBackend implements Backend {
 
   claimNext(request: ClaimRequest): Promise<Job | null> {
     return this.run(() => {
-      this.claimer ??= makeClaimer(this.db);
-      const row = this.claimer.claim(request);
-      return row ? toJob(row) : null;
+      this.claimer ??= makeClaimer(this.db, this.events);
+      return this.claimer.claim(request);
     });
   }
 
-  extendLease(jobId: string, workerId: string, leaseExpiresAt: number, output?: OutputTail): Promise<boolean> {
+  findClaimed(token: string): Promise<Job | null> {
     return this.run(() => {
-      const r = output
-        ? this.stmt(
-            `UPDATE jobs SET lease_expires_at = ?, output = ?, output_bytes = ?
-             WHERE id = ? AND state = 'processing' AND worker_id = ?`,
-          ).run(leaseExpiresAt, output.text, output.bytes, jobId, workerId)
-        : this.stmt("UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND state = 'processing' AND worker_id = ?").run(
-            leaseExpiresAt,
-            jobId,
-            workerId,
-          );
-      return r.changes > 0;
+      this.claimer ??= makeClaimer(this.db, this.events);
+      return this.claimer.findClaimed(token);
     });
   }
 
-  setCommandPid(jobId: string, workerId: string, pid: number): Promise<boolean> {
-    return this.run(
-      () => this.stmt("UPDATE jobs SET command_pid = ? WHERE id = ? AND state = 'processing' AND worker_id = ?").run(pid, jobId, workerId).changes > 0,
-    );
-  }
-
-  settle(s: Settlement): Promise<boolean> {
+  move(id: string, move: Move): Promise<Job | null> {
     return this.run(() => {
-      this.settler ??= makeSettler(this.db);
-      const r = s.result;
-      return this.settler({
-        state: s.state,
-        run_at: s.run_at,
-        attempts: s.attempts,
-        finished_at: s.state === 'pending' ? null : r.finished_at,
-        exit_code: r.exit_code,
-        error: r.error,
-        outcome: r.outcome,
-        signal: r.signal,
-        output: r.output,
-        output_bytes: r.output_bytes,
-        now: r.finished_at,
-        jobId: s.jobId,
-        workerId: s.workerId,
-        attempt: s.attempt,
-        started_at: null,
-      });
+      this.mover ??= makeMover(this.db, this.events);
+      return this.mover.move(id, move);
     });
   }
 
-  findLost(now: number, deadWorkerIds: string[]): Promise<Job[]> {
+  moveAll(states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): Promise<number> {
     return this.run(() => {
-      const rows = this.stmt(
-        "SELECT * FROM jobs WHERE state = 'processing' AND lease_expires_at < ?",
-      ).all(now) as Row[];
-      const seen = new Set(rows.map((r) => r.id));
-      const byWorker = this.stmt("SELECT * FROM jobs WHERE state = 'processing' AND worker_id = ?");
-      for (const w of deadWorkerIds) {
-        for (const r of byWorker.all(w) as Row[]) if (!seen.has(r.id)) rows.push(r);
-      }
-      return rows.map(toJob);
+      this.mover ??= makeMover(this.db, this.events);
+      return this.mover.moveAll(states, set, event);
     });
   }
 
-  updateIfState(id: string, from: readonly JobState[], patch: JobPatch): Promise<Job | null> {
-    return this.run(() => {
-      const keys = Object.keys(patch).filter((k) => PATCHABLE.has(k));
-      const set = keys.map((k) => `${k} = @${k}`).join(', ');
-      const states = from.map((_, i) => `@from${i}`).join(', ');
-      const params: Record<string, unknown> = { ...patch, id };
-      from.forEach((s, i) => (params[`from${i}`] = s));
-      const r = this.stmt(`UPDATE jobs SET ${set} WHERE id = @id AND state IN (${states}) RETURNING *`).get(params) as Row | undefined;
-      return r ? toJob(r) : null;
-    });
-  }
-
-  reviveAllDead(now: number): Promise<number> {
-    return this.run(
-      () =>
-        this.stmt("UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? WHERE state = 'dead'").run(now, now)
-          .changes,
-    );
+  listProcessing(): Promise<Job[]> {
+    return this.run(() => (this.stmt("SELECT * FROM jobs WHERE state = 'processing'").all() as Row[]).map(toJob));
   }
 
   purgeJobs(states: readonly JobState[], finishedBefore: number): Promise<number> {
@@ -326,9 +257,20 @@ export class SqliteBackend implements Backend {
       const match = `state IN (${list}) AND COALESCE(finished_at, updated_at) < ?`;
       return this.db.transaction(() => {
         this.db.prepare(`DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE ${match})`).run(...states, finishedBefore);
+        this.db.prepare(`DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE ${match})`).run(...states, finishedBefore);
         return this.db.prepare(`DELETE FROM jobs WHERE ${match}`).run(...states, finishedBefore).changes;
       }).immediate();
     });
+  }
+
+  // --- events -----------------------------------------------------------------------------
+
+  listEvents(query: EventQuery): Promise<{ events: JobEvent[]; next: string | null }> {
+    return this.run(() => listEvents(this.db, query));
+  }
+
+  addEvent(event: NewEvent): Promise<void> {
+    return this.run(() => this.events.add(event));
   }
 
   // --- workers ----------------------------------------------------------------------------
@@ -336,22 +278,24 @@ export class SqliteBackend implements Backend {
   registerWorker(w: WorkerRecord): Promise<void> {
     return this.run(() => {
       this.stmt(
-        `INSERT OR REPLACE INTO workers (id, pid, host, queue, state, current_job_id, job_started_at, started_at, heartbeat_at, jobs_done, jobs_failed, stop_requested)
-         VALUES (@id, @pid, @host, @queue, @state, @current_job_id, @job_started_at, @started_at, @heartbeat_at, @jobs_done, @jobs_failed, @stop)`,
+        `INSERT OR REPLACE INTO workers (id, pid, host, host_id, pid_start, clock_skew_ms, queue, state, current_job_id, job_started_at,
+           started_at, heartbeat_at, jobs_done, jobs_failed, stop_requested)
+         VALUES (@id, @pid, @host, @host_id, @pid_start, @clock_skew_ms, @queue, @state, @current_job_id, @job_started_at,
+           @started_at, @heartbeat_at, @jobs_done, @jobs_failed, @stop)`,
       ).run({ ...w, stop: w.stop_requested ? 1 : 0 });
     });
   }
 
-  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest> {
+  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest & { registered: boolean }> {
     return this.run(() => {
       const stop = this.stmt(
         `UPDATE workers SET state = @state, current_job_id = @current_job_id, job_started_at = @job_started_at,
-           jobs_done = @jobs_done, jobs_failed = @jobs_failed, heartbeat_at = @heartbeat_at
+           jobs_done = @jobs_done, jobs_failed = @jobs_failed, heartbeat_at = @heartbeat_at, clock_skew_ms = @clock_skew_ms
          WHERE id = @id RETURNING stop_requested`,
       )
         .pluck()
         .get({ ...beat, id }) as number | undefined;
-      return { stopRequested: stop === STOP_GRACEFUL || stop === STOP_FORCE, force: stop === STOP_FORCE };
+      return { registered: stop !== undefined, stopRequested: stop === STOP_GRACEFUL || stop === STOP_FORCE, force: stop === STOP_FORCE };
     });
   }
 
@@ -390,25 +334,7 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  // --- change notification ----------------------------------------------------------------
-
-  /**
-   * Every commit from any process appends to the write-ahead log, so watching the database's
-   * directory for writes to `<db>-wal` (or the file itself, after a checkpoint) tells idle
-   * workers and the dashboard that something changed, without polling the database.
-   */
   watch(onChange: () => void): () => void {
-    const name = basename(this.location);
-    const names = new Set([name, `${name}-wal`]);
-    let watcher: ReturnType<typeof fsWatch> | undefined;
-    try {
-      watcher = fsWatch(dirname(this.location), { persistent: false }, (_event, file) => {
-        if (file === null || names.has(file.toString())) onChange();
-      });
-      watcher.on('error', () => watcher?.close());
-    } catch {
-      // no inotify (or a network filesystem): callers fall back to polling
-    }
-    return () => watcher?.close();
+    return watchFile(this.location, onChange);
   }
 }

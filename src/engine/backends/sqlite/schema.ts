@@ -96,6 +96,37 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'process group of the running command',
     sql: 'ALTER TABLE jobs ADD COLUMN command_pid INTEGER;',
   },
+  {
+    version: 3,
+    name: 'host identity, claim tokens and the event log',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN command_start INTEGER;
+      ALTER TABLE jobs ADD COLUMN command_host TEXT;
+      ALTER TABLE jobs ADD COLUMN claim_token TEXT;
+      -- A claim whose reply was lost is found again by its token; only running jobs carry one.
+      CREATE INDEX jobs_claim_token ON jobs (claim_token) WHERE claim_token IS NOT NULL;
+
+      ALTER TABLE workers ADD COLUMN host_id TEXT NOT NULL DEFAULT '';
+      ALTER TABLE workers ADD COLUMN pid_start INTEGER;
+      ALTER TABLE workers ADD COLUMN clock_skew_ms INTEGER NOT NULL DEFAULT 0;
+
+      -- Append-only: one row per transition, written in the transaction that makes it, deleted
+      -- with its job. seq is the order of commits and never reused (AUTOINCREMENT), so a
+      -- reader's cursor never skips a row.
+      CREATE TABLE events (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        INTEGER NOT NULL,
+        type      TEXT NOT NULL,
+        job_id    TEXT,
+        queue     TEXT,
+        worker_id TEXT,
+        attempt   INTEGER,
+        detail    TEXT
+      );
+      CREATE INDEX events_job ON events (job_id) WHERE job_id IS NOT NULL;
+      CREATE INDEX events_at ON events (at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
