@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
 import { oneLine } from '../engine/errors.js';
-import { isPidAlive } from '../engine/liveness.js';
+import { hostId, processState } from '../os/host.js';
 import { isWorkerStale } from '../engine/policy.js';
 import type { Queue } from '../engine/queue.js';
 import type { WorkerRecord } from '../engine/types.js';
@@ -53,7 +52,7 @@ export class Poller {
   private leaseSeconds = 30;
   private searchLoadedAt = 0;
   private configAt = -Infinity;
-  private readonly host = hostname();
+  private readonly hostId = hostId();
   /** Called when a tick fails (the database went away); the status line shows it. */
   onError: (message: string) => void;
 
@@ -207,7 +206,7 @@ export class Poller {
   private workerRows(workers: WorkerRecord[], now: number): WorkerRow[] {
     return workers.map((w) => {
       let health: WorkerHealth = 'ok';
-      if (w.host === this.host && !isPidAlive(w.pid)) health = 'dead';
+      if (w.host_id === this.hostId && processState(w.pid, w.pid_start) === 'gone') health = 'dead';
       else if (isWorkerStale(w, now, this.leaseSeconds)) health = 'stale';
       return { ...w, health };
     });

@@ -25,6 +25,8 @@ export interface ExecOptions {
    * still hold its stdout or stderr, before the result is given anyway.
    */
   drainMs?: number;
+  /** The command's environment, whole (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningCommand {
@@ -75,12 +77,13 @@ export function startCommand(options: ExecOptions): RunningCommand {
 
   // The shell is named explicitly rather than through `shell: true`: the same argv, without
   // execa re-joining and re-parsing the command line.
-  const subprocess = execa('/bin/sh', ['-c', options.command], { ...EXECA_OPTIONS, cwd: options.cwd });
+  const subprocess = execa('/bin/sh', ['-c', options.command], { ...EXECA_OPTIONS, cwd: options.cwd, env: options.env ?? process.env });
   const pid = subprocess.pid;
 
   let stopReason: 'timeout' | 'interrupted' | null = null;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const timers: NodeJS.Timeout[] = [];
+  let cancelTimeout = () => {};
 
   const onData = (chunk: Uint8Array) => tail.push(chunk);
   subprocess.stdout?.on('data', onData);
@@ -97,7 +100,7 @@ export function startCommand(options: ExecOptions): RunningCommand {
   };
 
   if (pid !== undefined) {
-    if (options.timeoutMs > 0) timers.push(setTimeout(() => killGroup('timeout'), options.timeoutMs));
+    if (options.timeoutMs > 0) cancelTimeout = longTimeout(() => killGroup('timeout'), options.timeoutMs);
     if (options.onOutput && flushIntervalMs > 0) {
       const onOutput = options.onOutput;
       let flushed = 0;
@@ -111,6 +114,11 @@ export function startCommand(options: ExecOptions): RunningCommand {
     }
     subprocess.on('exit', (code, signal) => {
       exit = { code, signal };
+      // The job is over when its shell is: whatever it left running in its group is ended, so
+      // nothing of one attempt is still running when the next starts.
+      signalGroup(pid, 'SIGTERM');
+      const k = setTimeout(() => signalGroup(pid, 'SIGKILL'), killGraceMs);
+      k.unref();
       // Processes the job left behind may hold its pipes open; stop waiting for them.
       const t = setTimeout(() => {
         subprocess.stdout?.destroy();
@@ -129,6 +137,7 @@ export function startCommand(options: ExecOptions): RunningCommand {
 
   const result = subprocess.then((r): AttemptResult => {
     for (const t of timers) clearTimeout(t);
+    cancelTimeout();
     options.signal?.removeEventListener('abort', onAbort);
     const base = { output: tail.text(), output_bytes: tail.total, finished_at: Date.now() };
     if (pid === undefined) {
@@ -166,6 +175,21 @@ function describeEnd(
   if (signal) return { outcome: 'signal', exit_code: null, signal, error: `killed by signal ${signal}` };
   if (code === 0) return { outcome: 'succeeded', exit_code: 0, signal: null, error: null };
   return { outcome: 'exit', exit_code: code, signal: null, error: `exit code ${code ?? '?'}` };
+}
+
+/** The largest delay a Node timer takes; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Calls `fn` after `ms`, however long (a chain of timers); returns its cancel. */
+function longTimeout(fn: () => void, ms: number): () => void {
+  const due = Date.now() + ms;
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = due - Date.now();
+    timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
 
 /** Signals every process of the group led by `pid`; a group that is already gone is fine. */

@@ -83,7 +83,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<n
     runner = new Runner({ ...options.tuning, queue, id: options.id, queueName: options.queueName, log });
     runner.onHardStop = armForcedExit;
     await runner.run();
-    return 0;
+    return runner.failed ? 1 : 0;
   } catch (e) {
     log('error', 'worker_failed', { error: oneLine(e) });
     return 1;

@@ -1,13 +1,15 @@
 import { hostname } from 'node:os';
 import type { OutputTail } from '../engine/backend.js';
 import type { Config } from '../engine/config.js';
-import { oneLine } from '../engine/errors.js';
-import { describeOutcome, heartbeatIntervalMs } from '../engine/policy.js';
+import { StorageError, oneLine } from '../engine/errors.js';
+import { describeOutcome, fenceAfterMs, heartbeatIntervalMs } from '../engine/policy.js';
 import type { Queue } from '../engine/queue.js';
-import type { AttemptResult, Job, WorkerState } from '../engine/types.js';
+import { type HostProbe, Recovery } from '../engine/recovery.js';
+import type { AttemptResult, Job, WorkerRecord, WorkerState } from '../engine/types.js';
+import { localProbe, processStart } from '../os/host.js';
+import { jobEnv } from './job-env.js';
 import { type RunningCommand, startCommand } from './exec.js';
 import type { Logger } from './log.js';
-import { isPidAlive, killProcessGroup } from '../engine/liveness.js';
 import { Waker } from './wake.js';
 
 export interface RunnerOptions {
@@ -18,6 +20,8 @@ export interface RunnerOptions {
   log: Logger;
   host?: string;
   pid?: number;
+  /** How processes on this host are seen and ended (tests may give their own). */
+  probe?: HostProbe;
   /** How often settings are re-read from the database. */
   configRefreshMs?: number;
   /** How often jobs of dead workers are looked for while this one is free. */
@@ -51,6 +55,17 @@ export class Runner {
   private recoverAt = 0;
   private stopMode: StopMode = 'none';
   private current: { job: Job; run: RunningCommand; startedAt: number } | null = null;
+  /**
+   * The attempt this worker holds, from its claim until its result is recorded: its lease is
+   * renewed all that time, also while a settle waits out database trouble.
+   */
+  private holding: { job: Job; startedAt: number } | null = null;
+  /** When the held lease was last renewed (monotonic ms). */
+  private renewedAt = 0;
+  /** Whether workers on other hosts share the database: then a worker that cannot renew its lease stops its command. */
+  private fencing = false;
+  private readonly probe: HostProbe;
+  private readonly recovery: Recovery;
   private jobsDone = 0;
   private jobsFailed = 0;
   private readonly waker = new Waker();
@@ -62,6 +77,10 @@ export class Runner {
   private flushing = false;
   private pendingTail: OutputTail | null = null;
   private dbErrors = 0;
+  private startedAt = 0;
+  private fenced: Job | null = null;
+  /** Set when the worker stops because of a fault (its exit code is then non-zero). */
+  failed = false;
   /** Called when a stop that kills the running job begins (the process arms its forced exit). */
   onHardStop: (() => void) | undefined;
 
@@ -70,6 +89,9 @@ export class Runner {
     this.log = opts.log;
     this.host = opts.host ?? hostname();
     this.pid = opts.pid ?? process.pid;
+    this.probe = opts.probe ?? localProbe();
+    this.recovery = new Recovery(this.queue, this.probe, opts.id);
+    this.fencing = this.queue.backend.multiHost;
   }
 
   get id(): string {
@@ -78,7 +100,27 @@ export class Runner {
 
   private get state(): WorkerState {
     if (this.stopMode !== 'none') return 'stopping';
-    return this.current ? 'busy' : 'idle';
+    return this.holding ? 'busy' : 'idle';
+  }
+
+  private record(now: number): WorkerRecord {
+    return {
+      id: this.id,
+      pid: this.pid,
+      host: this.host,
+      host_id: this.probe.hostId,
+      pid_start: this.pid === process.pid ? processStart(this.pid) : null,
+      clock_skew_ms: this.queue.backend.clockSkewMs(),
+      queue: this.opts.queueName,
+      state: this.state,
+      current_job_id: this.holding?.job.id ?? null,
+      job_started_at: this.holding?.startedAt ?? null,
+      started_at: now,
+      heartbeat_at: now,
+      jobs_done: this.jobsDone,
+      jobs_failed: this.jobsFailed,
+      stop_requested: false,
+    };
   }
 
   /** Runs until stopped; the worker is registered on entry and deregistered on return. */
@@ -87,30 +129,13 @@ export class Runner {
     try {
       this.config = await this.retrying('read config', () => this.queue.config(), { whileRunning: true });
       this.configAt = Date.now();
-      await this.retrying(
-        'register',
-        () =>
-          this.queue.registerWorker({
-            id: this.id,
-            pid: this.pid,
-            host: this.host,
-            queue: this.opts.queueName,
-            state: 'idle',
-            current_job_id: null,
-            job_started_at: null,
-            started_at: now,
-            heartbeat_at: now,
-            jobs_done: 0,
-            jobs_failed: 0,
-            stop_requested: false,
-          }),
-        { whileRunning: true },
-      );
+      await this.retrying('register', () => this.queue.registerWorker(this.record(now)), { whileRunning: true });
     } catch (e) {
       if (this.stopMode !== 'none') return; // stopped before it could start: nothing to undo
       throw e;
     }
-    this.log('info', 'worker_started', { pid: this.pid, host: this.host, queue: this.opts.queueName, db: this.queue.location });
+    this.startedAt = now;
+    this.log('info', 'worker_started', { pid: this.pid, host: this.host, host_id: this.probe.hostId, queue: this.opts.queueName, db: this.queue.location });
     const unwatch = this.queue.watch(() => this.wake());
     this.resetHeartbeat();
     try {
@@ -161,6 +186,15 @@ export class Runner {
 
   private async housekeeping(): Promise<void> {
     const now = Date.now();
+    try {
+      this.queue.backend.checkIdentity?.();
+    } catch (e) {
+      // The database was deleted or replaced under this worker: what it would record, nobody would see.
+      this.log('error', 'database_replaced', { error: oneLine(e) });
+      this.failed = true;
+      this.stop('graceful', 'the database is no longer the one this worker opened');
+      return;
+    }
     if (now - this.configAt >= (this.opts.configRefreshMs ?? 5000)) {
       this.configAt = now;
       try {
@@ -197,9 +231,14 @@ export class Runner {
 
   private async recover(): Promise<void> {
     try {
-      const recovered = await this.queue.recoverLost({ host: this.host, isPidAlive, killGroup: killProcessGroup, config: this.config });
-      for (const job of recovered) {
-        this.log('warn', 'job_recovered', { job: job.id, lost_worker: job.worker_id, state: job.state, attempts: job.attempts });
+      const recovered = await this.recovery.run(this.config);
+      for (const r of recovered) {
+        this.log('warn', 'job_recovered', { job: r.job.id, lost_worker: r.job.worker_id, state: r.state, attempts: r.job.attempts, why: r.why });
+      }
+      if (!this.fencing) {
+        // Workers of another host id (a container sharing the file) cannot be seen from here: with any
+        // such peer, leases fence commands as they do on a database shared across hosts.
+        this.fencing = (await this.queue.workers()).some((w) => w.host_id !== this.probe.hostId);
       }
     } catch (e) {
       this.dbError('recover lost jobs', e);
@@ -210,6 +249,8 @@ export class Runner {
     const config = this.config;
     const seconds = job.timeout_seconds && job.timeout_seconds > 0 ? job.timeout_seconds : config.job_timeout_seconds;
     const startedAt = Date.now();
+    this.holding = { job, startedAt };
+    this.renewedAt = performance.now();
     let run: RunningCommand;
     try {
       run = startCommand({
@@ -220,6 +261,7 @@ export class Runner {
         killGraceMs: this.opts.killGraceMs,
         flushIntervalMs: this.opts.flushIntervalMs,
         onOutput: (tail) => this.flushOutput(job, tail),
+        env: jobEnv(process.env, job),
       });
     } catch (e) {
       // Options execa rejects before spawning (a malformed cwd): the attempt fails like a spawn error.
@@ -233,12 +275,13 @@ export class Runner {
         finished_at: Date.now(),
       };
       await this.settle(job, result, Date.now() - startedAt);
+      this.holding = null;
       return;
     }
     this.current = { job, run, startedAt };
     // The pid leads the job's process group: what to kill by hand if this worker is ever killed outright.
-    this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: job.command, pid: run.pid ?? null });
-    if (run.pid !== undefined) this.recordPid(job, run.pid);
+    this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: boundedCommand(job.command), pid: run.pid ?? null });
+    if (run.pid !== undefined) this.recordCommand(job, run.pid);
     this.scheduleStateBeat();
     // A stop may have arrived while the job was being claimed.
     if (this.stopMode === 'now') this.interruptJob();
@@ -250,6 +293,7 @@ export class Runner {
     clearTimeout(this.shutdownTimer);
     this.shutdownTimer = undefined;
     await this.settle(job, result, Date.now() - startedAt);
+    this.holding = null;
     this.scheduleStateBeat();
   }
 
@@ -257,8 +301,8 @@ export class Runner {
    * Stores the command's process group beside the job, so that if this worker is killed outright
    * the worker that recovers the job ends the command first. Best effort: the job runs either way.
    */
-  private recordPid(job: Job, pid: number): void {
-    this.queue.recordCommandPid(job, this.id, pid).catch((e: unknown) => this.dbError('record the command pid', e));
+  private recordCommand(job: Job, pid: number): void {
+    this.queue.recordCommand(job, this.id, pid, processStart(pid), this.probe.hostId).catch((e: unknown) => this.dbError('record the command pid', e));
   }
 
   /** Records the result, retrying through database trouble: a finished job is never dropped. */
@@ -317,15 +361,22 @@ export class Runner {
     if (this.beating) return;
     this.beating = true;
     try {
-      if (this.current) await this.renew(this.current.job);
-      const cur = this.current;
-      const { stopRequested, force } = await this.queue.heartbeat(this.id, {
+      this.fence();
+      if (this.holding) await this.renew(this.holding.job);
+      const held = this.holding;
+      const { stopRequested, force, registered } = await this.queue.heartbeat(this.id, {
         state: this.state,
-        current_job_id: cur?.job.id ?? null,
-        job_started_at: cur ? cur.startedAt : null,
+        current_job_id: held?.job.id ?? null,
+        job_started_at: held ? held.startedAt : null,
         jobs_done: this.jobsDone,
         jobs_failed: this.jobsFailed,
+        clock_skew_ms: this.queue.backend.clockSkewMs(),
       });
+      if (!registered) {
+        // The record is gone (the database lost it, or someone removed it): stay visible and stoppable.
+        this.log('warn', 'worker_reregistered', { message: 'this worker\'s record was missing from the database' });
+        await this.queue.registerWorker({ ...this.record(this.startedAt), heartbeat_at: this.queue.now() });
+      }
       if (force) this.stop('now', 'forced stop requested through the database');
       else if (stopRequested) this.stop('graceful', 'stop requested through the database');
     } catch (e) {
@@ -351,9 +402,12 @@ export class Runner {
   }
 
   private async renew(job: Job, tail?: OutputTail): Promise<void> {
+    const asked = performance.now();
     try {
       const held = await this.queue.extendLease(job, this.id, this.config.lease_seconds * 1000, tail);
-      if (!held && this.current?.job === job) {
+      if (held) {
+        if (this.holding?.job === job) this.renewedAt = Math.max(this.renewedAt, asked);
+      } else if (this.current?.job === job) {
         // Another worker recovered the job (this one looked dead): it will run again there.
         this.log('warn', 'lease_lost', { job: job.id });
         this.current.run.abort();
@@ -361,6 +415,20 @@ export class Runner {
     } catch (e) {
       this.dbError('renew lease', e, { job: job.id });
     }
+  }
+
+  /**
+   * Where workers this one cannot see share the database, a command whose lease has gone
+   * unrenewed for `fenceAfterMs` is stopped before the lease can run out: another worker may
+   * take the job after that, and the two copies must never overlap.
+   */
+  private fence(): void {
+    if (!this.fencing || !this.current || this.fenced === this.current.job) return;
+    const since = performance.now() - this.renewedAt;
+    if (since < fenceAfterMs(this.config.lease_seconds)) return;
+    this.fenced = this.current.job;
+    this.log('warn', 'lease_fenced', { job: this.current.job.id, unrenewed_ms: Math.round(since), message: 'the lease could not be renewed; the command was stopped before it could run out' });
+    this.current.run.abort();
   }
 
   // --- stopping ----------------------------------------------------------------------------
@@ -409,4 +477,9 @@ export class Runner {
       }
     }
   }
+}
+
+/** A command as the log shows it: whole when short, else its start and its length. */
+export function boundedCommand(command: string, max = 1000): string {
+  return command.length <= max ? command : `${command.slice(0, max)}… (${command.length} characters)`;
 }

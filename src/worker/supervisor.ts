@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueueError, UserError } from '../engine/errors.js';
 import { defaultDbPath, isMongoUri, openQueue } from '../engine/open.js';
@@ -9,7 +8,7 @@ import type { Queue } from '../engine/queue.js';
 import type { WorkerRecord } from '../engine/types.js';
 import { newWorkerId, runWorkerProcess } from './lifecycle.js';
 import { jsonLogger } from './log.js';
-import { isPidAlive } from '../engine/liveness.js';
+import { hostId, processState } from '../os/host.js';
 import { packageRoot } from '../package-root.js';
 
 export interface StartedWorker {
@@ -70,7 +69,7 @@ export async function startWorkers(opts: { db: string; count: number; queue: str
   }
 }
 
-type Launched = StartedWorker & { exit: string | null };
+type Launched = StartedWorker & { exit: string | null; kill: () => void };
 
 function launch(entry: string, logDir: string, opts: { db: string; count: number; queue: string | null }): Launched[] {
   const launched: Launched[] = [];
@@ -86,7 +85,7 @@ function launch(entry: string, logDir: string, opts: { db: string; count: number
         env: { ...process.env, QUEUECTL_DB: opts.db },
       });
       if (child.pid === undefined) throw new QueueError(`could not start a worker: ${process.execPath} did not spawn`);
-      const w: Launched = { id, pid: child.pid, log, exit: null };
+      const w: Launched = { id, pid: child.pid, log, exit: null, kill: () => child.kill('SIGKILL') };
       child.on('exit', (code, signal) => (w.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
       child.on('error', (e) => (w.exit = e.message));
       child.unref();
@@ -109,6 +108,8 @@ async function awaitRegistration(queue: Queue, launched: Launched[]): Promise<St
   }
   const started = launched.filter((w) => registered.has(w.id)).map(({ id, pid, log }) => ({ id, pid, log }));
   const failed = launched.filter((w) => !registered.has(w.id));
+  // A worker that did not register in time is not left running unseen: it is ended here.
+  for (const w of failed) if (w.exit === null) w.kill();
   if (failed.length > 0) {
     const w = failed[0];
     const why = w.exit === null ? `did not register within ${REGISTER_TIMEOUT_MS / 1000}s` : `exited (${w.exit})`;
@@ -166,13 +167,17 @@ export async function stopWorkers(
   if (requested.length === 0) return { requested, stopped: [], stillRunning: [] };
 
   await queue.requestStop(requested, opts.force);
-  const host = hostname();
-  const local = targets.filter((w) => w.host === host && w.pid !== process.pid);
-  for (const w of local) signal(w.pid);
+  // Signals reach only workers this process can see (same host id), and only while their pid
+  // still belongs to the process that registered (same start time).
+  const here = hostId();
+  const isLocal = (w: WorkerRecord) => w.host_id === here && w.pid !== process.pid;
+  const alive = (w: WorkerRecord) => processState(w.pid, w.pid_start) !== 'gone';
+  const local = targets.filter(isLocal);
+  for (const w of local) if (alive(w)) signal(w.pid);
   if (opts.force) {
     // A second signal means "stop now"; sent apart so the two are not merged into one delivery.
     await delay(150);
-    for (const w of local) if (isPidAlive(w.pid)) signal(w.pid);
+    for (const w of local) if (alive(w)) signal(w.pid);
   }
 
   const config = await queue.config();
@@ -185,7 +190,7 @@ export async function stopWorkers(
       const w = current.get(t.id);
       if (!w) return false;
       // Gone without deregistering (killed): its job is recovered by the remaining workers.
-      if (w.host === host) return isPidAlive(w.pid);
+      if (isLocal(w)) return alive(w);
       return !isWorkerStale(w, now, config.lease_seconds);
     });
     if (running.length !== left) {

@@ -242,7 +242,7 @@ describe('worker list', () => {
     expect(cliJson(sb, ['worker', 'list'])).toEqual([]);
     const now = Date.now();
     await withEngine(sb.db, async (q) => {
-      const base = { host: 'h1', queue: null, current_job_id: null, job_started_at: null, started_at: now, jobs_done: 0, jobs_failed: 0, stop_requested: false };
+      const base = { host: 'h1', host_id: 'h1-id', pid_start: null, clock_skew_ms: 0, queue: null, current_job_id: null, job_started_at: null, started_at: now, jobs_done: 0, jobs_failed: 0, stop_requested: false };
       await q.registerWorker({ ...base, id: 'w-live', pid: process.pid, state: 'busy', current_job_id: 'j1', job_started_at: now - 5000, heartbeat_at: now, jobs_done: 7 });
       await q.registerWorker({ ...base, id: 'w-gone', pid: 999_999, state: 'idle', heartbeat_at: now - 10 * 60_000 });
     });

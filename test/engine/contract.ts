@@ -8,6 +8,35 @@ import { DEFAULT_CONFIG } from '../../src/engine/config.js';
 import { DuplicateJobError, IllegalTransitionError, JobNotFoundError } from '../../src/engine/errors.js';
 import { Queue } from '../../src/engine/queue.js';
 import type { AttemptResult, Job, WorkerRecord } from '../../src/engine/types.js';
+import { recoveryGraceMs } from '../../src/engine/policy.js';
+import { Recovery } from '../../src/engine/recovery.js';
+import { localProbe, processStart, processState } from '../../src/os/host.js';
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** A real process to stand for a worker or a command (`group`: leading its own process group). */
+function spawnSleeper(group = false): ChildProcess {
+  const child = spawn('sleep', ['60'], { detached: group, stdio: 'ignore' });
+  child.unref();
+  return child;
+}
+
+/** A pid and start time of a process that existed and is gone. */
+async function deadProcess(): Promise<{ pid: number; start: number | null }> {
+  const child = spawnSleeper();
+  const start = processStart(child.pid!);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  return { pid: child.pid!, start };
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 export interface BackendFixture {
   backend: Backend;
@@ -35,6 +64,9 @@ function worker(id: string, now: number, extra: Partial<WorkerRecord> = {}): Wor
     id,
     pid: 4242,
     host: 'host-a',
+    host_id: 'host-a-id',
+    pid_start: null,
+    clock_skew_ms: 0,
     queue: null,
     state: 'idle',
     current_job_id: null,
@@ -201,56 +233,108 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       await q.enqueue([{ id: 'a', command: 'true' }]);
       const job = (await claim('w1'))!;
       expect(await q.settle(job, 'w2', result('succeeded', now), DEFAULT_CONFIG)).toMatchObject({ settled: false });
-      expect(await fx.backend.extendLease('a', 'w2', now + 1, undefined)).toBe(false);
+      expect(await q.extendLease(job, 'w2', 1)).toBe(false);
       expect(await q.extendLease(job, 'w1', 60_000, { text: 'partial', bytes: 7 })).toBe(true);
       expect(await q.get('a')).toMatchObject({ state: 'processing', lease_expires_at: T0 + 60_000, output: 'partial', output_bytes: 7 });
       expect((await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG)).settled).toBe(true);
-      expect((await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG)).settled).toBe(false);
+      // Repeated (its first reply lost): recognised as already recorded, and recorded once.
+      expect((await q.settle(job, 'w1', result('succeeded', now), DEFAULT_CONFIG)).settled).toBe(true);
+      expect(await fx.backend.listAttempts('a')).toHaveLength(1);
+      // The same attempt settled with another result was not this worker's to record.
+      expect((await q.settle(job, 'w1', result('exit', now), DEFAULT_CONFIG)).settled).toBe(false);
     });
 
-    it('recovers a job whose lease expired as a failed attempt, and ignores its worker afterwards', async () => {
-      await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }]);
+    it('recovers a job whose lease stayed expired past the grace, unless its worker renews it', async () => {
+      await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }, { id: 'c', command: 'true' }]);
       const a = (await claim('w1'))!;
       await claim('w2');
+      const c = (await claim('w3'))!;
       await q.extendLease(a, 'w1', 120_000);
       tick(31_000);
-      const lost = await q.recoverLost({ host: 'elsewhere', isPidAlive: () => true });
-      expect(lost.map((j) => j.id)).toEqual(['b']);
+      let mono = 0;
+      const rec = new Recovery(q, { ...localProbe(), hostId: 'this-host' }, null, () => mono);
+      // First sight of the expired leases: nothing is taken yet (a stalled database looks like this).
+      expect(await rec.run(DEFAULT_CONFIG)).toEqual([]);
+      mono += recoveryGraceMs(DEFAULT_CONFIG.lease_seconds) / 2;
+      // w3 was alive after all: it renews, and its job is no longer a candidate.
+      await q.extendLease(c, 'w3', 1000);
+      tick(1);
+      mono += recoveryGraceMs(DEFAULT_CONFIG.lease_seconds);
+      const lost = await rec.run(DEFAULT_CONFIG);
+      expect(lost.map((r) => r.job.id)).toEqual(['b']);
       expect(await q.get('b')).toMatchObject({ state: 'failed', last_outcome: 'worker_lost', worker_id: null, run_at: now + 2000 });
       expect((await fx.backend.listAttempts('b'))[0]).toMatchObject({ outcome: 'worker_lost' });
       expect(await q.get('a')).toMatchObject({ state: 'processing' });
+      expect(await q.get('c')).toMatchObject({ state: 'processing', worker_id: 'w3' });
+      const events = (await q.events({ job_id: 'b', limit: 10 })).events.map((e) => e.type);
+      expect(events).toEqual(['enqueued', 'started', 'recovered']);
     });
 
-    it('recovers at once the jobs of a worker on this host whose process is gone', async () => {
-      await q.registerWorker(worker('w1', now, { host: 'here', pid: 111 }));
-      await q.registerWorker(worker('w2', now, { host: 'here', pid: 222 }));
-      await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }]);
-      await claim('w1');
-      await claim('w2');
-      const lost = await q.recoverLost({ host: 'here', isPidAlive: (pid) => pid !== 111 });
-      expect(lost.map((j) => j.id)).toEqual(['a']);
-      expect((await q.workers()).map((w) => w.id)).toEqual(['w2']);
-      expect(await q.get('b')).toMatchObject({ state: 'processing', worker_id: 'w2' });
+    it('recovers at once the jobs of a worker on this host whose process is gone, and ends its command first', async () => {
+      const probe = localProbe();
+      const dead = await deadProcess();
+      const live = spawnSleeper();
+      const command = spawnSleeper(true);
+      try {
+        await q.registerWorker(worker('w1', now, { host_id: probe.hostId, pid: dead.pid, pid_start: dead.start }));
+        await q.registerWorker(worker('w2', now, { host_id: probe.hostId, pid: live.pid!, pid_start: processStart(live.pid!) }));
+        await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }]);
+        const a = (await claim('w1'))!;
+        await claim('w2');
+        expect(await q.recordCommand(a, 'w2', command.pid!, processStart(command.pid!), probe.hostId)).toBe(false);
+        expect(await q.recordCommand(a, 'w1', command.pid!, processStart(command.pid!), probe.hostId)).toBe(true);
+        const lost = await new Recovery(q, probe).run(DEFAULT_CONFIG);
+        expect(lost.map((r) => r.job.id)).toEqual(['a']);
+        expect(processState(command.pid!, null)).toBe('gone');
+        expect((await q.workers()).map((w) => w.id)).toEqual(['w2']);
+        expect(await q.get('b')).toMatchObject({ state: 'processing', worker_id: 'w2' });
+        expect(await q.get('a')).toMatchObject({ state: 'failed', command_pid: null, last_outcome: 'worker_lost' });
+      } finally {
+        live.kill('SIGKILL');
+        command.kill('SIGKILL');
+      }
     });
 
-    it('keeps the command pid of a running job, and ends it when its local worker is found dead', async () => {
-      await q.registerWorker(worker('w1', now, { host: 'here', pid: 111 }));
-      await q.enqueue([{ id: 'a', command: 'sleep 9' }, { id: 'b', command: 'sleep 9' }]);
-      const a = (await claim('w1'))!;
-      expect(a.command_pid).toBeNull();
-      expect(await q.recordCommandPid(a, 'w2', 4321)).toBe(false);
-      expect(await q.recordCommandPid(a, 'w1', 4321)).toBe(true);
-      expect((await q.get('a')).command_pid).toBe(4321);
-      // A lease that merely expired elsewhere is recovered without touching processes here.
-      const b = (await claim('w-elsewhere'))!;
-      await q.recordCommandPid(b, 'w-elsewhere', 999);
-      tick(31_000);
-      await q.extendLease(a, 'w1', 60_000);
-      const killed: number[] = [];
-      const lost = await q.recoverLost({ host: 'here', isPidAlive: () => false, killGroup: (pid) => killed.push(pid) });
-      expect(lost.map((j) => j.id).sort()).toEqual(['a', 'b']);
-      expect(killed).toEqual([4321]);
-      expect(await q.get('a')).toMatchObject({ state: 'failed', command_pid: null, last_outcome: 'worker_lost' });
+    it('never judges a worker of another host id by a pid, nor one whose pid was reused', async () => {
+      const probe = localProbe();
+      const other = spawnSleeper();
+      try {
+        // Same pid as a live process here, but registered from another PID namespace: not ours to judge.
+        await q.registerWorker(worker('w-remote', now, { host_id: 'elsewhere', pid: other.pid! }));
+        // A live pid whose start time differs: the pid was reused, the worker is gone.
+        await q.registerWorker(worker('w-reused', now, { host_id: probe.hostId, pid: other.pid!, pid_start: processStart(other.pid!)! - 1 }));
+        await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }]);
+        await claim('w-remote');
+        await claim('w-reused');
+        const lost = await new Recovery(q, probe).run(DEFAULT_CONFIG);
+        expect(lost.map((r) => r.job.id)).toEqual(['b']);
+        expect((await q.workers()).map((w) => w.id)).toEqual(['w-remote']);
+        expect(processState(other.pid!, null)).toBe('alive');
+      } finally {
+        other.kill('SIGKILL');
+      }
+    });
+
+    it('recovers the job of a frozen worker on this host once its lease expires, ending its command', async () => {
+      const probe = localProbe();
+      const frozen = spawnSleeper();
+      const command = spawnSleeper(true);
+      try {
+        frozen.kill('SIGSTOP');
+        await waitFor(() => processState(frozen.pid!, null) === 'stopped');
+        await q.registerWorker(worker('w1', now, { host_id: probe.hostId, pid: frozen.pid!, pid_start: processStart(frozen.pid!) }));
+        await q.enqueue([{ id: 'a', command: 'true' }]);
+        const a = (await claim('w1'))!;
+        await q.recordCommand(a, 'w1', command.pid!, processStart(command.pid!), probe.hostId);
+        const rec = new Recovery(q, probe);
+        expect(await rec.run(DEFAULT_CONFIG)).toEqual([]); // its lease still runs
+        tick(31_000);
+        expect((await rec.run(DEFAULT_CONFIG)).map((r) => r.job.id)).toEqual(['a']);
+        expect(processState(command.pid!, null)).toBe('gone');
+      } finally {
+        frozen.kill('SIGKILL');
+        command.kill('SIGKILL');
+      }
     });
 
     it('retries a failed job now, revives dead jobs, and cancels waiting ones; refuses illegal moves', async () => {
@@ -359,27 +443,30 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       await q.registerWorker(worker('w1', now));
       await q.registerWorker(worker('w2', now, { queue: 'alpha', host: 'host-b' }));
       tick(500);
-      expect(await q.heartbeat('w1', { state: 'busy', current_job_id: 'a', job_started_at: now - 100, jobs_done: 3, jobs_failed: 1 })).toEqual({
+      expect(await q.heartbeat('w1', { state: 'busy', current_job_id: 'a', job_started_at: now - 100, jobs_done: 3, jobs_failed: 1, clock_skew_ms: 0 })).toEqual({
         stopRequested: false,
         force: false,
+        registered: true,
       });
       const ws = await q.workers();
       expect(ws.map((w) => w.id)).toEqual(['w1', 'w2']);
       expect(ws[0]).toMatchObject({ state: 'busy', current_job_id: 'a', jobs_done: 3, jobs_failed: 1, heartbeat_at: T0 + 500 });
       expect(ws[1]).toMatchObject({ host: 'host-b', queue: 'alpha', state: 'idle' });
-      const idle = { state: 'idle' as const, current_job_id: null, job_started_at: null, jobs_done: 0, jobs_failed: 0 };
+      const idle = { state: 'idle' as const, current_job_id: null, job_started_at: null, jobs_done: 0, jobs_failed: 0, clock_skew_ms: 0 };
       expect(await q.requestStop(['w2'])).toBe(1);
-      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: false });
-      expect(await q.heartbeat('w1', idle)).toEqual({ stopRequested: false, force: false });
+      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: false, registered: true });
+      expect(await q.heartbeat('w1', idle)).toEqual({ stopRequested: false, force: false, registered: true });
       expect((await q.workers()).map((w) => w.stop_requested)).toEqual([false, true]);
       expect(await q.requestStop(['w2'], true)).toBe(1);
-      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: true });
+      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: true, registered: true });
       // A later graceful request does not weaken a forced one.
       expect(await q.requestStop()).toBe(2);
-      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: true });
-      expect(await q.heartbeat('w1', idle)).toEqual({ stopRequested: true, force: false });
+      expect(await q.heartbeat('w2', idle)).toEqual({ stopRequested: true, force: true, registered: true });
+      expect(await q.heartbeat('w1', idle)).toEqual({ stopRequested: true, force: false, registered: true });
       await q.deregisterWorker('w1');
       expect((await q.workers()).map((w) => w.id)).toEqual(['w2']);
+      // A worker whose record is gone learns it from its next heartbeat (and registers again).
+      expect(await q.heartbeat('w1', idle)).toMatchObject({ registered: false });
     });
 
     it('persists config with validation and aliases', async () => {

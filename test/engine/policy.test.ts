@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffSeconds, countsAsAttempt, decideAfterFailure, describeOutcome, isLost, isWorkerStale } from '../../src/engine/policy.js';
+import { backoffSeconds, countsAsAttempt, decideAfterFailure, describeOutcome, fenceAfterMs, heartbeatIntervalMs, isWorkerStale, recoveryGraceMs, recoveryVerdict } from '../../src/engine/policy.js';
 import { TRANSITIONS, canTransition, isFinished } from '../../src/engine/state-machine.js';
 import { JOB_STATES } from '../../src/engine/types.js';
 
@@ -37,11 +37,22 @@ describe('retry or dead', () => {
 });
 
 describe('leases', () => {
-  it('treats an expired lease or a dead local worker as lost', () => {
-    expect(isLost({ state: 'processing', lease_expires_at: 100 }, 101, false)).toBe(true);
-    expect(isLost({ state: 'processing', lease_expires_at: 100 }, 100, false)).toBe(false);
-    expect(isLost({ state: 'processing', lease_expires_at: 500 }, 100, true)).toBe(true);
-    expect(isLost({ state: 'failed', lease_expires_at: 1 }, 100, true)).toBe(false);
+  it('takes a job at once from a worker proven gone, and from any other only after its lease stayed expired past the grace', () => {
+    const running = { state: 'processing' as const, lease_expires_at: 100 };
+    expect(recoveryVerdict({ ...running, lease_expires_at: 500 }, 'gone', 100, 0, 1000)).toBe('recover');
+    expect(recoveryVerdict(running, 'alive', 100, 0, 1000)).toBe('keep');
+    expect(recoveryVerdict(running, 'remote', 101, 0, 1000)).toBe('watch');
+    expect(recoveryVerdict(running, 'remote', 101, 999, 1000)).toBe('watch');
+    expect(recoveryVerdict(running, 'remote', 101, 1000, 1000)).toBe('recover');
+    expect(recoveryVerdict(running, 'alive', 101, 1000, 1000)).toBe('recover');
+    expect(recoveryVerdict(running, 'stopped', 101, 0, 1000)).toBe('recover');
+    expect(recoveryVerdict({ state: 'failed', lease_expires_at: 1 }, 'gone', 100, 0, 1000)).toBe('keep');
+  });
+  it('fences a command before its lease can run out, and lets a live worker renew within the grace', () => {
+    for (const lease of [1, 5, 30, 300]) {
+      expect(fenceAfterMs(lease)).toBeLessThan(lease * 1000);
+      expect(recoveryGraceMs(lease)).toBeGreaterThanOrEqual(2 * heartbeatIntervalMs(lease));
+    }
   });
   it('marks a worker stale after a lease without heartbeat', () => {
     expect(isWorkerStale({ heartbeat_at: 0 }, 30_001, 30)).toBe(true);
@@ -53,11 +64,10 @@ describe('transition table', () => {
   it('allows exactly the documented moves', () => {
     const allowed = (action: keyof typeof TRANSITIONS) => JOB_STATES.filter((s) => canTransition(action, s));
     expect(allowed('claim')).toEqual(['pending', 'failed']);
-    expect(allowed('complete')).toEqual(['processing']);
+    expect(allowed('settle')).toEqual(['processing']);
     expect(allowed('retry')).toEqual(['failed']);
     expect(allowed('revive')).toEqual(['dead']);
     expect(allowed('cancel')).toEqual(['pending', 'failed']);
-    expect(allowed('release')).toEqual(['processing']);
   });
   it('knows which states are final', () => {
     expect(JOB_STATES.filter(isFinished)).toEqual(['completed', 'dead', 'cancelled']);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, LATEST_VERSION } from '../../src/engine/backends/sqlite/migrations.js';
+import { MIGRATIONS, LATEST_VERSION } from '../../src/engine/backends/sqlite/schema.js';
 import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.js';
 import { Queue } from '../../src/engine/queue.js';
 

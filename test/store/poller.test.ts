@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { hostId, processStart } from '../../src/os/host.js';
 import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.js';
@@ -28,7 +29,7 @@ afterEach(async () => {
 function worker(id: string, patch: Partial<WorkerRecord>): WorkerRecord {
   const now = Date.now();
   return {
-    id, pid: process.pid, host: hostname(), queue: null, state: 'idle', current_job_id: null, job_started_at: null,
+    id, pid: process.pid, host: hostname(), host_id: hostId(), pid_start: processStart(process.pid), clock_skew_ms: 0, queue: null, state: 'idle', current_job_id: null, job_started_at: null,
     started_at: now, heartbeat_at: now, jobs_done: 0, jobs_failed: 0, stop_requested: false, ...patch,
   };
 }

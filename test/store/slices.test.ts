@@ -101,7 +101,7 @@ describe('the monitor slice', () => {
     const store = createDashboardStore({ db: 'x' });
     const s = () => store.getState();
     const w = (id: string): WorkerRow => ({
-      id, pid: 1, host: 'h', queue: null, state: 'idle', current_job_id: null, job_started_at: null,
+      id, pid: 1, host: 'h', host_id: 'h-id', pid_start: null, clock_skew_ms: 0, queue: null, state: 'idle', current_job_id: null, job_started_at: null,
       started_at: 0, heartbeat_at: 0, jobs_done: 0, jobs_failed: 0, stop_requested: false, health: 'ok',
     });
     s().setWorkers([w('a'), w('b'), w('c')]);

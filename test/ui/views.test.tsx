@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { hostId, processStart } from '../../src/os/host.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { helpLines } from '../../src/ui/keys.js';
 import { KEY, type Mounted, lines, mountDashboard, rowOf } from './harness.js';
@@ -209,7 +210,7 @@ describe('help, command mode and views', () => {
   it('the workers view shows each worker and marks stale ones', async () => {
     const q = openTestQueue(db.path);
     const now = Date.now();
-    const base = { pid: process.pid, host: hostname(), queue: null, started_at: now, jobs_failed: 1, stop_requested: false };
+    const base = { pid: process.pid, host: hostname(), host_id: hostId(), pid_start: processStart(process.pid), clock_skew_ms: 0, queue: null, started_at: now, jobs_failed: 1, stop_requested: false };
     await q.registerWorker({ ...base, id: 'w-busy', state: 'busy', current_job_id: 'p-running', job_started_at: now - 65_000, heartbeat_at: now, jobs_done: 12 });
     await q.registerWorker({ ...base, id: 'w-quiet', state: 'idle', current_job_id: null, job_started_at: null, heartbeat_at: now - 600_000, jobs_done: 3 });
     await q.close();
