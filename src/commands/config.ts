@@ -36,7 +36,7 @@ export async function runConfigGet(key: string, o: ConfigOptions): Promise<numbe
 export async function runConfigSet(key: string, value: string, o: ConfigOptions): Promise<number> {
   // Checked before opening, so a typo creates no database.
   parseConfigValue(resolveConfigKey(key), value);
-  const set = await withQueue(o.db, (queue) => queue.setConfig(key, value));
+  const set = await withQueue(o.db, (queue) => queue.setConfig(key, value), { create: true });
   if (o.json) printJson(set);
   else out(`${set.key} = ${set.value}`);
   return 0;

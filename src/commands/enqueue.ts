@@ -147,7 +147,7 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
       p.jobs.map((j) => j.input),
       config,
     );
-  });
+  }, { create: true });
   if (o.json) {
     printJson(p.kind === 'one' ? jobToJson(jobs[0]) : jobs.map(jobToJson));
   } else if (p.kind === 'one') {

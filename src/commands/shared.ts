@@ -13,8 +13,8 @@ export interface GlobalOptions {
  * Opens the queue, runs `fn`, and always closes it. A failure while closing is reported only
  * when the command itself succeeded, so the first error is the one the user sees.
  */
-export async function withQueue<T>(db: string | undefined, fn: (queue: Queue) => Promise<T>): Promise<T> {
-  const queue = await openQueue(db, { connectTimeoutMs: 5000 });
+export async function withQueue<T>(db: string | undefined, fn: (queue: Queue) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+  const queue = await openQueue(db, { connectTimeoutMs: 5000, create: opts.create ?? false });
   let result: T;
   try {
     result = await fn(queue);

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Backend } from './backend.js';
 import { Queue, type QueueOptions } from './queue.js';
 
-export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'mongo'; uri: string };
+/** `named`: the path was given (`--db`, QUEUECTL_DB), rather than the default file. */
+export type DbTarget = { kind: 'sqlite'; path: string; named: boolean } | { kind: 'mongo'; uri: string };
 
 /** Reads `.env` from the working directory once, without overriding variables already set. */
 export function loadDotEnv(cwd = process.cwd()): void {
@@ -33,19 +34,25 @@ export function isMongoUri(s: string): boolean {
 export function resolveDbTarget(db: string | undefined, env: NodeJS.ProcessEnv = process.env): DbTarget {
   const chosen = db ?? (env.QUEUECTL_DB || undefined) ?? (env.MONGO_URI || undefined);
   if (chosen && isMongoUri(chosen)) return { kind: 'mongo', uri: chosen };
-  return { kind: 'sqlite', path: resolve(chosen ?? defaultDbPath(env)) };
+  return { kind: 'sqlite', path: resolve(chosen ?? defaultDbPath(env)), named: chosen !== undefined };
 }
 
 export interface OpenOptions extends QueueOptions {
   /** For MongoDB: how long to wait for the server before giving up. */
   connectTimeoutMs?: number;
+  /**
+   * Whether a SQLite file that does not exist is created (default: yes). Commands that only read
+   * or act on existing jobs pass false: a mistyped path then fails with one line instead of
+   * showing a new, empty queue. The default file is always created, so a first command works.
+   */
+  create?: boolean;
 }
 
 /** Opens the backend for a target; each adapter is loaded only when used. */
 export async function openBackend(target: DbTarget, options: OpenOptions = {}): Promise<Backend> {
   if (target.kind === 'sqlite') {
     const { SqliteBackend } = await import('./backends/sqlite/sqlite-backend.js');
-    return SqliteBackend.open(target.path);
+    return SqliteBackend.open(target.path, { create: options.create !== false || !target.named });
   }
   const { openMongoBackend } = await import('./backends/mongo/mongo-backend.js');
   return openMongoBackend(target.uri, { connectTimeoutMs: options.connectTimeoutMs });

@@ -27,7 +27,7 @@ export function hostId(): string {
   } catch {
     basis = `${hostname()}|${randomBytes(8).toString('hex')}|${process.pid}`;
   }
-  cachedHostId = `${hostname()}~${createHash('sha256').update(basis).digest('hex').slice(0, 12)}`;
+  cachedHostId = `${createHash('sha256').update(basis).digest('hex').slice(0, 12)}`;
   return cachedHostId;
 }
 

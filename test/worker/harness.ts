@@ -44,9 +44,15 @@ export class Sandbox {
     return this;
   }
 
-  startWorker(id: string, extraArgs: string[] = []): WorkerHandle {
-    const child = spawn(process.execPath, [WORKER_MAIN, '--id', id, ...extraArgs], {
-      env: { ...process.env, QUEUECTL_DB: this.db },
+  /**
+   * Starts a worker process. `wrap`: a command line it runs under (`unshare …`, another host's
+   * view); `env`: variables added to its environment (a clock-shifting preload).
+   */
+  startWorker(id: string, extraArgs: string[] = [], opts: { wrap?: string[]; env?: Record<string, string> } = {}): WorkerHandle {
+    const argv = [process.execPath, WORKER_MAIN, '--id', id, ...extraArgs];
+    const [cmd, ...args] = opts.wrap ? [...opts.wrap, ...argv] : argv;
+    const child = spawn(cmd, args, {
+      env: { ...process.env, QUEUECTL_DB: this.db, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: this.dir,
     });

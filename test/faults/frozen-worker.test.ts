@@ -1,0 +1,40 @@
+/**
+ * A worker frozen in the middle of a job (SIGSTOP, a debugger) loses the job once its lease runs
+ * out; the job runs again elsewhere, but never while the first copy of its command still runs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Sandbox, requireBuild } from '../worker/harness.js';
+import { killQuietly, waitFor } from '../worker/helpers.js';
+import { guardedCommand, overlaps, runCounts } from './lib.js';
+
+describe('a worker frozen while its job runs', () => {
+  let sb: Sandbox;
+  afterEach(async () => sb?.cleanup());
+
+  it('has its job taken over without two copies of the command running at once', async () => {
+    requireBuild();
+    sb = await new Sandbox().open();
+    await sb.queue.setConfig('lease_seconds', '2');
+    await sb.queue.enqueue([{ id: 'long', command: guardedCommand(sb.dir, 6) }]);
+    const a = sb.startWorker('w-a');
+    await a.waitLog((l) => l.event === 'job_started', 'the job starting on w-a');
+    const b = sb.startWorker('w-b');
+    await b.waitLog((l) => l.event === 'worker_started', 'w-b starting');
+    process.kill(a.pid, 'SIGSTOP');
+    try {
+      const recovered = await b.waitLog((l) => l.event === 'job_recovered', 'w-b recovering the job', 30_000);
+      expect(recovered.why).toMatch(/frozen/);
+      await b.waitLog((l) => l.event === 'job_finished' && l.job === 'long', 'the second run finishing', 30_000);
+    } finally {
+      killQuietly(a.pid, 'SIGCONT');
+    }
+    expect(overlaps(sb.dir)).toEqual([]);
+    expect(runCounts(sb.dir)).toEqual({ long: 2 });
+    const job = await sb.queue.show('long');
+    expect(job.job.state).toBe('completed');
+    expect(job.attempts.map((x) => x.outcome)).toEqual(['worker_lost', 'succeeded']);
+    // Woken, the first worker learns it lost the job and records nothing over the second run.
+    await a.waitLog((l) => l.event === 'lease_lost' || l.event === 'job_lost', 'w-a noticing the loss', 15_000);
+    expect((await sb.queue.show('long')).attempts).toHaveLength(2);
+  });
+});
