@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../engine/duration.js';
 import { ValidationError } from '../engine/errors.js';
-import { type JobInput, normalizeJob, parseJobJson } from '../engine/job-input.js';
+import { type JobInput, normalizeJob, parseIsoTime, parseJobJson } from '../engine/job-input.js';
 import { jobToJson } from '../engine/serialize.js';
 import type { Job } from '../engine/types.js';
 import { plural } from './format.js';
@@ -58,7 +58,7 @@ function inputFromFlags(command: string, o: EnqueueOptions): JobInput {
   if (o.delay !== undefined && o.runAt !== undefined) throw new ValidationError('give --delay or --run-at, not both');
   if (o.delay !== undefined) input.delay_ms = parseDuration(o.delay, '--delay');
   if (o.runAt !== undefined) {
-    if (!Number.isFinite(Date.parse(o.runAt))) {
+    if (parseIsoTime(o.runAt) === null) {
       throw new ValidationError(`invalid value "${o.runAt}" for --run-at: expected an ISO-8601 time such as 2030-01-31T09:00:00Z`);
     }
     input.run_at = o.runAt;

@@ -66,7 +66,8 @@ export function resolveConfigKey(input: string): ConfigKey {
 export function parseConfigValue(key: ConfigKey, raw: string | number): number {
   const spec = CONFIG_KEYS[key];
   const text = String(raw).trim();
-  const n = Number(text);
+  // Plain decimal only: Number() would also take 0x10, 1e3, 0b1 and "Infinity".
+  const n = /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
   if (text === '' || !Number.isFinite(n)) {
     throw new ValidationError(`invalid value "${raw}" for ${key}: expected a number`);
   }

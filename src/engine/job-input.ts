@@ -84,6 +84,34 @@ export function generateJobId(now: number): string {
   return `j-${now.toString(36)}-${PROCESS_TAG}${counter.toString(36).padStart(4, '0')}`;
 }
 
+/** The longest command the kernel passes to `sh -c` as one argument (Linux MAX_ARG_STRLEN). */
+export const MAX_COMMAND_BYTES = 131_072 - 1;
+/** How far ahead a job may be scheduled, and the longest timeout: ten years, one year. */
+export const MAX_SCHEDULE_AHEAD_MS = 10 * 365 * 86_400_000;
+export const MAX_TIMEOUT_SECONDS = 31_536_000;
+
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * An ISO-8601 date and time, to the minute at least; without a zone it is local time. Anything
+ * else is refused rather than guessed: a bare date (UTC midnight to Date.parse, but local
+ * midnight to most readers), a locale form like 12/01/2026, or a day that does not exist.
+ */
+export function parseIsoTime(text: string): number | null {
+  const m = ISO_RE.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s] = m;
+  const t = Date.parse(text.trim().replace(' ', 'T'));
+  if (!Number.isFinite(t)) return null;
+  // Date.parse rolls 2026-02-30 over to March: check the fields survived.
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysIn(Number(y), Number(mo)) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return null;
+  return t;
+}
+
+function daysIn(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 function wholeNumber(v: number | undefined, name: string, min: number, max: number, where: string): number | undefined {
   if (v === undefined) return undefined;
   if (!Number.isInteger(v) || v < min || v > max) {
@@ -96,6 +124,11 @@ function wholeNumber(v: number | undefined, name: string, min: number, max: numb
 export function normalizeJob(input: JobInput, config: Config, now: number, defaultCwd: string, where = ''): NewJob {
   const command = input.command.trim();
   if (command.length === 0) throw new ValidationError(`invalid job${where}: "command" must not be empty`);
+  if (command.includes('\0')) throw new ValidationError(`invalid job${where}: "command" must not contain a NUL byte`);
+  const bytes = Buffer.byteLength(command);
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw new ValidationError(`invalid job${where}: the command is ${bytes} bytes; at most ${MAX_COMMAND_BYTES} can be run (put a longer one in a script file)`);
+  }
   const id = input.id ?? generateJobId(now);
   if (!ID_RE.test(id)) {
     throw new ValidationError(`invalid job${where}: id "${id}" must be 1-128 letters, digits or ._:@+- and start with a letter or digit`);
@@ -106,8 +139,8 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
   const priority = wholeNumber(input.priority, 'priority', -1_000_000, 1_000_000, where) ?? 0;
   let timeout: number | null = null;
   if (input.timeout_seconds !== undefined && input.timeout_seconds !== null) {
-    if (!Number.isFinite(input.timeout_seconds) || input.timeout_seconds < 0) {
-      throw new ValidationError(`invalid job${where}: "timeout_seconds" must be a non-negative number`);
+    if (!Number.isFinite(input.timeout_seconds) || input.timeout_seconds < 0 || input.timeout_seconds > MAX_TIMEOUT_SECONDS) {
+      throw new ValidationError(`invalid job${where}: "timeout_seconds" must be 0..${MAX_TIMEOUT_SECONDS} (a year)`);
     }
     timeout = input.timeout_seconds === 0 ? null : input.timeout_seconds;
   }
@@ -116,12 +149,17 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
     throw new ValidationError(`invalid job${where}: give "run_at" or a delay, not both`);
   }
   if (input.run_at !== undefined) {
-    const t = typeof input.run_at === 'number' ? input.run_at : Date.parse(input.run_at);
-    if (!Number.isFinite(t)) throw new ValidationError(`invalid job${where}: "run_at" must be an ISO-8601 time, got "${input.run_at}"`);
+    const t = typeof input.run_at === 'number' ? (Number.isSafeInteger(input.run_at) && input.run_at >= 0 ? input.run_at : null) : parseIsoTime(input.run_at);
+    if (t === null) {
+      throw new ValidationError(`invalid job${where}: "run_at" must be an ISO-8601 date and time such as 2030-01-31T09:00:00Z, got "${input.run_at}"`);
+    }
     runAt = t;
   } else if (input.delay_ms !== undefined) {
     if (!Number.isFinite(input.delay_ms) || input.delay_ms < 0) throw new ValidationError(`invalid job${where}: the delay must not be negative`);
-    runAt = now + input.delay_ms;
+    runAt = now + Math.round(input.delay_ms);
+  }
+  if (runAt - now > MAX_SCHEDULE_AHEAD_MS) {
+    throw new ValidationError(`invalid job${where}: it would first run more than ten years from now`);
   }
   return {
     id,

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Backend, Move, StopRequest, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
 import { IllegalTransitionError, JobNotFoundError, StorageError, ValidationError } from './errors.js';
@@ -42,6 +43,23 @@ export interface SettleOutcome {
   settled: boolean;
   state: Job['state'];
   run_at: number;
+}
+
+const dirs = new Map<string, true>();
+/** Whether a path is a directory (found ones are remembered: a batch names the same few). */
+function isDirectory(path: string): boolean {
+  if (dirs.has(path)) return true;
+  let v = false;
+  try {
+    v = statSync(path).isDirectory();
+  } catch {
+    // missing or unreadable
+  }
+  if (v) {
+    if (dirs.size > 1000) dirs.clear();
+    dirs.set(path, true);
+  }
+  return v;
 }
 
 /** How often, and for how long, a claim whose reply was lost is looked up again by its token. */
@@ -117,6 +135,12 @@ export class Queue {
       for (const r of rows) {
         if (seen.has(r.id)) throw new ValidationError(`job id "${r.id}" appears twice in the input`);
         seen.add(r.id);
+      }
+    }
+    if (!this.backend.multiHost) {
+      // One host: a working directory that does not exist here would fail every attempt; say so now.
+      for (const [i, r] of rows.entries()) {
+        if (!isDirectory(r.cwd)) throw new ValidationError(`invalid job${many ? ` (job ${i + 1})` : ''}: working directory ${r.cwd} does not exist`);
       }
     }
     await this.backend.insertJobs(rows);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, configFromStored, parseConfigValue, resolveConfigKey } from '../../src/engine/config.js';
 import { formatDuration, parseDuration } from '../../src/engine/duration.js';
 import { UnknownConfigKeyError, ValidationError } from '../../src/engine/errors.js';
-import { normalizeJob, parseJobJson } from '../../src/engine/job-input.js';
+import { type JobInput, MAX_COMMAND_BYTES, normalizeJob, parseIsoTime, parseJobJson } from '../../src/engine/job-input.js';
 import { defaultDbPath, resolveDbTarget } from '../../src/engine/open.js';
 
 describe('config', () => {
@@ -65,14 +65,35 @@ describe('job input', () => {
     expect(() => normalizeJob({ command: 'x', run_at: 'tomorrow' }, DEFAULT_CONFIG, now, '/')).toThrow(/ISO-8601/);
     expect(() => normalizeJob({ command: 'x', timeout_seconds: -3 }, DEFAULT_CONFIG, now, '/')).toThrow(/timeout_seconds/);
   });
+  it('refuses what could not run as asked: huge commands, far schedules and timeouts, dates it would have to guess', () => {
+    const bad = (input: Partial<JobInput>, re: RegExp) => expect(() => normalizeJob({ command: 'x', ...input }, DEFAULT_CONFIG, now, '/')).toThrow(re);
+    expect(normalizeJob({ command: 'x'.repeat(MAX_COMMAND_BYTES) }, DEFAULT_CONFIG, now, '/').command).toHaveLength(MAX_COMMAND_BYTES);
+    bad({ command: 'x'.repeat(MAX_COMMAND_BYTES + 1) }, /131072|131071 can be run/);
+    bad({ command: 'é'.repeat(70_000) }, /bytes/);
+    bad({ command: 'a\0b' }, /NUL/);
+    bad({ timeout_seconds: 31_536_001 }, /timeout_seconds/);
+    bad({ timeout_seconds: Number.POSITIVE_INFINITY }, /timeout_seconds/);
+    bad({ delay_ms: 11 * 365 * 86_400_000 }, /ten years/);
+    bad({ run_at: '2999-01-01T00:00:00Z' }, /ten years/);
+    for (const guess of ['2031-01-01', '01/02/2031', '2031-02-30T10:00:00Z', '2031-13-01T00:00Z', 'Jan 2 2031', '2031-01-01T25:00']) bad({ run_at: guess }, /ISO-8601/);
+    bad({ run_at: 1.5 }, /ISO-8601/);
+    expect(parseIsoTime('2031-01-02T03:04:05.678+02:00')).toBe(Date.UTC(2031, 0, 2, 1, 4, 5, 678));
+    expect(parseIsoTime('2031-01-02 03:04Z')).toBe(Date.UTC(2031, 0, 2, 3, 4));
+    expect(parseIsoTime('2031-01-02T03:04')).toBe(new Date(2031, 0, 2, 3, 4).getTime());
+  });
+  it('reads config numbers as plain decimals only', () => {
+    for (const v of ['0x10', '1e3', 'Infinity', '0b1', '1_000', '']) expect(() => parseConfigValue('max_retries', v)).toThrow(/expected a number/);
+    expect(parseConfigValue('backoff_base', ' 1.25 ')).toBe(1.25);
+    expect(parseConfigValue('max_retries', '+7')).toBe(7);
+  });
 });
 
 describe('where data lives', () => {
   it('prefers --db, then QUEUECTL_DB, then MONGO_URI, then the data directory', () => {
-    expect(resolveDbTarget('/x/a.db', { QUEUECTL_DB: '/y.db' })).toEqual({ kind: 'sqlite', path: '/x/a.db' });
-    expect(resolveDbTarget(undefined, { QUEUECTL_DB: '/y.db', MONGO_URI: 'mongodb://h/db' })).toEqual({ kind: 'sqlite', path: '/y.db' });
+    expect(resolveDbTarget('/x/a.db', { QUEUECTL_DB: '/y.db' })).toEqual({ kind: 'sqlite', path: '/x/a.db', named: true });
+    expect(resolveDbTarget(undefined, { QUEUECTL_DB: '/y.db', MONGO_URI: 'mongodb://h/db' })).toEqual({ kind: 'sqlite', path: '/y.db', named: true });
     expect(resolveDbTarget(undefined, { MONGO_URI: 'mongodb://h/db' })).toEqual({ kind: 'mongo', uri: 'mongodb://h/db' });
-    expect(resolveDbTarget(undefined, { XDG_DATA_HOME: '/data' })).toEqual({ kind: 'sqlite', path: '/data/queuectl/queue.db' });
+    expect(resolveDbTarget(undefined, { XDG_DATA_HOME: '/data' })).toEqual({ kind: 'sqlite', path: '/data/queuectl/queue.db', named: false });
     expect(defaultDbPath({ HOME: '/home/u' })).toMatch(/\.local\/share\/queuectl\/queue\.db$/);
   });
 });
