@@ -143,4 +143,19 @@ describe('runCommand', () => {
     leftovers.push(...pidsIn(r.output));
     expect(r.output).toContain('done\n');
   });
+
+  it('ends what a job left running in its process group once the job is over', async () => {
+    const r = await runCommand({ ...base, drainMs: 100, command: 'sleep 30 > /dev/null 2>&1 & echo $!; trap "" TERM; (trap "" TERM; sleep 30) > /dev/null 2>&1 & echo $!' });
+    expect(r.outcome).toBe('succeeded');
+    const pids = pidsIn(r.output);
+    expect(pids).toHaveLength(2);
+    leftovers.push(...pids);
+    // The one that ignores SIGTERM is ended by the SIGKILL that follows.
+    await waitFor(() => pids.every((p) => !isAlive(p)), 'the leftovers to be ended');
+  });
+
+  it('keeps a timeout longer than a timer can hold (25 days) instead of firing it at once', async () => {
+    const r = await runCommand({ ...base, timeoutMs: 30 * 86_400_000, command: 'sleep 0.3; echo ok' });
+    expect(r).toMatchObject({ outcome: 'succeeded', output: 'ok\n' });
+  });
 });
