@@ -46,7 +46,13 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => process.exit(report(e)),
-);
+/**
+ * Exits once everything written has reached the reader: an empty write's callback runs after the
+ * writes queued before it, so output through a pipe to a slow reader is never cut short.
+ */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterFlush, (e: unknown) => exitAfterFlush(report(e)));
