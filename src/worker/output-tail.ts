@@ -57,7 +57,10 @@ export class OutputTail {
       while (skip < 3 && skip < b.length && (b[skip] & 0xc0) === 0x80) skip++;
       if (skip > 0) b = b.subarray(skip);
     }
-    return b.toString('utf8');
+    const text = b.toString('utf8');
+    // Invalid UTF-8 (binary output) decodes to U+FFFD, three bytes for each bad byte: the text is
+    // cut again from the front until it holds no more than the limit, so the bound stays a bound.
+    return Buffer.byteLength(text) <= this.limit ? text : cutToBytes(text, this.limit);
   }
 
   private grow(capacity: number): void {
@@ -68,4 +71,13 @@ export class OutputTail {
     this.start = 0;
     this.size = kept.length;
   }
+}
+
+/** The end of `text` that fits in `limit` bytes of UTF-8, never splitting a character. */
+export function cutToBytes(text: string, limit: number): string {
+  const enc = Buffer.from(text, 'utf8');
+  if (enc.length <= limit) return text;
+  let from = enc.length - limit;
+  while (from < enc.length && (enc[from] & 0xc0) === 0x80) from++;
+  return enc.subarray(from).toString('utf8');
 }

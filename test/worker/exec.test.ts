@@ -158,4 +158,10 @@ describe('runCommand', () => {
     const r = await runCommand({ ...base, timeoutMs: 30 * 86_400_000, command: 'sleep 0.3; echo ok' });
     expect(r).toMatchObject({ outcome: 'succeeded', output: 'ok\n' });
   });
+
+  it('stores at most the output limit in bytes, for a megabyte of random bytes', async () => {
+    const r = await runCommand({ ...base, outputLimitBytes: 65_536, command: 'head -c 1048576 /dev/urandom' });
+    expect(r.output_bytes).toBe(1_048_576);
+    expect(Buffer.byteLength(r.output)).toBeLessThanOrEqual(65_536);
+  });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { OutputTail } from '../../src/worker/output-tail.js';
 
@@ -42,5 +43,14 @@ describe('OutputTail', () => {
     expect(t.text()).toBe('€');
     t.push(Buffer.from('z'));
     expect(t.text()).toBe('€z');
+  });
+
+  it('stays within the limit in bytes for binary output, whose bad bytes decode to wider characters', () => {
+    const t = new OutputTail(65_536);
+    t.push(randomBytes(1024 * 1024));
+    const text = t.text();
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(65_536);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(60_000);
+    expect(t.total).toBe(1024 * 1024);
   });
 });
