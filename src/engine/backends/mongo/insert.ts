@@ -1,8 +1,8 @@
 import type mongoose from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { DuplicateJobError } from '../../errors.js';
-import { errorCode, transactionsUnsupported } from './docs.js';
-import type { JobDoc } from './models.js';
+import { errorCode, transactionsUnsupported } from './rows.js';
+import type { JobDoc } from './schema.js';
 
 /** Whether the server runs multi-document transactions: unknown until the first bulk insert. */
 export interface TransactionSupport {

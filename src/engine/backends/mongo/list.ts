@@ -1,7 +1,7 @@
 import type { FilterQuery, Model } from 'mongoose';
 import { ValidationError } from '../../errors.js';
 import type { ListQuery } from '../../types.js';
-import type { JobDoc } from './models.js';
+import type { JobDoc } from './schema.js';
 
 /**
  * Listing jobs newest first with keyset paging, as the SQLite adapter does: a cursor is the `seq`
@@ -9,8 +9,8 @@ import type { JobDoc } from './models.js';
  * `limit` documents. Offset paging is kept for scripts; its cost grows with the offset.
  */
 
-/** Attempts are read on their own; listings never carry them. */
-export const JOB_FIELDS = { history: 0 } as const;
+/** Attempts and events are read on their own; listings never carry them. */
+export const JOB_FIELDS = { history: 0, events: 0 } as const;
 
 export function encodeCursor(seq: number): string {
   return seq.toString(36);

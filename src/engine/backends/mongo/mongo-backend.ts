@@ -1,23 +1,62 @@
-import mongoose, { type Connection, type Model } from 'mongoose';
-import type { Backend, ClaimRequest, JobPatch, OutputTail, Settlement, StopRequest, WorkerBeat } from '../../backend.js';
+import mongoose, { type AnyBulkWriteOperation, type Connection, type Model } from 'mongoose';
+import { type Backend, type ClaimRequest, type Guard, type JobPatch, type Move, PATCHABLE_FIELDS, type StopRequest, type WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
+import { startedEvent } from '../../rules.js';
+import { CLAIMABLE_STATES } from '../../state-machine.js';
 import { JOB_STATES } from '../../types.js';
-import type { Attempt, Job, JobPage, JobState, ListQuery, NewJob, StateCounts, Throughput, WorkerRecord } from '../../types.js';
-import { COUNTER_ID, CountKeeper, countJobs, countsFrom } from './counts.js';
-import { JOB_FIELDS, encodeCursor, listPage } from './list.js';
-import { type AttemptDoc, type CounterDoc, type JobDoc, type Models, type WorkerDoc, defineModels } from './models.js';
-import { errorCode, isMongoError, newJobDoc, tail, toJob, toWorker } from './docs.js';
+import type {
+  Attempt,
+  EventQuery,
+  Job,
+  JobEvent,
+  JobPage,
+  JobState,
+  ListQuery,
+  NewEvent,
+  NewJob,
+  StateCounts,
+  Throughput,
+  WorkerRecord,
+} from '../../types.js';
+import { ServerClock } from './clock.js';
+import { EVENTS_PER_JOB, EVENT_REORDER_MS, listEvents } from './events.js';
 import { type TransactionSupport, insertAllOrNone } from './insert.js';
+import { JOB_FIELDS, encodeCursor, listPage } from './list.js';
+import {
+  authenticationError,
+  errorCode,
+  eventDoc,
+  eventKey,
+  isAuthenticationFailure,
+  mapMongoError,
+  newJobDoc,
+  tail,
+  toJob,
+  toWorker,
+} from './rows.js';
+import { type AttemptDoc, COUNTER_ID, type JobDoc, type Models, type WorkerDoc, defineModels } from './schema.js';
 import { type Scrubber, databaseOf, makeScrubber, maskUri } from './uri.js';
-import { type ChangeStreamSupport, watchJobs } from './watch.js';
+import { type ChangeStreamSupport, JOB_CHANGES, WORKER_CHANGES, watchCollection } from './watch.js';
 
 /** A CLI command gives up on an unreachable server after this long, with one line. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
-/** Bumped when indexes change; opening an older database creates the missing ones. */
-const SCHEMA_VERSION = 1;
+/**
+ * The floor of the driver's connect timeout. It also bounds the monitors' checks of a server, so
+ * a short one would declare a server that stalls for a few seconds unknown and fail the
+ * operations in flight; only choosing a server at all is bounded by the (short) connect timeout.
+ */
+const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Bumped when indexes or stored shapes change; opening an older database creates the missing
+ * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
+ */
+const SCHEMA_VERSION = 2;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
 const HISTORY_LIMIT = 1000;
-const PATCHABLE = ['state', 'attempts', 'run_at', 'finished_at', 'last_error', 'max_retries', 'priority', 'updated_at'] as const;
+/** Jobs moved per round trip by `moveAll`. */
+const MOVE_ALL_BATCH = 1000;
+/** Fields the counters document held before schema version 2. */
+const OLD_COUNT_FIELDS = Object.fromEntries(JOB_STATES.map((s) => [s, '']));
 
 export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: number } = {}): Promise<Backend> {
   const timeout = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -27,8 +66,11 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
   try {
     conn = mongoose.createConnection(uri, {
       dbName: databaseOf(uri) ?? 'queuectl',
+      // How long a command waits for a usable server: the one-line failure of a CLI command.
       serverSelectionTimeoutMS: timeout,
-      connectTimeoutMS: timeout,
+      connectTimeoutMS: Math.max(timeout, MIN_SOCKET_CONNECT_TIMEOUT_MS),
+      // No socketTimeoutMS: an operation waits out a slow server instead of failing half-way
+      // with an outcome nobody knows.
       // Fail fast instead of queueing operations while disconnected; the worker's loop retries.
       bufferCommands: false,
       autoIndex: false,
@@ -46,6 +88,11 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
     if (e instanceof mongoose.mongo.MongoParseError || e instanceof mongoose.mongo.MongoAPIError) {
       throw new ValidationError(`invalid MongoDB URI ${location}: ${scrub(oneLine(e))}`);
     }
+    if (isAuthenticationFailure(e)) throw authenticationError(location);
+    if (e instanceof mongoose.mongo.MongoServerError) {
+      // The server answered, and said no: waiting will not change that.
+      throw new StorageError(`MongoDB at ${location} refused the connection: ${scrub(oneLine(e))}`);
+    }
     throw new StorageError(`cannot reach MongoDB at ${location}: ${scrub(oneLine(e))}`, { transient: true });
   }
   const backend = new MongoBackend(conn, defineModels(conn), location, scrub);
@@ -58,11 +105,39 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
   return backend;
 }
 
+const PATCHABLE = new Set<string>(PATCHABLE_FIELDS);
+
+/** The engine's fields as a `$set`; the output is cut to what fits in a document. */
+function setOf(patch: JobPatch): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined || !PATCHABLE.has(k)) continue;
+    set[k] = k === 'output' ? tail(v as string) : v;
+  }
+  return set;
+}
+
+/** A guard as a filter: every given field must match. */
+function guardFilter(id: string, g: Guard): Record<string, unknown> {
+  const f: Record<string, unknown> = { _id: id, state: { $in: [...g.states] } };
+  if (g.worker_id !== undefined) f.worker_id = g.worker_id;
+  if (g.attempts !== undefined) f.attempts = g.attempts;
+  if (g.lease_expires_at !== undefined) f.lease_expires_at = g.lease_expires_at;
+  if (g.claim_token !== undefined) f.claim_token = g.claim_token;
+  return f;
+}
+
+function pushEvent(e: Omit<NewEvent, 'job_id' | 'queue'>) {
+  return { $each: [eventDoc(e)], $slice: -EVENTS_PER_JOB };
+}
+
 export class MongoBackend implements Backend {
   readonly kind = 'mongo' as const;
+  readonly multiHost = true;
+  readonly eventReorderMs = EVENT_REORDER_MS;
   private readonly Job: Model<JobDoc>;
   private readonly Worker: Model<WorkerDoc>;
-  private readonly counts: CountKeeper;
+  private readonly clock: ServerClock;
   /** Learnt on first use: whether bulk inserts can run in a transaction, and whether `watch` works. */
   private readonly transactions: TransactionSupport = {};
   private readonly changeStreams: ChangeStreamSupport = {};
@@ -75,32 +150,37 @@ export class MongoBackend implements Backend {
   ) {
     this.Job = models.Job;
     this.Worker = models.Worker;
-    this.counts = new CountKeeper(models.Counter);
+    this.clock = new ServerClock(() => conn.db);
   }
 
-  /** Creates the indexes and the counters document the first time a database is used. */
+  /**
+   * Brings a database up to this schema version the first time this version opens it (indexes,
+   * the counters document), and measures the server's clock.
+   */
   async init(): Promise<void> {
     const { Counter } = this.models;
     const c = await Counter.findById(COUNTER_ID).lean();
-    if (c && (c.schema ?? 0) >= SCHEMA_VERSION) return;
-    await Promise.all([this.Job.createIndexes(), this.Worker.createIndexes()]);
-    if (!c) {
-      // Jobs may already exist (counters dropped by hand): start from what is there.
-      const counts = await countJobs(this.Job);
-      const last = await this.Job.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean();
-      try {
-        await Counter.updateOne({ _id: COUNTER_ID }, { $setOnInsert: { ...counts, seq: last?.seq ?? 0 } }, { upsert: true });
-      } catch (e) {
-        if (errorCode(e) !== 11000) throw e; // another process created it first
+    if (!c || (c.schema ?? 0) < SCHEMA_VERSION) {
+      await Promise.all([this.Job.createIndexes(), this.Worker.createIndexes(), this.models.WorkerEvent.createIndexes()]);
+      if (!c) {
+        // Jobs may already exist (counters dropped by hand): number on after the newest.
+        const last = await this.Job.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean();
+        try {
+          await Counter.updateOne({ _id: COUNTER_ID }, { $setOnInsert: { seq: last?.seq ?? 0, schema: 0 } }, { upsert: true });
+        } catch (e) {
+          if (errorCode(e) !== 11000) throw e; // another process created it first
+        }
       }
+      // Through the driver: the model no longer knows the old count fields, and would drop them from the update.
+      await Counter.collection.updateOne({ _id: COUNTER_ID as never }, { $unset: OLD_COUNT_FIELDS, $max: { schema: SCHEMA_VERSION } });
     }
-    await Counter.updateOne({ _id: COUNTER_ID }, { $max: { schema: SCHEMA_VERSION } });
+    await this.clock.measure().catch(() => {});
   }
 
   /** Driver errors become one-line StorageErrors that never carry the password. */
   mapError(e: unknown): unknown {
-    if (e instanceof QueueError || !isMongoError(e)) return e;
-    return new StorageError(`MongoDB at ${this.location}: ${this.scrub(oneLine(e))}`, { transient: true });
+    if (e instanceof QueueError) return e;
+    return mapMongoError(e, this.location, this.scrub);
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -111,13 +191,15 @@ export class MongoBackend implements Backend {
     }
   }
 
+  now(): number {
+    return this.clock.now();
+  }
+
+  clockSkewMs(): number {
+    return this.clock.skewMs();
+  }
+
   async close(): Promise<void> {
-    try {
-      await this.counts.flush();
-    } catch {
-      // the server is gone: the queued count changes are lost with this process
-    }
-    this.counts.stop();
     await this.conn.close(true).catch(() => {});
   }
 
@@ -133,6 +215,7 @@ export class MongoBackend implements Backend {
         const first = ids.find((id) => existing.has(id));
         if (first !== undefined) throw new DuplicateJobError(first);
       }
+      // The insertion order: a block of `seq` numbers reserved in the counters document.
       const reserve = () =>
         this.models.Counter.findOneAndUpdate(
           { _id: COUNTER_ID },
@@ -149,7 +232,6 @@ export class MongoBackend implements Backend {
       const seq0 = reserved.seq - jobs.length + 1;
       const docs = jobs.map((j, i) => newJobDoc(j, seq0 + i));
       await insertAllOrNone(this.conn, this.Job, docs, this.transactions);
-      this.counts.add({ pending: jobs.length });
     });
   }
 
@@ -171,17 +253,11 @@ export class MongoBackend implements Backend {
     });
   }
 
+  /** Counted from the jobs themselves, one state at a time through the `state_seq` index: exact, never kept apart. */
   countByState(): Promise<StateCounts> {
     return this.run(async () => {
-      await this.counts.flush();
-      const doc = await this.models.Counter.findById(COUNTER_ID).lean();
-      if (doc && JOB_STATES.some((s) => (doc[s] ?? 0) < 0)) {
-        // Impossible counts mean a change was lost (a process died between its two writes): recount.
-        const counts = await countJobs(this.Job);
-        await this.models.Counter.updateOne({ _id: COUNTER_ID }, { $set: counts });
-        return counts;
-      }
-      return countsFrom(doc as Partial<CounterDoc> | null);
+      const counts = await Promise.all(JOB_STATES.map((state) => this.Job.countDocuments({ state })));
+      return Object.fromEntries(JOB_STATES.map((s, i) => [s, counts[i]])) as StateCounts;
     });
   }
 
@@ -194,6 +270,7 @@ export class MongoBackend implements Backend {
         { $match: { 'history.finished_at': { $gte: since } } },
         { $group: { _id: '$history.outcome', n: { $sum: 1 } } },
       ]);
+      // As rules.classifyOutcome: interruptions are not finished attempts.
       let completed = 0;
       let failed = 0;
       for (const r of rows) {
@@ -208,161 +285,135 @@ export class MongoBackend implements Backend {
     return this.run(async () => {
       const d = await this.Job.findById(jobId, { history: 1 }).lean();
       if (!d) return [];
-      // The running attempt's entry is still open; callers read that one from the job.
-      return (d.history ?? []).filter((a) => a.finished_at !== null && a.finished_at !== undefined).map((a: AttemptDoc) => ({
-        job_id: jobId,
-        n: a.n ?? 0,
-        worker_id: a.worker_id,
-        started_at: a.started_at,
-        finished_at: a.finished_at ?? null,
-        outcome: a.outcome ?? null,
-        exit_code: a.exit_code ?? null,
-        signal: a.signal ?? null,
-        error: a.error ?? null,
-      }));
+      // An open entry (written by versions before schema 2 for a running attempt) is not a finished attempt.
+      return (d.history ?? [])
+        .filter((a) => a.finished_at !== null && a.finished_at !== undefined)
+        .map((a: AttemptDoc) => ({
+          job_id: jobId,
+          n: a.n ?? 0,
+          worker_id: a.worker_id,
+          started_at: a.started_at,
+          finished_at: a.finished_at ?? null,
+          outcome: a.outcome ?? null,
+          exit_code: a.exit_code ?? null,
+          signal: a.signal ?? null,
+          error: a.error ?? null,
+        }));
     });
   }
 
   /**
    * The claim, in one findOneAndUpdate: the server picks the best eligible job through the
-   * `claim` index (pending or failed, run_at come; highest priority, then earliest run_at, then
-   * oldest by seq) and, in the same single-document write, marks it processing for this worker,
-   * counts the attempt and opens its history entry. A document write is atomic, and the filter
-   * requires a claimable state, so two workers can never both take the same job: the loser's
-   * filter no longer matches and the server moves on to the next job.
-   * The document comes back as it was before the write because the state it left (pending or
-   * failed) is what the counts need; the claimed job is that plus the fields just set.
+   * `claim` index (a claimable state, run_at come; highest priority, then earliest run_at, then
+   * oldest by seq) and, in the same single-document write, applies the engine's claim, counts the
+   * attempt and records the `started` event. A document write is atomic, and the filter requires
+   * a claimable state, so two workers can never both take the same job: the loser's filter no
+   * longer matches and the server moves on to the next job. The event's attempt number is filled
+   * in when it is read (see `events.ts`).
    */
   claimNext(r: ClaimRequest): Promise<Job | null> {
     return this.run(async () => {
-      const filter: Record<string, unknown> = { state: { $in: ['pending', 'failed'] }, run_at: { $lte: r.now } };
+      const filter: Record<string, unknown> = { state: { $in: [...CLAIMABLE_STATES] }, run_at: { $lte: r.now } };
       if (r.queue !== null) filter.queue = r.queue;
-      const set = {
-        state: 'processing' as const,
-        worker_id: r.workerId,
-        lease_expires_at: r.leaseExpiresAt,
-        started_at: r.now,
-        finished_at: null,
-        updated_at: r.now,
-        exit_code: null,
-        output: '',
-        output_bytes: 0,
-        command_pid: null,
-      };
-      const opened: AttemptDoc = { n: null, worker_id: r.workerId, started_at: r.now, finished_at: null, outcome: null, exit_code: null, signal: null, error: null };
-      const before = await this.Job.findOneAndUpdate(
+      const { job_id: _j, queue: _q, ...started } = startedEvent({
+        id: '',
+        queue: '',
+        worker_id: r.set.worker_id ?? r.workerId,
+        attempts: 0,
+        started_at: r.set.started_at ?? null,
+        updated_at: r.set.updated_at ?? r.now,
+      });
+      const doc = await this.Job.findOneAndUpdate(
         filter,
-        { $set: set, $inc: { attempts: 1 }, $push: { history: { $each: [opened], $slice: -HISTORY_LIMIT } } },
-        { sort: { priority: -1, run_at: 1, seq: 1 }, returnDocument: 'before', projection: JOB_FIELDS, lean: true },
+        { $set: setOf(r.set), $inc: { attempts: 1 }, $push: { events: pushEvent({ ...started, attempt: null }) } },
+        { sort: { priority: -1, run_at: 1, seq: 1 }, returnDocument: 'after', projection: JOB_FIELDS, lean: true },
       );
-      if (!before) return null;
-      this.counts.move(before.state, 'processing');
-      return toJob({ ...before, ...set, attempts: (before.attempts ?? 0) + 1 });
+      return doc ? toJob(doc) : null;
     });
   }
 
-  extendLease(jobId: string, workerId: string, leaseExpiresAt: number, output?: OutputTail): Promise<boolean> {
+  findClaimed(token: string): Promise<Job | null> {
     return this.run(async () => {
-      const set: Record<string, unknown> = { lease_expires_at: leaseExpiresAt };
-      if (output) Object.assign(set, { output: tail(output.text), output_bytes: output.bytes });
-      const res = await this.Job.updateOne({ _id: jobId, state: 'processing', worker_id: workerId }, { $set: set });
-      return res.matchedCount > 0;
+      const d = await this.Job.findOne({ claim_token: token, state: 'processing' }, JOB_FIELDS).lean();
+      return d ? toJob(d) : null;
     });
   }
 
-  setCommandPid(jobId: string, workerId: string, pid: number): Promise<boolean> {
+  /**
+   * A move, in one findOneAndUpdate: the engine's fields are set only where the job still
+   * matches the guard, and the finished attempt and the event are pushed by the same update, so
+   * each is there if and only if the move happened.
+   */
+  move(id: string, m: Move): Promise<Job | null> {
     return this.run(async () => {
-      const res = await this.Job.updateOne({ _id: jobId, state: 'processing', worker_id: workerId }, { $set: { command_pid: pid } });
-      return res.matchedCount > 0;
+      const filter = guardFilter(id, m.guard);
+      const update: Record<string, unknown> = {};
+      const set = setOf(m.set);
+      if (Object.keys(set).length > 0) update.$set = set;
+      const push: Record<string, unknown> = {};
+      if (m.attempt) push.history = { $each: [{ ...m.attempt }], $slice: -HISTORY_LIMIT };
+      if (m.event) push.events = pushEvent(m.event);
+      if (Object.keys(push).length > 0) update.$push = push;
+      const doc =
+        Object.keys(update).length === 0
+          ? await this.Job.findOne(filter, JOB_FIELDS).lean()
+          : await this.Job.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: JOB_FIELDS, lean: true });
+      return doc ? toJob(doc) : null;
     });
   }
 
-  settle(s: Settlement): Promise<boolean> {
+  /**
+   * Every job in `states`, each moved by a write of its own (guarded by its state, with an event
+   * of its own key), sent a batch at a time. Jobs that left those states meanwhile are not moved.
+   */
+  moveAll(states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): Promise<number> {
     return this.run(async () => {
-      const r = s.result;
-      const res = await this.Job.updateOne(
-        // Still this worker's, and still the attempt it ran; the open history entry is that attempt.
-        { _id: s.jobId, state: 'processing', worker_id: s.workerId, attempts: s.attempt },
-        {
-          $set: {
-            state: s.state,
-            run_at: s.run_at,
-            attempts: s.attempts,
-            worker_id: null,
-            lease_expires_at: null,
-            command_pid: null,
-            finished_at: s.state === 'pending' ? null : r.finished_at,
-            exit_code: r.exit_code,
-            last_error: r.error,
-            last_outcome: r.outcome,
-            output: tail(r.output),
-            output_bytes: r.output_bytes,
-            updated_at: r.finished_at,
-            'history.$[open].n': s.attempt,
-            'history.$[open].outcome': r.outcome,
-            'history.$[open].exit_code': r.exit_code,
-            'history.$[open].signal': r.signal,
-            'history.$[open].error': r.error,
-            // Last: the in-memory test server re-checks the array filter field by field.
-            'history.$[open].finished_at': r.finished_at,
-          },
-        },
-        { arrayFilters: [{ 'open.finished_at': null }] },
-      );
-      if (res.matchedCount === 0) return false;
-      this.counts.move('processing', s.state);
-      return true;
-    });
-  }
-
-  findLost(now: number, deadWorkerIds: string[]): Promise<Job[]> {
-    return this.run(async () => {
-      const docs = await this.Job.find({ state: 'processing', lease_expires_at: { $lt: now } }, JOB_FIELDS).lean();
-      if (deadWorkerIds.length > 0) {
-        const seen = new Set(docs.map((d) => d._id));
-        const more = await this.Job.find({ state: 'processing', worker_id: { $in: deadWorkerIds } }, JOB_FIELDS).lean();
-        for (const d of more) if (!seen.has(d._id)) docs.push(d);
+      if (states.length === 0) return 0;
+      const inStates = { $in: [...states] };
+      const ids = (await this.Job.find({ state: inStates }, { _id: 1 }).lean()).map((d) => d._id);
+      const $set = setOf(set);
+      let moved = 0;
+      for (let i = 0; i < ids.length; i += MOVE_ALL_BATCH) {
+        const ops: AnyBulkWriteOperation<JobDoc>[] = ids.slice(i, i + MOVE_ALL_BATCH).map((id) => ({
+          updateOne: { filter: { _id: id, state: inStates }, update: { $set, $push: { events: pushEvent(event) } } },
+        }));
+        const res = await this.Job.bulkWrite(ops, { ordered: false });
+        moved += res.matchedCount;
       }
-      return docs.map(toJob);
+      return moved;
     });
   }
 
-  updateIfState(id: string, from: readonly JobState[], patch: JobPatch): Promise<Job | null> {
-    return this.run(async () => {
-      const set: Record<string, unknown> = {};
-      for (const k of PATCHABLE) if (patch[k] !== undefined) set[k] = patch[k];
-      const before = await this.Job.findOneAndUpdate(
-        { _id: id, state: { $in: [...from] } },
-        { $set: set },
-        { returnDocument: 'before', projection: JOB_FIELDS, lean: true },
-      );
-      if (!before) return null;
-      const after = { ...before, ...set } as JobDoc;
-      this.counts.move(before.state, after.state);
-      return toJob(after);
-    });
+  listProcessing(): Promise<Job[]> {
+    return this.run(async () => (await this.Job.find({ state: 'processing' }, JOB_FIELDS).lean()).map(toJob));
   }
 
-  reviveAllDead(now: number): Promise<number> {
-    return this.run(async () => {
-      const res = await this.Job.updateMany({ state: 'dead' }, { $set: { state: 'pending', attempts: 0, run_at: now, updated_at: now } });
-      this.counts.move('dead', 'pending', res.modifiedCount);
-      return res.modifiedCount;
-    });
-  }
-
+  /** Attempts and events live in their job, and go with it. */
   purgeJobs(states: readonly JobState[], finishedBefore: number): Promise<number> {
     return this.run(async () => {
-      let total = 0;
-      for (const state of states) {
-        const res = await this.Job.deleteMany({
-          state,
-          $or: [{ finished_at: { $lt: finishedBefore } }, { finished_at: null, updated_at: { $lt: finishedBefore } }],
-        });
-        this.counts.add({ [state]: -res.deletedCount });
-        total += res.deletedCount;
+      if (states.length === 0) return 0;
+      const res = await this.Job.deleteMany({
+        state: { $in: [...states] },
+        $or: [{ finished_at: { $lt: finishedBefore } }, { finished_at: null, updated_at: { $lt: finishedBefore } }],
+      });
+      return res.deletedCount;
+    });
+  }
+
+  // --- events -----------------------------------------------------------------------------
+
+  listEvents(query: EventQuery): Promise<{ events: JobEvent[]; next: string | null }> {
+    return this.run(() => listEvents(this.Job, this.models.WorkerEvent, query));
+  }
+
+  addEvent(e: NewEvent): Promise<void> {
+    return this.run(async () => {
+      if (e.job_id === null) {
+        await this.models.WorkerEvent.create({ _id: eventKey(), at: e.at, type: e.type, worker_id: e.worker_id, detail: e.detail });
+        return;
       }
-      return total;
+      const { job_id, queue: _q, ...rest } = e;
+      await this.Job.updateOne({ _id: job_id }, { $push: { events: pushEvent(rest) } });
     });
   }
 
@@ -371,18 +422,19 @@ export class MongoBackend implements Backend {
   registerWorker(w: WorkerRecord): Promise<void> {
     return this.run(async () => {
       const { id, ...rest } = w;
-      await this.Worker.replaceOne({ _id: id }, { _id: id, ...rest }, { upsert: true });
+      await this.Worker.replaceOne({ _id: id }, { _id: id, ...rest, stop_force: false }, { upsert: true });
     });
   }
 
-  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest> {
+  heartbeatWorker(id: string, beat: WorkerBeat): Promise<StopRequest & { registered: boolean }> {
     return this.run(async () => {
       const d = await this.Worker.findOneAndUpdate(
         { _id: id },
         { $set: { ...beat } },
         { returnDocument: 'after', projection: { stop_requested: 1, stop_force: 1 }, lean: true },
       );
-      return { stopRequested: d?.stop_requested === true, force: d?.stop_requested === true && d.stop_force === true };
+      if (!d) return { registered: false, stopRequested: false, force: false };
+      return { registered: true, stopRequested: d.stop_requested === true, force: d.stop_requested === true && d.stop_force === true };
     });
   }
 
@@ -419,7 +471,13 @@ export class MongoBackend implements Backend {
 
   // --- change notification ----------------------------------------------------------------
 
+  /** Jobs that may be claimable now, and stop requests: not output flushes, lease renewals or heartbeats. */
   watch(onChange: () => void): () => void {
-    return watchJobs(this.Job, this.changeStreams, onChange);
+    const jobs = watchCollection(this.Job, JOB_CHANGES, this.changeStreams, onChange);
+    const workers = watchCollection(this.Worker, WORKER_CHANGES, this.changeStreams, onChange);
+    return () => {
+      jobs();
+      workers();
+    };
   }
 }

@@ -1,8 +1,10 @@
 import mongoose from 'mongoose';
-import { oneLine } from '../../errors.js';
+import { AuthenticationError, QueueError, StorageError, oneLine } from '../../errors.js';
 import { pendingJob } from '../../job-input.js';
-import type { Job, JobState, NewJob, WorkerRecord } from '../../types.js';
-import type { JobDoc, WorkerDoc } from './models.js';
+import { enqueuedEvent } from '../../rules.js';
+import type { Job, JobEvent, JobState, NewEvent, NewJob, WorkerRecord } from '../../types.js';
+import type { EventDoc, JobDoc, WorkerDoc } from './schema.js';
+import type { Scrubber } from './uri.js';
 
 /** Stored documents to engine records and back, and what the driver's errors mean. */
 
@@ -33,26 +35,92 @@ export function toJob(d: Partial<JobDoc>): Job {
     output: d.output ?? '',
     output_bytes: d.output_bytes ?? 0,
     command_pid: d.command_pid ?? null,
+    command_start: d.command_start ?? null,
+    command_host: d.command_host ?? null,
+    claim_token: d.claim_token ?? null,
   };
 }
 
 export function toWorker(d: WorkerDoc): WorkerRecord {
-  const { _id, stop_force: _force, ...rest } = d;
-  return { id: _id, ...rest, queue: rest.queue ?? null, current_job_id: rest.current_job_id ?? null, job_started_at: rest.job_started_at ?? null, stop_requested: rest.stop_requested === true };
+  return {
+    id: d._id,
+    pid: d.pid,
+    host: d.host,
+    host_id: d.host_id ?? '',
+    pid_start: d.pid_start ?? null,
+    clock_skew_ms: d.clock_skew_ms ?? 0,
+    queue: d.queue ?? null,
+    state: d.state,
+    current_job_id: d.current_job_id ?? null,
+    job_started_at: d.job_started_at ?? null,
+    started_at: d.started_at,
+    heartbeat_at: d.heartbeat_at,
+    jobs_done: d.jobs_done ?? 0,
+    jobs_failed: d.jobs_failed ?? 0,
+    stop_requested: d.stop_requested === true,
+  };
 }
 
+/** The stored output: the tail of what fits in a document. */
 export function tail(text: string): string {
   if (text.length <= MAX_STORED_OUTPUT_BYTES / 4) return text;
   const buf = Buffer.from(text, 'utf8');
   return buf.length <= MAX_STORED_OUTPUT_BYTES ? text : buf.subarray(buf.length - MAX_STORED_OUTPUT_BYTES).toString('utf8');
 }
 
+// --- events -----------------------------------------------------------------------------
+
+/**
+ * Event keys: a random tag per process and a counter, fixed width, so keys are unique across
+ * processes and, within one process, sort in the order its events were written.
+ */
+const KEY_TAG = Math.floor(Math.random() * 36 ** 8)
+  .toString(36)
+  .padStart(8, '0');
+let keyCounter = 0;
+export function eventKey(): string {
+  keyCounter = (keyCounter + 1) % 36 ** 10;
+  return KEY_TAG + keyCounter.toString(36).padStart(10, '0');
+}
+
+/** An event as kept inside its job: the job's id and queue are the job's own. */
+export function eventDoc(e: Omit<NewEvent, 'job_id' | 'queue'>): EventDoc {
+  return { k: eventKey(), at: e.at, type: e.type, worker_id: e.worker_id, attempt: e.attempt, detail: e.detail };
+}
+
+/** An event's id and cursor: its time and key, in the order events are listed. */
+export function encodeEventId(at: number, k: string): string {
+  return `${at.toString(36)}.${k}`;
+}
+
+export function toEvent(e: EventDoc, jobId: string | null, queue: string | null): JobEvent {
+  return {
+    id: encodeEventId(e.at, e.k),
+    at: e.at,
+    type: e.type,
+    job_id: jobId,
+    queue,
+    worker_id: e.worker_id ?? null,
+    attempt: e.attempt ?? null,
+    detail: e.detail ?? null,
+  };
+}
+
+/** A new job as stored: pending, with its place in the insertion order and its `enqueued` event. */
+export function newJobDoc(j: NewJob, seq: number): JobDoc {
+  const { id, ...job } = pendingJob(j);
+  const { job_id: _j, queue: _q, ...event } = enqueuedEvent(j);
+  return { _id: id, seq, ...job, history: [], events: [eventDoc(event)] };
+}
+
+// --- errors -----------------------------------------------------------------------------
+
 export function isMongoError(e: unknown): boolean {
   return e instanceof mongoose.mongo.MongoError || e instanceof mongoose.Error;
 }
 
 export function errorCode(e: unknown): number | undefined {
-  const c = (e as { code?: unknown }).code;
+  const c = (e as { code?: unknown } | null)?.code;
   return typeof c === 'number' ? c : undefined;
 }
 
@@ -67,8 +135,61 @@ export function transactionsUnsupported(e: unknown): boolean {
   return errorCode(e) === 20 || /does not support sessions|transaction numbers are only allowed|not supported|unknown field "autocommit"/i.test(oneLine(e));
 }
 
-/** A new job as stored: pending, with its place in the insertion order. */
-export function newJobDoc(j: NewJob, seq: number): JobDoc {
-  const { id, ...job } = pendingJob(j);
-  return { _id: id, seq, ...job, history: [] };
+/** The error and what it wraps (the driver nests the reason of a failed connection). */
+function chain(e: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let cur = e; cur && out.length < 5 && !out.includes(cur); cur = (cur as { cause?: unknown }).cause) out.push(cur);
+  // A server selection that failed keeps each server's last error in its topology description.
+  const servers = (e as { reason?: { servers?: Map<string, { error?: unknown }> } } | null)?.reason?.servers;
+  if (servers instanceof Map) for (const s of servers.values()) if (s?.error) out.push(s.error);
+  return out;
+}
+
+/** The server refused the credentials (code 18, AuthenticationFailed). */
+export function isAuthenticationFailure(e: unknown): boolean {
+  return chain(e).some((x) => {
+    const err = x as { code?: unknown; codeName?: unknown; message?: unknown };
+    return err.code === 18 || err.codeName === 'AuthenticationFailed' || /authentication failed/i.test(String(err.message ?? ''));
+  });
+}
+
+/** Server error codes meaning the operation was cut off (shutdown, step-down, interruption). */
+const INTERRUPTED_CODES = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11601, 11602, 13435, 13436]);
+
+/**
+ * The connection broke, timed out or the server stepped down while an operation was under way:
+ * it may have been applied although the driver reports failure.
+ */
+export function isUnknownOutcome(e: unknown): boolean {
+  const { mongo } = mongoose;
+  return chain(e).some((x) => {
+    if (x instanceof mongo.MongoNetworkError || x instanceof mongo.MongoServerSelectionError) return true;
+    if (x instanceof mongo.MongoTopologyClosedError || x instanceof mongo.MongoServerClosedError || x instanceof mongo.MongoOperationTimeoutError) return true;
+    if (x instanceof mongoose.Error.MongooseServerSelectionError) return true;
+    if (x instanceof mongo.MongoError) {
+      if (['RetryableWriteError', 'TransientTransactionError', 'UnknownTransactionCommitResult', 'ResetPool', 'PoolRequstedRetry', 'InterruptInUseConnections'].some((l) => x.hasErrorLabel(l))) return true;
+      if (INTERRUPTED_CODES.has(errorCode(x) ?? -1)) return true;
+      if (/interrupted/i.test(x.message)) return true;
+    }
+    return false;
+  });
+}
+
+/**
+ * Driver errors as the engine's, in one line that never carries the password: refused
+ * credentials are an AuthenticationError (retrying will not help); a broken or timed-out
+ * connection is transient with an unknown outcome (the caller reads back); anything else the
+ * server said is a transient StorageError.
+ */
+export function mapMongoError(e: unknown, location: string, scrub: Scrubber): unknown {
+  if (e instanceof QueueError || !isMongoError(e)) return e;
+  if (isAuthenticationFailure(e)) return authenticationError(location);
+  if (isUnknownOutcome(e)) {
+    return new StorageError(`MongoDB at ${location}: ${scrub(oneLine(e))}`, { transient: true, unknownOutcome: true });
+  }
+  return new StorageError(`MongoDB at ${location}: ${scrub(oneLine(e))}`, { transient: true });
+}
+
+export function authenticationError(location: string): AuthenticationError {
+  return new AuthenticationError(`MongoDB at ${location} refused the credentials (authentication failed): check the user name, password and authSource`);
 }

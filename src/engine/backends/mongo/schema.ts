@@ -1,17 +1,21 @@
 import { type Connection, type Model, Schema } from 'mongoose';
-import type { JobState, OutcomeKind, WorkerState } from '../../types.js';
+import type { EventType, JobState, OutcomeKind, WorkerState } from '../../types.js';
 
 /**
  * The stored shapes. A job's id is its `_id`, so the primary key is the unique id index.
  * `seq` is a global insertion number handed out by the counters document: the listings' order,
  * the claim's tie-break (oldest first) and the cursor, as `seq` is in the SQLite schema.
  *
- * A job's attempts live inside it (`history`), so a claim that starts an attempt and a
- * settlement that ends one are each a single-document write: atomic on every server, with or
- * without transactions.
+ * A job's finished attempts (`history`) and its events (`events`) live inside it, so every move
+ * of a job, with the attempt it ends and the event it records, is a single-document write:
+ * atomic on every server, with or without transactions. Events of workers, which belong to no
+ * job, have a collection of their own (`worker_events`).
  */
 export interface AttemptDoc {
-  /** Set when the attempt ends (while it runs, the job's `attempts` is its number). */
+  /**
+   * The attempt number. Databases written before schema version 2 may hold an open entry (no
+   * `finished_at`) for a running attempt; readers skip those.
+   */
   n: number | null;
   worker_id: string;
   started_at: number;
@@ -20,6 +24,29 @@ export interface AttemptDoc {
   exit_code: number | null;
   signal: string | null;
   error: string | null;
+}
+
+/** One event of a job, kept in the job. `k` is unique across processes (see `eventKey`). */
+export interface EventDoc {
+  k: string;
+  at: number;
+  type: EventType;
+  worker_id: string | null;
+  /**
+   * The attempt the event belongs to. A claim's `started` event is stored without it (a plain
+   * update cannot copy the incremented `attempts` into the pushed event); readers fill it in.
+   */
+  attempt: number | null;
+  detail: string | null;
+}
+
+/** An event that belongs to no job (a worker started, stopped or was found lost); `_id` is its key. */
+export interface WorkerEventDoc {
+  _id: string;
+  at: number;
+  type: EventType;
+  worker_id: string | null;
+  detail: string | null;
 }
 
 export interface JobDoc {
@@ -46,13 +73,20 @@ export interface JobDoc {
   output: string;
   output_bytes: number;
   command_pid: number | null;
+  command_start: number | null;
+  command_host: string | null;
+  claim_token: string | null;
   history: AttemptDoc[];
+  events: EventDoc[];
 }
 
 export interface WorkerDoc {
   _id: string;
   pid: number;
   host: string;
+  host_id: string;
+  pid_start: number | null;
+  clock_skew_ms: number;
   queue: string | null;
   state: WorkerState;
   current_job_id: string | null;
@@ -71,8 +105,17 @@ export interface ConfigDoc {
   value: string;
 }
 
-/** One document (`_id: 'jobs'`) holding the next `seq`, the count of each state and the schema version. */
-export type CounterDoc = { _id: string; seq: number; schema: number } & Partial<Record<JobState, number>>;
+export const COUNTER_ID = 'jobs';
+
+/**
+ * One document (`_id: 'jobs'`) holding the last `seq` handed out and the schema version.
+ * (Before schema version 2 it also held counts per state; those fields are removed on upgrade.)
+ */
+export interface CounterDoc {
+  _id: string;
+  seq: number;
+  schema: number;
+}
 
 const opts = { versionKey: false, strict: true } as const;
 const num = { type: Number, default: null };
@@ -80,6 +123,11 @@ const str = { type: String, default: null };
 
 const attemptSchema = new Schema<AttemptDoc>(
   { n: num, worker_id: String, started_at: Number, finished_at: num, outcome: str, exit_code: num, signal: str, error: str },
+  { ...opts, _id: false },
+);
+
+const eventSchema = new Schema<EventDoc>(
+  { k: String, at: Number, type: String, worker_id: str, attempt: num, detail: str },
   { ...opts, _id: false },
 );
 
@@ -108,7 +156,11 @@ const jobSchema = new Schema<JobDoc>(
     output: { type: String, default: '' },
     output_bytes: { type: Number, default: 0 },
     command_pid: num,
+    command_start: num,
+    command_host: str,
+    claim_token: str,
     history: { type: [attemptSchema], default: [] },
+    events: { type: [eventSchema], default: [] },
   },
   { ...opts, collection: 'jobs' },
 );
@@ -116,19 +168,26 @@ const jobSchema = new Schema<JobDoc>(
 // takes jobs in; run_at bounds the scan. The queue variant serves workers bound to one queue.
 jobSchema.index({ state: 1, priority: -1, run_at: 1, seq: 1 }, { name: 'claim' });
 jobSchema.index({ state: 1, queue: 1, priority: -1, run_at: 1, seq: 1 }, { name: 'claim_queue' });
-// Listings newest first, all states or one, with keyset paging on seq.
+// Listings newest first, all states or one, with keyset paging on seq; counts per state.
 jobSchema.index({ seq: -1 }, { name: 'seq', unique: true });
 jobSchema.index({ state: 1, seq: -1 }, { name: 'state_seq' });
-// Lease recovery looks only at running jobs whose lease has passed.
+// Lease recovery looks only at running jobs.
 jobSchema.index({ state: 1, lease_expires_at: 1 }, { name: 'leases' });
 // Throughput over recently finished attempts.
 jobSchema.index({ 'history.finished_at': 1 }, { name: 'attempts_finished', sparse: true });
+// A claim whose reply was lost is found again by its token; only running jobs carry one.
+jobSchema.index({ claim_token: 1 }, { name: 'claim_token', partialFilterExpression: { claim_token: { $type: 'string' } } });
+// Reading the event log from a time on: the jobs holding an event at or after it.
+jobSchema.index({ 'events.at': 1 }, { name: 'events_at' });
 
 const workerSchema = new Schema<WorkerDoc>(
   {
     _id: String,
     pid: Number,
     host: String,
+    host_id: { type: String, default: '' },
+    pid_start: num,
+    clock_skew_ms: { type: Number, default: 0 },
     queue: str,
     state: String,
     current_job_id: str,
@@ -144,26 +203,20 @@ const workerSchema = new Schema<WorkerDoc>(
 );
 workerSchema.index({ started_at: 1, _id: 1 }, { name: 'started' });
 
+const workerEventSchema = new Schema<WorkerEventDoc>(
+  { _id: String, at: Number, type: String, worker_id: str, detail: str },
+  { ...opts, collection: 'worker_events' },
+);
+workerEventSchema.index({ at: 1, _id: 1 }, { name: 'at' });
+
 const configSchema = new Schema<ConfigDoc>({ _id: String, value: String }, { ...opts, collection: 'config' });
 
-const counterSchema = new Schema<CounterDoc>(
-  {
-    _id: String,
-    seq: Number,
-    schema: Number,
-    pending: Number,
-    processing: Number,
-    completed: Number,
-    failed: Number,
-    dead: Number,
-    cancelled: Number,
-  },
-  { ...opts, collection: 'counters' },
-);
+const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number, schema: Number }, { ...opts, collection: 'counters' });
 
 export interface Models {
   Job: Model<JobDoc>;
   Worker: Model<WorkerDoc>;
+  WorkerEvent: Model<WorkerEventDoc>;
   Config: Model<ConfigDoc>;
   Counter: Model<CounterDoc>;
 }
@@ -172,6 +225,7 @@ export function defineModels(conn: Connection): Models {
   return {
     Job: conn.model<JobDoc>('Job', jobSchema),
     Worker: conn.model<WorkerDoc>('Worker', workerSchema),
+    WorkerEvent: conn.model<WorkerEventDoc>('WorkerEvent', workerEventSchema),
     Config: conn.model<ConfigDoc>('Config', configSchema),
     Counter: conn.model<CounterDoc>('Counter', counterSchema),
   };
