@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, cli, cliJson, requireBuild, sandbox } from './helpers.js';
+import { type Sandbox, cli, cliJson, createDb, requireBuild, sandbox } from './helpers.js';
 
 /** Where the data lives: --db, QUEUECTL_DB (also from .env), or the user's data directory. */
 
@@ -36,9 +36,11 @@ describe('where data lives', () => {
 
   it('honours QUEUECTL_DB from the environment, and --db over it', () => {
     const fromEnv = join(sb.dir, 'env.db');
+    createDb(fromEnv);
     const env = { ...sb.env, QUEUECTL_DB: fromEnv };
     expect(cliJson(sb, ['status'], { db: null, env }).db).toBe(fromEnv);
     const flag = join(sb.dir, 'flag.db');
+    createDb(flag);
     expect(cliJson(sb, ['status'], { db: flag, env }).db).toBe(flag);
   });
 
@@ -54,15 +56,18 @@ describe('where data lives', () => {
     // The commander path (list) reads it too, and the environment wins over the file.
     expect(cliJson<Array<{ id: string }>>(sb, ['list'], { db: null, cwd: project }).map((j) => j.id)).toEqual(['via-dotenv']);
     const other = join(sb.dir, 'other.db');
+    createDb(other);
     expect(cliJson(sb, ['status'], { db: null, cwd: project, env: { ...sb.env, QUEUECTL_DB: other } }).db).toBe(other);
   });
 
   it('resolves a relative --db against the working directory', () => {
+    expect(cli(sb, ['enqueue', '--', 'true'], { db: 'rel/q.db' }).code).toBe(0);
     expect(cliJson(sb, ['status'], { db: 'rel/q.db' }).db).toBe(join(sb.dir, 'rel', 'q.db'));
   });
 
   it('accepts --db after the command and as --db=', () => {
     const a = join(sb.dir, 'after.db');
+    createDb(a);
     expect(cliJson(sb, ['status', '--db', a], { db: null }).db).toBe(a);
     expect(cliJson(sb, ['list', `--db=${a}`], { db: null })).toEqual([]);
     expect(cliJson(sb, [`--db=${a}`, 'config', 'list'], { db: null }).max_retries).toBe(3);

@@ -119,10 +119,20 @@ describe('runtime failures exit 1', () => {
   it('a database that cannot be created', () => {
     const blocker = join(sb.dir, 'not-a-dir');
     writeFileSync(blocker, '');
-    const r = cli(sb, ['status'], { db: join(blocker, 'queue.db') });
+    const r = cli(sb, ['enqueue', '--', 'true'], { db: join(blocker, 'queue.db') });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^queuectl: cannot open database .*not-a-dir\/queue\.db: /);
     expect(r.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('a mistyped database path: commands that read fail instead of showing an empty queue, and create nothing', () => {
+    const typo = join(sb.dir, 'typo.db');
+    for (const args of [['status'], ['list'], ['show', 'x'], ['worker', 'list'], ['worker', 'stop'], ['config', 'list'], ['dlq', 'list'], ['retry', 'x']]) {
+      const r = cli(sb, args, { db: typo });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toBe(`queuectl: no database at ${typo} (check the path; "queuectl enqueue" or "queuectl worker start" creates one)\n`);
+      expect(existsSync(typo)).toBe(false);
+    }
   });
 
   it('QUEUECTL_DEBUG=1 adds the stack trace', () => {

@@ -26,7 +26,14 @@ export function sandbox(): Sandbox {
   delete env.QUEUECTL_DB;
   delete env.MONGO_URI;
   delete env.QUEUECTL_DEBUG;
-  return { dir, db: join(dir, 'queue.db'), env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const db = join(dir, 'queue.db');
+  createDb(db);
+  return { dir, db, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Creates an empty database at `path` (commands that only read do not create a named one). */
+export function createDb(path: string): void {
+  void SqliteBackend.open(path).close();
 }
 
 export interface Run {
