@@ -113,6 +113,11 @@ export class PrivateServer {
     });
   }
 
+  /** Signals the server process (`SIGSTOP` freezes it, as a stalled server; `SIGCONT` thaws it). */
+  signal(sig: NodeJS.Signals): void {
+    this.proc?.kill(sig);
+  }
+
   async stop(): Promise<void> {
     const proc = this.proc;
     this.proc = null;
