@@ -107,6 +107,7 @@ export async function runWorkerList(o: WorkerListOptions): Promise<number> {
     { header: 'DONE', align: 'right' },
     { header: 'FAILED', align: 'right' },
     { header: 'HEARTBEAT' },
+    { header: 'SKEW', align: 'right' },
   ];
   const rows = workers.map((w) => {
     const stale = isWorkerStale(w, now, lease);
@@ -114,8 +115,14 @@ export async function runWorkerList(o: WorkerListOptions): Promise<number> {
       ? paint(`${w.state} (stale)`, 'red')
       : paint(w.stop_requested && w.state !== 'stopping' ? `${w.state}, stopping` : w.state, w.state === 'busy' ? 'blue' : w.state === 'stopping' ? 'yellow' : 'gray');
     const job = w.current_job_id === null ? '-' : `${w.current_job_id}${w.job_started_at === null ? '' : ` (${shortSpan(now - w.job_started_at)})`}`;
-    return [w.id, String(w.pid), w.host, w.queue ?? '*', state, job, String(w.jobs_done), String(w.jobs_failed), relative(w.heartbeat_at, now)];
+    return [w.id, String(w.pid), w.host, w.queue ?? '*', state, job, String(w.jobs_done), String(w.jobs_failed), relative(w.heartbeat_at, now), skew(w.clock_skew_ms)];
   });
   out(renderTable(cols, rows));
   return 0;
+}
+
+/** A worker's clock against the database's, as it last measured it: `-` when within a second. */
+function skew(ms: number): string {
+  if (Math.abs(ms) < 1000) return '-';
+  return `${ms > 0 ? '+' : '-'}${shortSpan(Math.abs(ms))}`;
 }

@@ -54,6 +54,7 @@ export function workerToJson(w: WorkerRecord, now: number) {
     id: w.id,
     pid: w.pid,
     host: w.host,
+    host_id: w.host_id,
     queue: w.queue,
     state: w.state,
     current_job_id: w.current_job_id,
@@ -64,5 +65,6 @@ export function workerToJson(w: WorkerRecord, now: number) {
     jobs_done: w.jobs_done,
     jobs_failed: w.jobs_failed,
     stop_requested: w.stop_requested,
+    clock_skew_ms: w.clock_skew_ms,
   };
 }

@@ -256,7 +256,8 @@ export class Runner {
       run = startCommand({
         command: job.command,
         cwd: job.cwd,
-        timeoutMs: Math.round(seconds * 1000),
+        // Rounded up: a timeout below a millisecond is one millisecond, never "no timeout".
+        timeoutMs: Math.ceil(seconds * 1000),
         outputLimitBytes: config.output_limit_bytes,
         killGraceMs: this.opts.killGraceMs,
         flushIntervalMs: this.opts.flushIntervalMs,

@@ -61,7 +61,8 @@ export async function startWorkers(opts: { db: string; count: number; queue: str
   // A database this process cannot open would fail every worker: say so once, start none.
   const queue = await openQueue(opts.db);
   try {
-    mkdirSync(logDir, { recursive: true });
+    // Logs hold every command and its errors: private to the user, like the database.
+    mkdirSync(logDir, { recursive: true, mode: 0o700 });
     const launched = launch(entry, logDir, opts);
     return await awaitRegistration(queue, launched);
   } finally {
@@ -76,7 +77,7 @@ function launch(entry: string, logDir: string, opts: { db: string; count: number
   for (let i = 0; i < opts.count; i++) {
     const id = newWorkerId();
     const log = join(logDir, `${id}.log`);
-    const fd = openSync(log, 'a');
+    const fd = openSync(log, 'a', 0o600);
     try {
       const args = [entry, '--id', id, ...(opts.queue !== null ? ['--queue', opts.queue] : [])];
       const child = spawn(process.execPath, args, {

@@ -244,7 +244,7 @@ describe('worker list', () => {
     await withEngine(sb.db, async (q) => {
       const base = { host: 'h1', host_id: 'h1-id', pid_start: null, clock_skew_ms: 0, queue: null, current_job_id: null, job_started_at: null, started_at: now, jobs_done: 0, jobs_failed: 0, stop_requested: false };
       await q.registerWorker({ ...base, id: 'w-live', pid: process.pid, state: 'busy', current_job_id: 'j1', job_started_at: now - 3 * 3_600_000 - 30_000, heartbeat_at: now, jobs_done: 7 });
-      await q.registerWorker({ ...base, id: 'w-gone', pid: 999_999, state: 'idle', heartbeat_at: now - 10 * 60_000 });
+      await q.registerWorker({ ...base, id: 'w-gone', pid: 999_999, state: 'idle', heartbeat_at: now - 10 * 60_000, clock_skew_ms: 125_000 });
     });
     const ws = cliJson<Array<{ id: string; stale: boolean; jobs_done: number; current_job_id: string | null }>>(sb, ['worker', 'list']);
     expect(ws.find((w) => w.id === 'w-live')).toMatchObject({ stale: false, jobs_done: 7, current_job_id: 'j1' });
@@ -252,7 +252,9 @@ describe('worker list', () => {
     const table = ok(['worker', 'list']);
     // Times far from any rounding edge, and "now" or a few seconds: the same on a slow machine.
     expect(table).toMatch(/w-live\s+\d+\s+h1\s+\*\s+busy\s+j1 \(3h(0[01]m)?\)\s+7\s+0\s+(now|\d+s ago)/);
-    expect(table).toMatch(/w-gone\s+999999\s+h1\s+\*\s+idle \(stale\)/);
+    expect(table).toMatch(/w-gone\s+999999\s+h1\s+\*\s+idle \(stale\).*\+2m\d*s?$/m);
+    expect(table).toMatch(/w-live .* -$/m);
+    expect(ws.find((w) => w.id === 'w-gone')).toMatchObject({ clock_skew_ms: 125_000 });
     const status = cliJson(sb, ['status']);
     expect(status.workers).toHaveLength(2);
     expect(ok(['status'])).toMatch(/workers\s+2: 1 busy, 0 idle, 1 stale/);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Sandbox, cli, cliJson, requireBuild, sandbox, spawnCli, waitFor } from './helpers.js';
 
@@ -41,6 +42,9 @@ describe('the manual flow, as the README gives it', () => {
     expect(m, started.stdout).not.toBeNull();
     const pid = Number(m![2]);
     expect(alive(pid)).toBe(true);
+    // The log holds every command and error: private, like the database.
+    expect(statSync(m![3]).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(m![3])).mode & 0o777).toBe(0o700);
 
     await waitFor('job-ok to complete', () => (cliJson<JobJson[]>(sb, ['list', '--state', 'completed']).some((j) => j.id === 'job-ok') ? true : undefined));
     const completed = cli(sb, ['list', '--state', 'completed']);

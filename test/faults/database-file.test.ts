@@ -3,7 +3,7 @@
  * them (no silent split brain), a mistyped path is not taken for an empty queue, the files are
  * private, and jobs never see where the database is.
  */
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openQueue } from '../../src/engine/open.js';
@@ -29,6 +29,20 @@ describe('the database file', () => {
     await expect(openQueue(sb.db, { create: false })).rejects.toThrow(/no database at/);
     expect(() => statSync(sb.db)).toThrow();
     sb.queue = await openQueue(sb.db);
+  });
+
+  it('stops the workers when another file is moved into its place', async () => {
+    requireBuild();
+    sb = await new Sandbox().open();
+    const w = sb.startWorker('w1');
+    await w.waitLog((l) => l.event === 'worker_started', 'the worker starting');
+    const other = `${sb.db}.new`;
+    const q2 = await openQueue(other);
+    await q2.close();
+    renameSync(other, sb.db);
+    const line = await w.waitLog((l) => l.event === 'database_replaced', 'the worker noticing', 15_000);
+    expect(String(line.error)).toContain('replaced');
+    expect((await w.exited).code).toBe(1);
   });
 
   it('is created private (0600, in a 0700 directory), and jobs never inherit its address', async () => {

@@ -73,6 +73,8 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
       // with an outcome nobody knows.
       // Fail fast instead of queueing operations while disconnected; the worker's loop retries.
       bufferCommands: false,
+      // A recorded result survives the loss of the primary: acknowledged only once a majority has it.
+      writeConcern: { w: 'majority' },
       autoIndex: false,
       autoCreate: false,
     });
