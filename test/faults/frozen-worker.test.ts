@@ -21,9 +21,11 @@ describe('a worker frozen while its job runs', () => {
     const b = sb.startWorker('w-b');
     await b.waitLog((l) => l.event === 'worker_started', 'w-b starting');
     process.kill(a.pid, 'SIGSTOP');
+    const frozenAt = Date.now();
     try {
       const recovered = await b.waitLog((l) => l.event === 'job_recovered', 'w-b recovering the job', 30_000);
       expect(recovered.why).toMatch(/frozen/);
+      console.info(`frozen worker: job recovered ${Date.parse(recovered.ts) - frozenAt} ms after SIGSTOP (lease 2 s)`);
       await b.waitLog((l) => l.event === 'job_finished' && l.job === 'long', 'the second run finishing', 30_000);
     } finally {
       killQuietly(a.pid, 'SIGCONT');
