@@ -2,6 +2,7 @@
 import { fastPath } from './commands/fast-path.js';
 import { QueueError, oneLine } from './engine/errors.js';
 import { loadDotEnv } from './engine/open.js';
+import { safeMessage } from './present/text.js';
 
 /**
  * The queuectl entry point. It imports almost nothing up front: each command's module, and
@@ -35,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 function report(e: unknown): number {
   const code = e instanceof QueueError ? e.exitCode : 1;
-  process.stderr.write(`queuectl: ${oneLine(e)}\n`);
+  process.stderr.write(`queuectl: ${safeMessage(oneLine(e))}\n`);
   if (process.env.QUEUECTL_DEBUG === '1' && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   return code;
 }

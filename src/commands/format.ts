@@ -1,4 +1,5 @@
 import type { Job, JobState } from '../engine/types.js';
+import { terminalSafe } from '../present/text.js';
 import { STATE_COLORS } from '../state-colors.js';
 
 /** Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org). */
@@ -77,7 +78,9 @@ export function outputWidth(stream: NodeJS.WriteStream = process.stdout): number
  * Aligned columns separated by two spaces. Cells may carry colour codes; widths count only
  * visible characters. Shrinking columns are cut (with `…`) so a row fits `width`.
  */
-export function renderTable(columns: Column[], rows: string[][], width = outputWidth()): string {
+export function renderTable(columns: Column[], cellsIn: string[][], width = outputWidth()): string {
+  // Job data in a cell is shown, never obeyed by the terminal, and kept on its row.
+  const rows = cellsIn.map((r) => r.map((t) => terminalSafe(t.replace(/[\n\t]/g, ' '))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1);
   let excess = total() - width;

@@ -2,6 +2,7 @@ import { ValidationError } from '../engine/errors.js';
 import { describeOutcome } from '../engine/policy.js';
 import { jobToJson } from '../engine/serialize.js';
 import type { Job, ListQuery } from '../engine/types.js';
+import { shellQuote } from '../present/text.js';
 import { type Column, paint, paintState, relative, renderTable, tries } from './format.js';
 import { type GlobalOptions, err, out, parseState, parseWhole, printJson, withQueue } from './shared.js';
 
@@ -77,10 +78,11 @@ function jobsTable(jobs: Job[], now: number, dlq: boolean): string {
 /** Re-types the command with the next cursor, so the hint can be pasted as is. */
 function nextPageHint(base: string, o: ListOptions, cursor: string): string {
   const parts = [base];
-  if (o.state !== undefined) parts.push(`--state ${o.state}`);
-  if (o.queue !== undefined) parts.push(`--queue ${o.queue}`);
-  if (o.search !== undefined) parts.push(`--search '${o.search.replace(/'/g, `'\\''`)}'`);
-  if (o.limit !== undefined) parts.push(`--limit ${o.limit}`);
+  if (o.db !== undefined) parts.push(`--db ${shellQuote(o.db)}`);
+  if (o.state !== undefined) parts.push(`--state ${shellQuote(o.state)}`);
+  if (o.queue !== undefined) parts.push(`--queue ${shellQuote(o.queue)}`);
+  if (o.search !== undefined) parts.push(`--search ${shellQuote(o.search)}`);
+  if (o.limit !== undefined) parts.push(`--limit ${shellQuote(o.limit)}`);
   parts.push(`--cursor ${cursor}`);
   return parts.join(' ');
 }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../engine/errors.js';
+import { terminalSafe } from '../present/text.js';
 import { isFinished } from '../engine/state-machine.js';
 import type { Job } from '../engine/types.js';
 import { paint } from './format.js';
@@ -64,7 +65,8 @@ export async function runLogs(id: string, o: LogsOptions): Promise<number> {
     let endsWithNewline = true;
     const printer = new TailPrinter(
       (chunk) => {
-        process.stdout.write(chunk);
+        // To a terminal, the job's bytes are shown but never obeyed; to a pipe or file, they go as stored.
+        process.stdout.write(process.stdout.isTTY ? terminalSafe(Buffer.from(chunk).toString('utf8')) : chunk);
         endsWithNewline = chunk[chunk.length - 1] === 0x0a;
       },
       (line) => {

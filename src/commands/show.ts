@@ -3,6 +3,7 @@ import { describeOutcome } from '../engine/policy.js';
 import { attemptToJson, jobToJson } from '../engine/serialize.js';
 import type { Attempt, Job } from '../engine/types.js';
 import { isoAndRelative, paint, paintState, relative, renderFields, renderTable } from './format.js';
+import { terminalSafe } from '../present/text.js';
 import { lastOutcome } from './list.js';
 import { type GlobalOptions, printJson, withQueue } from './shared.js';
 
@@ -87,6 +88,6 @@ export async function runShow(id: string, o: ShowOptions): Promise<number> {
   text += `\n${paint(outputHeading(job), 'bold')}\n`;
   if (job.output.length > 0) text += job.output.endsWith('\n') ? job.output : `${job.output}\n`;
   else text += paint('(none)', 'dim') + '\n';
-  process.stdout.write(text);
+  process.stdout.write(terminalSafe(text));
   return 0;
 }

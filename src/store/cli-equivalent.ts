@@ -3,11 +3,9 @@
  * command that does the same from a shell.
  */
 
-/** Quotes a word for a POSIX shell when it needs it, so a shown command can be pasted as is. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../present/text.js';
+
+export { shellQuote };
 
 export class CliEquivalent {
   /** `db`: the --db the dashboard was started with, if any; it is repeated so the command hits the same database. */

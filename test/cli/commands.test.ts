@@ -103,7 +103,7 @@ describe('list', () => {
     expect(page1.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+TRIES\s+PRI\s+QUEUE\s+COMMAND\s+WHEN\s+LAST$/);
     expect(page1.stdout).toMatch(/n5\s+pending\s+0\/4\s+0\s+odd\s+echo number 5\s+ready\s+-/);
     const hint = page1.stderr.trim();
-    expect(hint).toMatch(/^more: queuectl list --state pending --limit 2 --cursor \S+$/);
+    expect(hint).toMatch(/^more: queuectl list --db \S+ --state pending --limit 2 --cursor \S+$/);
     const cursor = hint.split(' ').pop() as string;
     const page2 = cliJson<Array<{ id: string }>>(sb, ['list', '--state', 'pending', '--limit', '2', '--cursor', cursor]);
     expect(page2.map((j) => j.id)).toEqual(['n3', 'n2']);
