@@ -17,6 +17,11 @@ export interface EnqueueOptions extends GlobalOptions {
   queue?: string;
   file?: string;
   json?: boolean;
+  /** Wait until the job (every job) is finished, and exit with how it ended. */
+  wait?: boolean;
+  /** With --wait: stream the job's output while it runs. */
+  follow?: boolean;
+  waitTimeout?: string;
 }
 
 /** What the user typed after `enqueue`: words before `--`, and the command words after it (null: no `--`). */
@@ -148,6 +153,7 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
       config,
     );
   }, { create: true });
+  if (o.wait) return waitAfterEnqueue(jobs, o);
   if (o.json) {
     printJson(p.kind === 'one' ? jobToJson(jobs[0]) : jobs.map(jobToJson));
   } else if (p.kind === 'one') {
@@ -156,4 +162,35 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
     out(`enqueued ${plural(jobs.length, 'job')}`);
   }
   return 0;
+}
+
+/**
+ * `enqueue --wait`: like running the command, with the queue's retries. Exits 0 when the job
+ * completed, with the command's own exit code when it died with one, 3 when it ended otherwise
+ * (dead by a signal or timeout, cancelled), 4 when --wait-timeout ran out. With several jobs,
+ * 0 only when all completed. `--follow` streams the output to stdout; notes go to stderr.
+ */
+async function waitAfterEnqueue(jobs: Job[], o: EnqueueOptions): Promise<number> {
+  const { EXIT_NOT_COMPLETED, EXIT_TIMED_OUT, finishedLine, parseTimeout, waitForJobs } = await import('./wait.js');
+  const timeoutMs = parseTimeout(o.waitTimeout);
+  const note = (line: string) => (o.follow || o.json ? process.stderr : process.stdout).write(`${line}\n`);
+  note(jobs.length === 1 ? `enqueued ${jobs[0].id}` : `enqueued ${plural(jobs.length, 'job')}`);
+  if (o.follow) {
+    const { followOutput } = await import('./logs.js');
+    await withQueue(o.db, (queue) => followOutput(queue, jobs[0].id, timeoutMs));
+  }
+  const { finished, unfinished } = await withQueue(o.db, (queue) =>
+    waitForJobs(queue, jobs.map((j) => j.id), timeoutMs, (job) => note(finishedLine(job))),
+  );
+  if (o.json) printJson(jobs.length === 1 && finished.length === 1 ? jobToJson(finished[0]) : [...finished, ...unfinished].map(jobToJson));
+  if (unfinished.length > 0) {
+    process.stderr.write(`queuectl: timed out waiting for ${unfinished.map((j) => j.id).join(', ')}\n`);
+    return EXIT_TIMED_OUT;
+  }
+  if (finished.every((j) => j.state === 'completed')) return 0;
+  const [only] = finished;
+  if (finished.length === 1 && only.state === 'dead' && only.last_outcome === 'exit' && only.exit_code !== null && only.exit_code > 0) {
+    return Math.min(255, only.exit_code);
+  }
+  return EXIT_NOT_COMPLETED;
 }

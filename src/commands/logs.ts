@@ -1,6 +1,7 @@
 import { ValidationError } from '../engine/errors.js';
 import { terminalSafe } from '../present/text.js';
 import { isFinished } from '../engine/state-machine.js';
+import type { Queue } from '../engine/queue.js';
 import type { Job } from '../engine/types.js';
 import { paint } from './format.js';
 import { type GlobalOptions, printJson, sleep, withQueue } from './shared.js';
@@ -50,6 +51,24 @@ export class TailPrinter {
   }
 }
 
+/** A printer of job output to stdout (terminal-safe on a terminal, the stored bytes elsewhere), markers to stderr. */
+function terminalPrinter(): TailPrinter {
+  let endsWithNewline = true;
+  return new TailPrinter(
+    (chunk) => {
+      // To a terminal, the job's bytes are shown but never obeyed; to a pipe or file, they go as stored.
+      process.stdout.write(process.stdout.isTTY ? terminalSafe(Buffer.from(chunk).toString('utf8')) : chunk);
+      endsWithNewline = chunk[chunk.length - 1] === 0x0a;
+    },
+    (line) => {
+      // A marker starts on its own line even when the job's output did not end one.
+      if (!endsWithNewline && process.stdout.isTTY) process.stdout.write('\n');
+      endsWithNewline = true;
+      note(line);
+    },
+  );
+}
+
 function note(line: string): void {
   process.stderr.write(`${paint(line, 'dim', Boolean(process.stderr.isTTY) && !process.env.NO_COLOR)}\n`);
 }
@@ -62,43 +81,45 @@ export async function runLogs(id: string, o: LogsOptions): Promise<number> {
       printJson({ id: job.id, state: job.state, attempt: job.attempts, output: job.output, output_bytes: job.output_bytes });
       return 0;
     }
-    let endsWithNewline = true;
-    const printer = new TailPrinter(
-      (chunk) => {
-        // To a terminal, the job's bytes are shown but never obeyed; to a pipe or file, they go as stored.
-        process.stdout.write(process.stdout.isTTY ? terminalSafe(Buffer.from(chunk).toString('utf8')) : chunk);
-        endsWithNewline = chunk[chunk.length - 1] === 0x0a;
-      },
-      (line) => {
-        // A marker starts on its own line even when the job's output did not end one.
-        if (!endsWithNewline && process.stdout.isTTY) process.stdout.write('\n');
-        endsWithNewline = true;
-        note(line);
-      },
-    );
+    const printer = terminalPrinter();
     // Following labels every attempt it shows, so its output reads the same however late it began.
     if (o.follow && job.attempts > 0) printer.note(`--- attempt ${job.attempts} ---`);
     printer.feed(job);
     if (!o.follow) return 0;
 
-    const wakeup: { wake?: () => void } = {};
-    const unwatch = queue.watch(() => wakeup.wake?.());
-    try {
-      let attempt = job.attempts;
-      while (!isFinished(job.state)) {
-        await sleep(POLL_MS, wakeup);
-        job = await queue.get(id);
-        // A new attempt (or an interrupted one run again) restarts the output from its first byte.
-        if (job.attempts !== attempt || job.output_bytes < printer.position) {
-          if (job.attempts > 0) printer.note(`--- attempt ${job.attempts} ---`);
-          attempt = job.attempts;
-          printer.reset();
-        }
-        printer.feed(job);
-      }
-    } finally {
-      unwatch?.();
-    }
+    await follow(queue, job, printer, null);
     return 0;
   });
+}
+
+/** Prints a job's output as it grows, attempt after attempt, until it is finished (or `timeoutMs` passes). */
+async function follow(queue: Queue, first: Job, printer: TailPrinter, timeoutMs: number | null): Promise<void> {
+  const deadline = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
+  let job = first;
+  const wakeup: { wake?: () => void } = {};
+  const unwatch = queue.watch(() => wakeup.wake?.());
+  try {
+    let attempt = job.attempts;
+    while (!isFinished(job.state) && performance.now() < deadline) {
+      await sleep(Math.min(POLL_MS, Math.max(0, deadline - performance.now())), wakeup);
+      job = await queue.get(job.id);
+      // A new attempt (or an interrupted one run again) restarts the output from its first byte.
+      if (job.attempts !== attempt || job.output_bytes < printer.position) {
+        if (job.attempts > 0) printer.note(`--- attempt ${job.attempts} ---`);
+        attempt = job.attempts;
+        printer.reset();
+      }
+      printer.feed(job);
+    }
+  } finally {
+    unwatch?.();
+  }
+}
+
+/** `enqueue --wait --follow`: the job's output on stdout as it runs, attempts marked on stderr. */
+export async function followOutput(queue: Queue, id: string, timeoutMs: number | null): Promise<void> {
+  const job = await queue.get(id);
+  const printer = terminalPrinter();
+  printer.feed(job);
+  await follow(queue, job, printer, timeoutMs);
 }

@@ -81,6 +81,9 @@ Exit codes: 0 success, 2 bad input, 1 runtime failure.`,
     .option('--queue <name>', 'queue to put the job in (default: "default")')
     .option('--file <path>', 'read one JSON job per line from a file, or - for standard input')
     .option('--json', 'print the created job(s) as JSON')
+    .option('--wait', 'wait until the job is finished and exit with how it ended (0 completed, its exit code when it died with one, 3 otherwise)')
+    .option('--follow', 'with --wait: stream the job\'s output while it runs')
+    .option('--wait-timeout <duration>', `with --wait: give up after this long, exit 4: ${DURATION}`)
     .addHelpText(
       'after',
       `
@@ -96,6 +99,31 @@ kept as separate arguments.`,
     .action(async (operands: string[], _o: unknown, cmd: Command) => {
       const { runEnqueue } = await import('./enqueue.js');
       result.exitCode = await runEnqueue(splitDashDash(argv, operands), opts(cmd));
+    });
+
+  program
+    .command('wait')
+    .description('wait until jobs are finished (completed, dead or cancelled), printing each as it ends')
+    .argument('<ids...>', 'job ids')
+    .option('--timeout <duration>', `give up after this long: ${DURATION}`)
+    .option('--json', 'print the jobs as JSON once all are finished')
+    .addHelpText('after', '\nExit codes: 0 every job completed, 3 some job is dead or cancelled, 4 timed out, 2 bad input, 1 runtime failure.')
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      const { runWait } = await import('./wait.js');
+      result.exitCode = await runWait(ids, opts(cmd));
+    });
+
+  program
+    .command('events')
+    .description('the event log: one line per job transition and per worker start or stop, oldest first')
+    .option('--follow', 'keep printing events as they happen, until interrupted')
+    .option('--json', 'one JSON object per line')
+    .option('--queue <name>', 'only events of jobs in this queue')
+    .option('--job <id>', 'only events of this job')
+    .option('--since <duration>', `only events from this long ago: ${DURATION}`)
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runEvents } = await import('./events.js');
+      result.exitCode = await runEvents(opts(cmd));
     });
 
   // --- worker --------------------------------------------------------------------------

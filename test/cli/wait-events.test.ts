@@ -1,0 +1,88 @@
+/** `wait`, `enqueue --wait` and `events`, against a real worker. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, cli, cliJson, requireBuild, sandbox, spawnCli, waitFor } from './helpers.js';
+
+let sb: Sandbox;
+let workerPid = 0;
+
+beforeAll(() => {
+  requireBuild();
+  sb = sandbox();
+  const r = cliJson<Array<{ pid: number }>>(sb, ['worker', 'start', '--count', '1']);
+  workerPid = r[0].pid;
+});
+afterAll(() => {
+  cli(sb, ['worker', 'stop', '--timeout', '10s']);
+  try {
+    process.kill(workerPid, 'SIGKILL');
+  } catch {
+    // stopped
+  }
+  sb.cleanup();
+});
+
+describe('wait', () => {
+  it('prints each job as it finishes and exits 0 only when all completed', () => {
+    cli(sb, ['enqueue', '--id', 'ok', '--', 'sleep 0.3; echo fine']);
+    cli(sb, ['enqueue', '--id', 'bad', '--max-retries', '0', '--', 'exit 5']);
+    const r = cli(sb, ['wait', 'ok', 'bad', '--timeout', '30s']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^ok completed \(succeeded, 1 attempt\)$/m);
+    expect(r.stdout).toMatch(/^bad dead \(exit 5, 1 attempt\)$/m);
+    expect(cli(sb, ['wait', 'ok'])).toMatchObject({ code: 0, stdout: 'ok completed (succeeded, 1 attempt)\n' });
+    const json = cli(sb, ['wait', 'ok', 'bad', '--json']);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ completed: 1, unfinished: [] });
+  });
+
+  it('gives up after --timeout with exit 4, and refuses an unknown id with exit 2', () => {
+    cli(sb, ['enqueue', '--id', 'later', '--delay', '1h', '--', 'true']);
+    const r = cli(sb, ['wait', 'later', '--timeout', '300ms']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('queuectl: timed out waiting for later\n');
+    expect(cli(sb, ['wait', 'nope']).code).toBe(2);
+    cli(sb, ['cancel', 'later']);
+  });
+});
+
+describe('enqueue --wait', () => {
+  it('exits like the command: 0 when it completed, its exit code when it died with one', () => {
+    const ok = cli(sb, ['enqueue', '--wait', '--', 'echo done']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^enqueued \S+\n\S+ completed \(succeeded, 1 attempt\)\n$/);
+    const bad = cli(sb, ['enqueue', '--wait', '--max-retries', '1', '--', 'exit 7']);
+    expect(bad.code).toBe(7);
+    expect(bad.stdout).toMatch(/dead \(exit 7, 2 attempts\)/);
+  });
+
+  it('--follow streams the output to stdout, notes to stderr', () => {
+    const r = cli(sb, ['enqueue', '--wait', '--follow', '--', 'echo one; sleep 0.5; echo two']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('one\ntwo\n');
+    expect(r.stderr).toMatch(/^enqueued \S+\n\S+ completed/);
+  });
+});
+
+describe('events', () => {
+  it('lists each transition of each job, and worker starts, oldest first', () => {
+    const lines = cli(sb, ['events', '--json', '--job', 'bad']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.type)).toEqual(['enqueued', 'started', 'dead']);
+    expect(lines[2]).toMatchObject({ job_id: 'bad', attempt: 1, detail: 'exit 5' });
+    const all = cli(sb, ['events']).stdout;
+    expect(all).toMatch(/worker_started +w-\S+/);
+    expect(all).toMatch(/succeeded +ok #1 on w-\S+/);
+  });
+
+  it('--follow prints new events as they happen and ends quietly on SIGTERM', async () => {
+    const child = spawnCli(sb, ['events', '--follow', '--json', '--since', '1s']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    cli(sb, ['enqueue', '--id', 'watched', '--', 'true']);
+    await waitFor('the watched job\'s events', () => (/"job_id": ?"watched".*succeeded|succeeded.*"watched"/s.test(out) ? true : undefined));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const types = out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.job_id === 'watched').map((e) => e.type);
+    expect(types).toEqual(['enqueued', 'started', 'succeeded']);
+  });
+});
