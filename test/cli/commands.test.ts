@@ -192,7 +192,7 @@ describe('operator actions', () => {
     expect(dead.every((j) => j.state === 'dead')).toBe(true);
     const table = ok(['dlq', 'list']);
     expect(table.split('\n')[0]).toMatch(/^ID\s+TRIES\s+QUEUE\s+COMMAND\s+DIED\s+LAST ERROR$/);
-    expect(table).toMatch(/d1\s+1\/1\s+q-d1\s+run d1\s+\S+\s+exit code 1/);
+    expect(table).toMatch(/d1\s+1\/1\s+q-d1\s+run d1\s+(now|\d+s ago)\s+exit code 1/);
 
     expect(ok(['dlq', 'retry', 'd1'])).toBe('d1 is pending again with its attempts reset\n');
     expect(cliJson(sb, ['show', 'd1'])).toMatchObject({ state: 'pending', attempts: 0 });
