@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobThat } from './engine-helpers.js';
-import { type Sandbox, cli, requireBuild, sandbox, snapshot } from './helpers.js';
+import { type Sandbox, cli, requireBuild, sandbox, withEngine } from './helpers.js';
+import { cliInProcess } from './in-process.js';
 
 /**
  * Every rejected command: one line on stderr starting `queuectl: `, no stack trace, exit code 2,
@@ -12,26 +13,40 @@ import { type Sandbox, cli, requireBuild, sandbox, snapshot } from './helpers.js
 let sb: Sandbox;
 let bulk: string;
 /** The database before any rejected command; since none may change it, every test compares with this. */
-let baseline: ReturnType<typeof snapshot>;
+let baseline: Snapshot;
+
+interface Snapshot {
+  jobs: unknown;
+  config: unknown;
+}
+
+/** Every job and every setting, read through the engine. */
+function snapshot(s: Sandbox): Promise<Snapshot> {
+  return withEngine(s.db, async (q) => ({ jobs: (await q.list({ limit: 10_000 })).jobs, config: await q.config() }));
+}
 beforeAll(async () => {
   requireBuild();
   sb = sandbox();
   cli(sb, ['enqueue', '{"id":"existing","command":"echo hi"}']);
   await jobThat(sb.db, 'finished', 'succeeded');
   bulk = join(sb.dir, 'bulk.jsonl');
-  baseline = snapshot(sb);
+  baseline = await snapshot(sb);
 });
 afterAll(() => sb.cleanup());
 
-function rejected(args: string[], message: RegExp, opts: { code?: number; input?: string } = {}): void {
-  const r = cli(sb, args, { input: opts.input });
+/**
+ * Runs a command that must be rejected: in this process through the binary's own path, or as a
+ * real process when it reads standard input.
+ */
+async function rejected(args: string[], message: RegExp, opts: { code?: number; input?: string } = {}): Promise<void> {
+  const r = opts.input !== undefined ? cli(sb, args, { input: opts.input }) : await cliInProcess(sb, args);
   expect(r.stderr, `stderr of queuectl ${args.join(' ')}`).toMatch(message);
   expect(r.stderr.split('\n')).toHaveLength(2); // one line and its newline
   expect(r.stderr).toMatch(/^queuectl: /);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.code).toBe(opts.code ?? 2);
   expect(r.stdout).toBe('');
-  expect(snapshot(sb)).toEqual(baseline);
+  expect(await snapshot(sb)).toEqual(baseline);
 }
 
 describe('bad input exits 2 and changes nothing', () => {
@@ -89,30 +104,45 @@ describe('bad input exits 2 and changes nothing', () => {
 });
 
 describe('bulk enqueue is all or nothing', () => {
-  it('a bad line names its line number and inserts nothing', () => {
+  it('a bad line names its line number and inserts nothing', async () => {
     writeFileSync(bulk, '{"id":"b1","command":"true"}\n\n{"id":"b2","command":"true"}\n{"id":"b3"}\n{"id":"b4","command":"true"}\n');
-    rejected(['enqueue', '--file', bulk], /^queuectl: invalid job on line 4: "command" is required\n$/);
+    await rejected(['enqueue', '--file', bulk], /^queuectl: invalid job on line 4: "command" is required\n$/);
   });
-  it('invalid JSON on a line', () => {
+  it('invalid JSON on a line', async () => {
     writeFileSync(bulk, '{"id":"b1","command":"true"}\n{"id":"b2",\n');
-    rejected(['enqueue', '--file', bulk], /^queuectl: invalid JSON on line 2: /);
+    await rejected(['enqueue', '--file', bulk], /^queuectl: invalid JSON on line 2: /);
   });
-  it('a duplicate id inside the file names both lines', () => {
+  it('a duplicate id inside the file names both lines', async () => {
     writeFileSync(bulk, '{"id":"b1","command":"true"}\n{"id":"b2","command":"true"}\n{"id":"b1","command":"false"}\n');
-    rejected(['enqueue', '--file', bulk], /^queuectl: job id "b1" appears twice \(lines 1 and 3\)\n$/);
+    await rejected(['enqueue', '--file', bulk], /^queuectl: job id "b1" appears twice \(lines 1 and 3\)\n$/);
   });
-  it('an id that already exists in the database', () => {
+  it('an id that already exists in the database', async () => {
     writeFileSync(bulk, '{"id":"b1","command":"true"}\n{"id":"existing","command":"true"}\n');
-    rejected(['enqueue', '--file', bulk], /^queuectl: a job with id "existing" already exists\n$/);
+    await rejected(['enqueue', '--file', bulk], /^queuectl: a job with id "existing" already exists\n$/);
   });
-  it('a bad line on standard input', () => {
-    rejected(['enqueue', '--file', '-'], /invalid job on line 2: "max_retries" must be a whole number/, { input: '{"command":"true"}\n{"command":"true","max_retries":1.5}\n' });
+  it('a bad line on standard input', async () => {
+    await rejected(['enqueue', '--file', '-'], /invalid job on line 2: "max_retries" must be a whole number/, { input: '{"command":"true"}\n{"command":"true","max_retries":1.5}\n' });
   });
-  it('an empty file', () => {
+  it('an empty file', async () => {
     writeFileSync(bulk, '\n  \n');
-    rejected(['enqueue', '--file', bulk], /^queuectl: no jobs in .*bulk\.jsonl \(expected one JSON job per line\)\n$/);
+    await rejected(['enqueue', '--file', bulk], /^queuectl: no jobs in .*bulk\.jsonl \(expected one JSON job per line\)\n$/);
   });
   it('a missing file', () => rejected(['enqueue', '--file', join(sb.dir, 'nope.jsonl')], /^queuectl: cannot read .*nope\.jsonl: ENOENT\n$/));
+});
+
+describe('as a real process', () => {
+  // The same rejections through the built binary: the process exits with the code, one line on stderr.
+  it.each([
+    [['enqueue', '{"id":"x"}'], 2, /^queuectl: invalid job: "command" is required\n$/],
+    [['list', '--bogus'], 2, /^queuectl: unknown option '--bogus'\n$/],
+    [['status', '--verbose'], 2, /^queuectl: unknown option '--verbose'\n$/],
+    [['show', 'nope'], 2, /^queuectl: no job with id "nope"\n$/],
+  ] as const)('%j', async (args, code, message) => {
+    const r = cli(sb, [...args]);
+    expect(r).toMatchObject({ code, stdout: '' });
+    expect(r.stderr).toMatch(message);
+    expect(await snapshot(sb)).toEqual(baseline);
+  });
 });
 
 describe('runtime failures exit 1', () => {
