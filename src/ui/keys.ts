@@ -195,7 +195,8 @@ export function footerHints(context: KeyContext): Array<[string, string]> {
     .map((b) => [b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-6/←→' : b.label, b.hint as string]);
 }
 
-const NO_KEY: Key = {
+/** A key event with no flag set. */
+export const NO_KEY: Key = {
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
   return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
   super: false, hyper: false, capsLock: false, numLock: false,

@@ -28,7 +28,7 @@ describe.skipIf(!hasTmux || !existsSync(CLI))('the dashboard in a real terminal:
   async function dashboard(name: string, env: Record<string, string>) {
     const path = await seeded();
     const pane = tmux.pane(name, ['node', CLI, 'dashboard', '--db', path], { TERM: 'xterm-256color', ...env });
-    await pane.waitFor((t) => t.includes('c-done') && t.includes('q quit'), 'the first screen');
+    await pane.waitFor((t) => t.includes('c-done') && t.includes(' 1 all 6 ') && t.includes('q quit'), 'the first screen with its counts');
     return { pane, path };
   }
 
@@ -64,5 +64,26 @@ describe.skipIf(!hasTmux || !existsSync(CLI))('the dashboard in a real terminal:
     pane.keys('j');
     const moved = await pane.waitFor((_, s) => isInverse(s, 'x-cancelled'), 'the selection on the second row');
     expect(isInverse(moved.styled, 'p-waiting')).toBe(false);
+  });
+
+  it('keys sent in one piece (send-keys -l) do what the same keys typed slowly do', async () => {
+    const { pane, path } = await dashboard('keys', {});
+    pane.keys('6');
+    await pane.waitFor((t) => /^ *d-buried /m.test(t) && !t.includes('c-done'), 'the dead tab');
+    pane.literal('/re');
+    const typed = await pane.waitFor((t) => /^\/re /m.test(t), 'the filter prompt holding "re"');
+    expect(typed.text).not.toContain('retried');
+    expect(typed.text).not.toContain('Enqueue a job');
+    const q = openTestQueue(path);
+    expect((await q.get('d-buried')).state).toBe('dead');
+    pane.keys('Escape');
+    await pane.waitFor((t) => !/^\/re /m.test(t) && /^ *d-buried /m.test(t), 'the prompt closed');
+    pane.keys('Tab');
+    await pane.waitFor((t) => t.includes('WORKERS'), 'the workers view');
+    pane.literal(':jobs\r');
+    const jobs = await pane.waitFor((t) => t.includes(' 1 all ') && !t.includes('WORKERS'), 'the jobs view by name');
+    expect(jobs.text).not.toContain('enqueued');
+    expect(Object.values(await q.counts()).reduce((a, b) => a + b, 0)).toBe(6);
+    await q.close();
   });
 });
