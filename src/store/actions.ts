@@ -96,7 +96,9 @@ export class DashboardActions extends Navigation {
       await this.refresh();
       return true;
     } catch (e) {
-      this.s.setModal({ ...open, values: v, error: oneLine(e), busy: false });
+      // Closed while it was being checked: the message goes to the status line instead.
+      if (this.form()) this.s.setModal({ ...open, values: v, error: oneLine(e), busy: false });
+      else this.fail(e);
       return false;
     }
   }
