@@ -1,10 +1,10 @@
-import { oneLine } from '../engine/errors.js';
+import { IllegalTransitionError, JobNotFoundError, oneLine } from '../engine/errors.js';
 import type { Queue } from '../engine/queue.js';
-import type { Job } from '../engine/types.js';
-import { type EnqueueFormValues, formToInput } from './enqueue-form.js';
+import { EMPTY_FORM, type EnqueueFormValues, FORM_FIELDS, formToInput } from './enqueue-form.js';
 import { Navigation } from './navigation.js';
 import type { Poller } from './poller.js';
 import type { DashboardStoreApi } from './store.js';
+import type { EnqueueModal } from './types.js';
 
 /** Starting and stopping worker processes: the supervisor, as the dashboard uses it. */
 export interface WorkerControl {
@@ -16,6 +16,13 @@ export interface WorkerControl {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Why one job of a bulk action failed, in a few words: "it is completed", "no such job". */
+export function failureReason(e: unknown): string {
+  if (e instanceof IllegalTransitionError) return `it is ${e.from}`;
+  if (e instanceof JobNotFoundError) return 'no such job';
+  return oneLine(e).replace(/^cannot \w+ job "[^"]*": /, '');
 }
 
 /**
@@ -34,75 +41,89 @@ export class DashboardActions extends Navigation {
     super(queue, store, poller, options);
   }
 
-  /** The jobs an action applies to: the marked ones, else the selected one. */
-  private targets(): { ids: string[]; states: Map<string, Job['state']> } {
-    const s = this.s;
+  /** The jobs an action applies to: every marked one, wherever it is, else the selected one. */
+  private targets(): string[] {
     const id = this.listId();
-    const states = new Map<string, Job['state']>();
-    if (!s.detail && id !== null && s.lists[id].marks.length > 0) {
-      for (const j of s.lists[id].jobs) states.set(j.id, j.state);
-      return { ids: [...s.lists[id].marks], states };
-    }
+    if (!this.s.detail && id !== null && this.s.lists[id].marks.length > 0) return [...this.s.lists[id].marks];
     const job = this.selectedJob();
-    if (!job) return { ids: [], states };
-    states.set(job.id, job.state);
-    return { ids: [job.id], states };
+    return job ? [job.id] : [];
   }
 
   // --- operator actions -------------------------------------------------------------------
 
   openEnqueue(): void {
-    this.s.setModal({ kind: 'enqueue', error: null, busy: false });
+    this.s.setModal({ kind: 'enqueue', values: EMPTY_FORM, field: 0, error: null, busy: false });
   }
 
   closeModal(): void {
     this.s.setModal(null);
   }
 
-  /** Validates as `queuectl enqueue` does; on a bad field the form stays open with the message. */
-  async submitEnqueue(values: EnqueueFormValues): Promise<boolean> {
-    this.s.setModal({ kind: 'enqueue', error: null, busy: true });
+  private form(): EnqueueModal | null {
+    const m = this.s.modal;
+    return m?.kind === 'enqueue' ? m : null;
+  }
+
+  /** Typing in the enqueue form: the focused field's new text. */
+  editForm(text: string): void {
+    const m = this.form();
+    if (!m || m.busy) return;
+    const key = FORM_FIELDS[m.field].key;
+    if (m.values[key] !== text) this.s.setModal({ ...m, values: { ...m.values, [key]: text } });
+  }
+
+  /** Tab / S-Tab in the enqueue form. */
+  moveField(delta: 1 | -1): void {
+    const m = this.form();
+    if (!m || m.busy) return;
+    this.s.setModal({ ...m, field: (m.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
+  }
+
+  /**
+   * Validates as `queuectl enqueue` does; on a bad field the form stays open with the message.
+   * Without `values`, the form's own are submitted.
+   */
+  async submitEnqueue(values?: EnqueueFormValues): Promise<boolean> {
+    const open = this.form() ?? { kind: 'enqueue' as const, values: EMPTY_FORM, field: 0, error: null, busy: false };
+    if (open.busy) return false;
+    const v = values ?? open.values;
+    this.s.setModal({ ...open, values: v, error: null, busy: true });
     try {
-      const { input, flags } = formToInput(values);
+      const { input, flags } = formToInput(v);
       const [job] = await this.queue.enqueue([input]);
       this.s.setModal(null);
       this.status({ text: `enqueued ${job.id}`, tone: 'ok', command: this.cli.enqueue(flags, job.command) });
       await this.refresh();
       return true;
     } catch (e) {
-      this.s.setModal({ kind: 'enqueue', error: oneLine(e), busy: false });
+      // Closed while it was being checked: the message goes to the status line instead.
+      if (this.form()) this.s.setModal({ ...open, values: v, error: oneLine(e), busy: false });
+      else this.fail(e);
       return false;
     }
   }
 
   /** `r`: a failed job runs now (`queuectl retry`); a dead one goes back to pending (`queuectl dlq retry`). */
   async retry(): Promise<void> {
-    const { ids, states } = this.targets();
+    const ids = this.targets();
     if (ids.length === 0) return;
-    const done: string[] = [];
-    const commands: string[] = [];
-    for (const id of ids) {
-      const dead = states.get(id) === 'dead';
+    await this.each(ids, 'retried', async (id) => {
+      // The state now, not as last shown: a marked job may be on another page, or have moved on.
+      const dead = (await this.queue.get(id)).state === 'dead';
       const command = dead ? this.cli.dlqRetry(id) : this.cli.retry(id);
       try {
         if (dead) await this.queue.revive(id);
         else await this.queue.retry(id);
-        done.push(id);
-        commands.push(command);
       } catch (e) {
-        this.fail(e, command);
-        await this.afterAction();
-        return;
+        throw Object.assign(e instanceof Error ? e : new Error(String(e)), { command });
       }
-    }
-    const text = done.length === 1 ? `retried ${done[0]}` : `retried ${plural(done.length, 'job')}`;
-    this.status({ text, tone: 'ok', command: commands.join(' && ') });
-    await this.afterAction();
+      return command;
+    });
   }
 
   /** `c`: asks first, then cancels the selected or marked jobs. */
   askCancel(): void {
-    const { ids } = this.targets();
+    const ids = this.targets();
     if (ids.length === 0) return;
     const what = ids.length === 1 ? `job ${ids[0]}` : plural(ids.length, 'marked job');
     this.s.setModal({ kind: 'confirm', message: `Cancel ${what}? It will never run.`, action: { kind: 'cancel', ids } });
@@ -128,8 +149,8 @@ export class DashboardActions extends Navigation {
 
   async confirm(yes: boolean): Promise<void> {
     const m = this.s.modal;
-    this.s.setModal(null);
     if (!m || m.kind !== 'confirm') return;
+    this.s.setModal(null);
     if (!yes) {
       this.status({ text: 'nothing done', tone: 'info' });
       return;
@@ -140,22 +161,50 @@ export class DashboardActions extends Navigation {
     return this.stopWorkers(undefined);
   }
 
-  private async cancel(ids: readonly string[]): Promise<void> {
-    const commands: string[] = [];
-    for (const id of ids) {
+  private cancel(ids: readonly string[]): Promise<void> {
+    return this.each(ids, 'cancelled', async (id) => {
       const command = this.cli.cancel(id);
       try {
         await this.queue.cancel(id);
-        commands.push(command);
       } catch (e) {
-        this.fail(e, command);
-        await this.afterAction();
-        return;
+        throw Object.assign(e instanceof Error ? e : new Error(String(e)), { command });
+      }
+      return command;
+    });
+  }
+
+  /**
+   * Runs one action per job, each as its own engine call (the one the matching CLI command makes),
+   * and goes on past failures. The status line says how many succeeded and, for each failure, which
+   * job and why; the commands of those that succeeded are shown. Marks of jobs done are spent; the
+   * marks of failed ones stay, so they can be looked at or tried again.
+   */
+  private async each(ids: readonly string[], verb: string, act: (id: string) => Promise<string>): Promise<void> {
+    const done: string[] = [];
+    const commands: string[] = [];
+    const failed: Array<{ id: string; error: unknown }> = [];
+    for (const id of ids) {
+      try {
+        commands.push(await act(id));
+        done.push(id);
+      } catch (error) {
+        failed.push({ id, error });
       }
     }
-    const text = ids.length === 1 ? `cancelled ${ids[0]}` : `cancelled ${plural(ids.length, 'job')}`;
-    this.status({ text, tone: 'ok', command: commands.join(' && ') });
-    await this.afterAction();
+    const command = commands.length > 0 ? commands.join(' && ') : undefined;
+    if (ids.length === 1 && failed.length === 1) {
+      const e = failed[0].error;
+      this.fail(e, (e as { command?: string }).command ?? command);
+    } else if (failed.length === 0) {
+      const text = done.length === 1 ? `${verb} ${done[0]}` : `${verb} ${plural(done.length, 'job')}`;
+      this.status({ text, tone: 'ok', ...(command ? { command } : {}) });
+    } else {
+      const why = failed.map((f) => `${f.id} (${failureReason(f.error)})`).join(', ');
+      this.status({ text: `${verb} ${done.length} of ${ids.length}; failed: ${why}`, tone: 'error', ...(command ? { command } : {}) });
+    }
+    const id = this.listId();
+    if (id !== null) this.s.unmark(id, done);
+    await this.refresh();
   }
 
   private async retryAll(): Promise<void> {
@@ -166,13 +215,6 @@ export class DashboardActions extends Navigation {
     } catch (e) {
       this.fail(e, command);
     }
-    await this.afterAction();
-  }
-
-  /** After acting on jobs: the marks are spent, and the screen shows the result at once. */
-  private async afterAction(): Promise<void> {
-    const id = this.listId();
-    if (id !== null) this.s.clearMarks(id);
     await this.refresh();
   }
 

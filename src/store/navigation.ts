@@ -178,7 +178,12 @@ export class Navigation {
   /** The selected job in the current table (or the open job), if any. */
   selectedJob(): Job | null {
     const s = this.s;
-    if (s.detail) return s.detail.job;
+    if (s.detail) {
+      // Until the details have loaded, the row they were opened from stands for the job.
+      if (s.detail.job) return s.detail.job;
+      const open = s.detail.id;
+      return [...s.lists.jobs.jobs, ...s.lists.dlq.jobs].find((j) => j.id === open) ?? null;
+    }
     const id = this.listId();
     if (id === null) return null;
     const l = s.lists[id];
@@ -210,6 +215,11 @@ export class Navigation {
 
   toggleHelp(): void {
     this.s.setHelp(!this.s.help);
+  }
+
+  /** j/k in the help screen, which has `max` as its last first line. */
+  scrollHelp(delta: number, max: number): void {
+    this.s.setHelpTop(Math.max(0, Math.min(max, this.s.helpTop + delta)));
   }
 
   startPrompt(kind: 'filter' | 'command'): void {
@@ -274,6 +284,17 @@ export class Navigation {
       return this.applyFilter(p.text.trim());
     }
     return this.runCommand(p.text);
+  }
+
+  /** Esc in a table: the marks go first (saying how many), then the filter. */
+  back(): Promise<void> {
+    const id = this.listId();
+    if (id === null) return Promise.resolve();
+    const n = this.s.lists[id].marks.length;
+    if (n === 0) return this.clearFilter();
+    this.s.clearMarks(id);
+    this.status({ text: `cleared ${n} mark${n === 1 ? '' : 's'}`, tone: 'info' });
+    return Promise.resolve();
   }
 
   clearFilter(): Promise<void> {

@@ -48,3 +48,40 @@ export async function fetchPage(queue: Queue, id: ListId, list: JobList, anchor:
   if (settled === null) return { anchor, page: raw, raw };
   return { anchor: settled, page: toFetched(await queue.list(withAnchor(q, settled))), raw };
 }
+
+/** How far past the page a selected job is looked for when rows moved it off the page. */
+export const FOLLOW_REACH = 500;
+
+/**
+ * An anchor whose page starts at the first row of `list`'s page (an `after` cursor, or the newest
+ * page). Pages anchored otherwise (`before`, or the oldest page) are turned into one through the
+ * cursors the engine gave: the row just newer than the page, then the page after that row.
+ */
+async function topAnchor(queue: Queue, q: ListQuery, list: JobList): Promise<PageAnchor> {
+  const a = list.anchor;
+  if (a.cursor === undefined && a.from !== 'last') return {};
+  if (a.cursor !== undefined && (a.direction ?? 'after') === 'after') return a;
+  if (list.prev === null) return {};
+  const above = await queue.list({ ...q, cursor: list.prev, direction: 'before', limit: 1 });
+  return above.next_cursor === null ? {} : { cursor: above.next_cursor, direction: 'after' };
+}
+
+/**
+ * The page that shows job `jobId` at `row` (or as near as the list allows), found from where the
+ * list's page starts: for a selection that rows pushed off the page (new jobs above it on the newest
+ * page, a window grown shorter). Null when the job is not within FOLLOW_REACH rows below, which
+ * means it left the list (another state, cancelled, purged) or was pushed too far.
+ */
+export async function pageAround(queue: Queue, id: ListId, list: JobList, jobId: string, row: number, reach = FOLLOW_REACH): Promise<PageResult | null> {
+  const q = baseQuery(id, list);
+  const top = await topAnchor(queue, q, list);
+  const window = await queue.list({ ...withAnchor(q, top), limit: list.pageSize + reach });
+  const i = window.jobs.findIndex((j) => j.id === jobId);
+  if (i < 0) return null;
+  const skip = Math.max(0, i - Math.max(0, Math.min(row, list.pageSize - 1)));
+  if (skip === 0) return fetchPage(queue, id, list, top);
+  // The cursor of the row just above the wanted page: the end of a page of `skip` rows.
+  const cut = await queue.list({ ...withAnchor(q, top), limit: skip });
+  if (cut.next_cursor === null) return null;
+  return fetchPage(queue, id, list, { cursor: cut.next_cursor, direction: 'after' });
+}

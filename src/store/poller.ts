@@ -3,7 +3,7 @@ import { hostId, processState } from '../os/host.js';
 import { isWorkerStale } from '../engine/policy.js';
 import type { Queue } from '../engine/queue.js';
 import type { WorkerRecord } from '../engine/types.js';
-import { fetchPage } from './pages.js';
+import { fetchPage, pageAround } from './pages.js';
 import type { DashboardStore, DashboardStoreApi } from './store.js';
 import type { ListId, WorkerHealth, WorkerRow } from './types.js';
 
@@ -169,6 +169,17 @@ export class Poller {
   async loadList(id: ListId): Promise<void> {
     const list = this.store.getState().lists[id];
     const { anchor, page } = await fetchPage(this.queue, id, list, list.anchor);
+    // The selection is a job, not a row: when rows moved it off the page (new jobs above it, a
+    // shorter window), the page moves to keep it in sight, on the row it had if possible. A job
+    // that left the list leaves the cursor where it was, on the job that took its place.
+    const selected = list.loaded ? list.jobs[list.row]?.id : undefined;
+    if (selected !== undefined && !page.jobs.some((j) => j.id === selected)) {
+      const around = await pageAround(this.queue, id, list, selected, list.row);
+      if (around) {
+        this.store.getState().setPage(id, list.version, around.anchor, around.page, { jobId: selected });
+        return;
+      }
+    }
     this.store.getState().setPage(id, list.version, anchor, page);
   }
 

@@ -1,4 +1,5 @@
 import type { Attempt, Job, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
+import type { EnqueueFormValues } from './enqueue-form.js';
 
 /** The dashboard's state: plain data, replaced on every change, never mutated. */
 
@@ -79,7 +80,16 @@ export type ConfirmAction =
 
 export type Modal =
   | { kind: 'confirm'; message: string; action: ConfirmAction }
-  | { kind: 'enqueue'; error: string | null; busy: boolean };
+  | EnqueueModal;
+
+/** The enqueue form: what is typed in each field, and which field has the cursor. */
+export interface EnqueueModal {
+  kind: 'enqueue';
+  values: EnqueueFormValues;
+  field: number;
+  error: string | null;
+  busy: boolean;
+}
 
 export interface Prompt {
   kind: 'filter' | 'command';

@@ -1,10 +1,11 @@
-import { Box, useApp } from 'ink';
-import { useEffect } from 'react';
+import { Box, useApp, useInput } from 'ink';
+import { useEffect, useMemo, useRef } from 'react';
 import { Header } from './components/Header.js';
 import { KeyHints } from './components/KeyHints.js';
 import { Prompt } from './components/Prompt.js';
 import { StatusLine } from './components/StatusLine.js';
-import { useActions, useDash } from './context.js';
+import { useActions, useDash, useStoreApi } from './context.js';
+import { KeyQueue, type Layout, commandHandlers, handleKey } from './input.js';
 import type { KeyContext } from './keys.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { Confirm } from './views/Confirm.js';
@@ -24,9 +25,20 @@ export function pageSizes(body: number): { jobs: number; dlq: number } {
 }
 
 /**
- * A thin switch: which screen shows, and which one has the keyboard. Only the focused screen
- * listens for keys; everything else only renders.
+ * Every key press goes through one queue and is handled against the store as the key before it
+ * left it (see KeyQueue); the components only render.
  */
+function useKeyboard(layout: { current: Layout }): void {
+  const store = useStoreApi();
+  const actions = useActions();
+  const queue = useMemo(() => {
+    const handlers = commandHandlers(store, actions, () => layout.current);
+    return new KeyQueue((input, key) => handleKey(store, actions, handlers, input, key));
+  }, [store, actions, layout]);
+  useInput((input, key) => queue.push(input, key));
+}
+
+/** A thin switch: which screen shows, and which one has the keyboard. */
 export function App() {
   const { exit } = useApp();
   const actions = useActions();
@@ -47,6 +59,9 @@ export function App() {
   const height = Math.max(CHROME + 3, rows - 1);
   const width = Math.max(20, columns);
   const body = height - CHROME;
+  const layout = useRef<Layout>({ body });
+  layout.current = { body };
+  useKeyboard(layout);
   useEffect(() => {
     const sizes = pageSizes(body);
     void actions.setPageSize('jobs', sizes.jobs);
@@ -54,16 +69,16 @@ export function App() {
   }, [body, actions]);
 
   const context: KeyContext = detail ? 'detail' : view;
-  const focus = modal ?? (prompt ? 'prompt' : help ? 'help' : context);
+  const focus: KeyContext = modal === 'confirm' ? 'confirm' : modal === 'enqueue' ? 'form' : prompt ? 'prompt' : help ? 'help' : context;
   const size = { width, height: body };
   let screen;
-  if (modal === 'confirm') screen = <Confirm {...size} isActive={focus === 'confirm'} />;
-  else if (modal === 'enqueue') screen = <EnqueueForm {...size} isActive={focus === 'enqueue'} />;
-  else if (help) screen = <HelpView {...size} context={context} isActive={focus === 'help'} />;
-  else if (detail) screen = <JobDetailView {...size} isActive={focus === 'detail'} />;
-  else if (view === 'workers') screen = <WorkersView {...size} isActive={focus === 'workers'} />;
-  else if (view === 'dlq') screen = <DlqView {...size} isActive={focus === 'dlq'} />;
-  else screen = <JobsView {...size} isActive={focus === 'jobs'} />;
+  if (modal === 'confirm') screen = <Confirm {...size} />;
+  else if (modal === 'enqueue') screen = <EnqueueForm {...size} />;
+  else if (help) screen = <HelpView {...size} context={context} />;
+  else if (detail) screen = <JobDetailView {...size} />;
+  else if (view === 'workers') screen = <WorkersView {...size} />;
+  else if (view === 'dlq') screen = <DlqView {...size} />;
+  else screen = <JobsView {...size} />;
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -71,8 +86,8 @@ export function App() {
       <Box height={body} width={width} overflowY="hidden">
         {screen}
       </Box>
-      {prompt ? <Prompt isActive={focus === 'prompt'} /> : <StatusLine width={width} />}
-      <KeyHints context={modal === 'confirm' ? 'confirm' : modal === 'enqueue' ? 'form' : prompt ? 'prompt' : help ? 'help' : context} width={width} />
+      {prompt ? <Prompt /> : <StatusLine width={width} />}
+      <KeyHints context={focus} width={width} />
     </Box>
   );
 }

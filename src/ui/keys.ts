@@ -91,7 +91,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'first', keys: ['g', 'home'], label: 'g', description: 'first page (newest)', group: 'edge', contexts: [...LISTS, 'detail'] },
   { id: 'last', keys: ['G', 'end'], label: 'G', description: 'last page (oldest); in details, follow the output', group: 'edge', contexts: [...LISTS, 'detail'] },
   { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details', hint: 'details', contexts: JOB_LISTS },
-  { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the filter', hint: 'back', hintIn: ['detail', 'help'], contexts: ['jobs', 'dlq', 'detail', 'help'] },
+  { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the marks, then the filter', hint: 'back', hintIn: ['detail', 'help'], contexts: ['jobs', 'dlq', 'detail', 'help'] },
   { id: 'tab-1', keys: ['1'], label: '1', description: 'all jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-2', keys: ['2'], label: '2', description: 'pending jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-3', keys: ['3'], label: '3', description: 'processing jobs', group: 'tabs', contexts: ['jobs'] },
@@ -102,7 +102,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'tab-next', keys: ['right'], label: '→', description: 'next state tab', hint: 'tabs', group: 'tab-step', contexts: ['jobs'] },
   { id: 'next-view', keys: ['tab'], label: 'Tab', description: 'next view (jobs, workers, DLQ)', hint: 'view', group: 'views', contexts: MAIN },
   { id: 'prev-view', keys: ['shift+tab'], label: 'S-Tab', description: 'previous view', group: 'views', contexts: MAIN },
-  { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row (r and c act on every marked row)', hint: 'mark', contexts: JOB_LISTS },
+  { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row and move down; marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
   { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
   { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
@@ -195,7 +195,8 @@ export function footerHints(context: KeyContext): Array<[string, string]> {
     .map((b) => [b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-6/←→' : b.label, b.hint as string]);
 }
 
-const NO_KEY: Key = {
+/** A key event with no flag set. */
+export const NO_KEY: Key = {
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
   return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
   super: false, hyper: false, capsLock: false, numLock: false,

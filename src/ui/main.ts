@@ -3,28 +3,41 @@
  * once it has found an interactive terminal.
  *
  * React and Ink are imported here, late, in their production builds: the development builds
- * check and log so much that they cost several milliseconds per frame. Ink also decides at
- * import time whether it runs in CI (the CI variable) and then draws nothing until exit; an
- * operator who opens the dashboard on a terminal wants it drawn wherever that terminal is.
- * The variables are put back right after the import, so workers started from the dashboard
- * (and their jobs) see the user's environment.
+ * check and log so much that they cost several milliseconds per frame.
+ *
+ * Two libraries decide at import time from the CI variables, and each reads them differently:
+ * Ink (is-in-ci) takes `CI` or `CONTINUOUS_INTEGRATION` set to anything but `0`/`false` to mean
+ * "draw nothing until exit", and chalk (supports-color) takes the mere presence of `CI`, whatever
+ * its value, to mean "no colour, no bold, no inverse". Setting `CI=false` satisfies the first and
+ * silences the second, so the variables are removed, not overridden, while the dashboard's modules
+ * load. An operator who opens the dashboard on a terminal wants it drawn, with its styles, wherever
+ * that terminal is. They are put back right after the import, so workers started from the
+ * dashboard (and their jobs) see the user's environment.
  */
 export async function runDashboard(opts: { db?: string; refreshMs?: number }): Promise<number> {
-  const screen = await withEnv({ NODE_ENV: process.env.NODE_ENV ?? 'production', CI: 'false', CONTINUOUS_INTEGRATION: 'false' }, () =>
-    import('./run-dashboard.js'),
-  );
+  const screen = await withEnv(DASHBOARD_ENV, () => import('./run-dashboard.js'));
   return screen.runDashboardScreen(opts);
 }
 
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+/** The environment the terminal libraries see while they load; `undefined` removes a variable. */
+export const DASHBOARD_ENV: Readonly<Record<string, string | undefined>> = {
+  NODE_ENV: process.env.NODE_ENV ?? 'production',
+  CI: undefined,
+  CONTINUOUS_INTEGRATION: undefined,
+};
+
+export async function withEnv<T>(vars: Readonly<Record<string, string | undefined>>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
+  const put = (values: Readonly<Record<string, string | undefined>>) => {
+    for (const [k, v] of Object.entries(values)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
+  };
+  put(vars);
+  try {
+    return await fn();
+  } finally {
+    put(saved);
   }
 }

@@ -134,7 +134,7 @@ describe('the enqueue form', () => {
       dash.actions.openEnqueue();
       const before = await queue.counts();
       expect(await dash.actions.submitEnqueue(form(values))).toBe(false);
-      expect(s().modal).toEqual({ kind: 'enqueue', error: message, busy: false });
+      expect(s().modal).toMatchObject({ kind: 'enqueue', error: message, busy: false });
       expect(await queue.counts()).toEqual(before);
     });
   }

@@ -27,6 +27,8 @@ export interface Mounted {
   queue: Queue;
   frame(): string;
   press(...keys: string[]): Promise<void>;
+  /** Writes `text` to the terminal in one piece, as a paste or very fast typing delivers it. */
+  type(text: string): void;
   /** Waits until the frame satisfies `test`, polling; fails with the last frame. */
   waitForFrame(test: (frame: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
   resize(columns: number, rows: number): void;
@@ -63,6 +65,9 @@ export async function mountDashboard(path: string, options: { columns?: number; 
         // Let the key's handler and its render run before the next key, as a person's typing does.
         await new Promise((r) => setTimeout(r, 15));
       }
+    },
+    type(text) {
+      ui.stdin.write(text);
     },
     async waitForFrame(test, what, timeoutMs = 8000) {
       const deadline = Date.now() + timeoutMs;

@@ -89,3 +89,15 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** `n` dead jobs, ids `${prefix}-01`… oldest first, each having failed its only attempt with exit 1. */
+export async function seedDead(queue: Queue, n: number, prefix = 'dead'): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const id = `${prefix}-${String(i).padStart(2, '0')}`;
+    await queue.enqueue([{ id, command: `sh -c "exit 1" # ${id}`, max_retries: 0, queue: `seed-${id}` }]);
+    await runOnce(queue, id, 'w-seed', 'exit', 1, `${id} died\n`);
+    ids.push(id);
+  }
+  return ids;
+}

@@ -102,6 +102,9 @@ describe('paging', () => {
     await seedMany(q, 200);
     await q.close();
     await m.press(KEY.ctrlR);
+    // The selection stays on its job as newer ones arrive above it; g goes to the newest.
+    await m.waitForFrame((f) => rowOf(f, 'p-waiting') !== undefined && f.includes('▲'), 'the selected job kept in sight');
+    await m.press('g');
     await m.waitForFrame((f) => rowOf(f, 'bulk-200') !== undefined, 'the newest bulk job');
     await m.press(KEY.pageDown);
     const second = await m.waitForFrame((f) => rowOf(f, 'bulk-200') === undefined && /bulk-1\d\d/.test(f), 'the second page');

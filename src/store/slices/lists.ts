@@ -19,6 +19,8 @@ export interface ListsSlice {
   setPageSize(id: ListId, size: number): void;
   toggleMark(id: ListId, jobId: string): void;
   clearMarks(id: ListId): void;
+  /** Removes these jobs from the marks (those an action is done with). */
+  unmark(id: ListId, jobIds: readonly string[]): void;
 }
 
 export interface FetchedPage {
@@ -122,6 +124,12 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
     },
     clearMarks(id) {
       update(id, (l) => (l.marks.length === 0 ? l : { ...l, marks: [] }));
+    },
+    unmark(id, jobIds) {
+      update(id, (l) => {
+        const marks = l.marks.filter((m) => !jobIds.includes(m));
+        return marks.length === l.marks.length ? l : { ...l, marks };
+      });
     },
   };
 };

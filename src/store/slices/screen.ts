@@ -10,6 +10,8 @@ export interface ScreenSlice {
   view: MainView;
   detail: DetailState | null;
   help: boolean;
+  /** First line of the help screen shown (it scrolls when taller than the screen). */
+  helpTop: number;
   prompt: Prompt | null;
   modal: Modal | null;
   status: StatusLine | null;
@@ -21,6 +23,7 @@ export interface ScreenSlice {
   scrollDetail(scroll: number): void;
   closeDetail(): void;
   setHelp(open: boolean): void;
+  setHelpTop(top: number): void;
   setPrompt(prompt: Prompt | null): void;
   setModal(modal: Modal | null): void;
   setStatus(status: StatusLine | null): void;
@@ -35,6 +38,7 @@ export const createScreenSlice =
     view: 'jobs',
     detail: null,
     help: false,
+    helpTop: 0,
     prompt: null,
     modal: null,
     status: null,
@@ -64,7 +68,11 @@ export const createScreenSlice =
       if (get().detail) set({ detail: null });
     },
     setHelp(open) {
-      if (get().help !== open) set({ help: open });
+      if (get().help !== open) set({ help: open, helpTop: 0 });
+    },
+    setHelpTop(top) {
+      const t = Math.max(0, Math.floor(top));
+      if (get().helpTop !== t) set({ helpTop: t });
     },
     setPrompt(prompt) {
       set({ prompt });

@@ -1,17 +1,11 @@
 import { Box, Text } from 'ink';
-import { useActions, useDash } from '../context.js';
+import { useDash } from '../context.js';
 import { useTone } from '../theme.js';
-import { useKeymap } from '../use-keymap.js';
 
 /** A yes/no question before a destructive action: y or Enter does it, n or Esc does not. */
-export function Confirm(props: { width: number; height: number; isActive: boolean }) {
+export function Confirm(props: { width: number; height: number }) {
   const tone = useTone();
-  const actions = useActions();
   const modal = useDash((s) => s.modal);
-  useKeymap('confirm', props.isActive, {
-    yes: () => actions.confirm(true),
-    no: () => actions.confirm(false),
-  });
   if (!modal || modal.kind !== 'confirm') return null;
   return (
     <Box width={props.width} height={props.height} justifyContent="center" alignItems="center">

@@ -5,8 +5,6 @@ import { OutputLines } from '../components/OutputLines.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, lastLine, outcomeText, singleLine, tailLines } from '../format.js';
 import { useTone } from '../theme.js';
-import { useCommonHandlers, useJobListHandlers } from '../use-common-handlers.js';
-import { useKeymap } from '../use-keymap.js';
 import { idWidth, pageInfoText } from './JobsView.js';
 
 /** Lines of the output pane under the DLQ table, for a body of `height` lines. */
@@ -27,12 +25,11 @@ function columns(marks: readonly string[], now: number, idW: number): Column<Job
 }
 
 /** Dead jobs with how they last ended and the tail of their last output. */
-export function DlqView(props: { width: number; height: number; isActive: boolean }) {
+export function DlqView(props: { width: number; height: number }) {
   const tone = useTone();
   const list = useDash((s) => s.lists.dlq);
   const now = useDash((s) => s.now);
   const dead = useDash((s) => s.header.counts?.dead ?? null);
-  useKeymap('dlq', props.isActive, { ...useCommonHandlers(), ...useJobListHandlers() });
   const tail = dlqTailHeight(props.height);
   const selected = list.jobs[list.row];
   const lines = selected ? tailLines(selected.output, tail - 1) : [];

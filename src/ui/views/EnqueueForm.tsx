@@ -1,46 +1,19 @@
 import { Box, Text } from 'ink';
-import { useRef, useState } from 'react';
-import { EMPTY_FORM, type EnqueueFormValues, FORM_FIELDS } from '../../store/enqueue-form.js';
-import { useTextInput } from '../components/TextInput.js';
-import { useActions, useDash } from '../context.js';
+import { FORM_FIELDS } from '../../store/enqueue-form.js';
+import { useDash } from '../context.js';
 import { fit } from '../format.js';
-import { commandFor } from '../keys.js';
 import { useTone } from '../theme.js';
 
 /**
  * The enqueue form: command, priority, max retries, delay, timeout. Tab or ↑/↓ move between fields,
  * Enter submits, Esc closes. Values are checked as `queuectl enqueue` checks its flags.
  */
-export function EnqueueForm(props: { width: number; height: number; isActive: boolean }) {
+export function EnqueueForm(props: { width: number; height: number }) {
   const tone = useTone();
-  const actions = useActions();
   const modal = useDash((s) => s.modal);
-  const [values, setValues] = useState<EnqueueFormValues>(EMPTY_FORM);
-  const [field, setField] = useState(0);
-  // Keys can arrive faster than renders: the refs hold what the next key must build on.
-  const valuesRef = useRef(values);
-  const fieldRef = useRef(field);
-  const moveField = (delta: number) => {
-    fieldRef.current = (fieldRef.current + delta + FORM_FIELDS.length) % FORM_FIELDS.length;
-    setField(fieldRef.current);
-  };
-  const busy = modal?.kind === 'enqueue' && modal.busy;
-  useTextInput({
-    isActive: props.isActive && !busy,
-    getValue: () => valuesRef.current[FORM_FIELDS[fieldRef.current].key],
-    onChange: (text) => {
-      valuesRef.current = { ...valuesRef.current, [FORM_FIELDS[fieldRef.current].key]: text };
-      setValues(valuesRef.current);
-    },
-    onKey: (input, key) => {
-      const command = commandFor('form', input, key);
-      if (command === 'close') actions.closeModal();
-      else if (command === 'form-submit') void actions.submitEnqueue(valuesRef.current);
-      else if (command === 'field-next' || command === 'field-prev') moveField(command === 'field-next' ? 1 : -1);
-      return command !== undefined;
-    },
-  });
-  const error = modal?.kind === 'enqueue' ? modal.error : null;
+  if (modal?.kind !== 'enqueue') return null;
+  const { values, field, busy } = modal;
+  const error = modal.error;
   const width = Math.min(props.width, 90);
   const valueWidth = width - 20;
   return (

@@ -1,10 +1,7 @@
 import { Box, Text } from 'ink';
-import { useState } from 'react';
-import { useActions } from '../context.js';
+import { useDash } from '../context.js';
 import { fit } from '../format.js';
 import { type KeyContext, helpLines } from '../keys.js';
-import { useCommonHandlers } from '../use-common-handlers.js';
-import { useKeymap } from '../use-keymap.js';
 
 const TITLES: Record<KeyContext, string> = {
   jobs: 'jobs view',
@@ -18,21 +15,11 @@ const TITLES: Record<KeyContext, string> = {
 };
 
 /** Every binding of the screen beneath, straight from the bindings table; j/k scroll a long list. */
-export function HelpView(props: { context: KeyContext; width: number; height: number; isActive: boolean }) {
-  const actions = useActions();
-  const common = useCommonHandlers();
-  const [top, setTop] = useState(0);
+export function HelpView(props: { context: KeyContext; width: number; height: number }) {
+  const top = useDash((s) => s.helpTop);
   const lines = helpLines(props.context);
   const room = Math.max(1, props.height - 1);
   const maxTop = Math.max(0, lines.length - room);
-  useKeymap('help', props.isActive, {
-    back: () => actions.toggleHelp(),
-    help: () => actions.toggleHelp(),
-    quit: common.quit,
-    refresh: common.refresh,
-    up: () => setTop((t) => Math.max(0, t - 1)),
-    down: () => setTop((t) => Math.min(maxTop, t + 1)),
-  });
   const start = Math.min(top, maxTop);
   const keyWidth = Math.min(14, Math.max(...lines.map((l) => l.keys.length)) + 2);
   return (

@@ -3,11 +3,9 @@ import type { Attempt, Job } from '../../engine/types.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Table, type Column } from '../components/Table.js';
 import { OutputLines } from '../components/OutputLines.js';
-import { useActions, useDash } from '../context.js';
+import { useDash } from '../context.js';
 import { attemptOutcome, duration, fit, outcomeText, singleLine, tailLines, timestamp } from '../format.js';
 import { useTone } from '../theme.js';
-import { useCommonHandlers } from '../use-common-handlers.js';
-import { useKeymap } from '../use-keymap.js';
 
 function when(ms: number | null, now: number): string {
   if (ms === null) return '-';
@@ -58,27 +56,10 @@ function attemptColumns(now: number): Column<Attempt>[] {
 }
 
 /** Everything about one job: its fields, its attempts, and its output, followed live while it runs. */
-export function JobDetailView(props: { width: number; height: number; isActive: boolean }) {
+export function JobDetailView(props: { width: number; height: number; }) {
   const tone = useTone();
-  const actions = useActions();
   const detail = useDash((s) => s.detail);
   const now = useDash((s) => s.now);
-  const common = useCommonHandlers();
-  useKeymap('detail', props.isActive, {
-    quit: common.quit,
-    help: common.help,
-    refresh: common.refresh,
-    'command-mode': common['command-mode'],
-    back: () => actions.closeDetail(),
-    up: () => actions.scrollDetail(1),
-    down: () => actions.scrollDetail(-1),
-    'page-up': () => actions.scrollDetail(Math.max(1, props.height - 12)),
-    'page-down': () => actions.scrollDetail(-Math.max(1, props.height - 12)),
-    first: () => actions.scrollDetail(1_000_000),
-    last: () => actions.followDetail(),
-    retry: () => actions.retry(),
-    cancel: () => actions.askCancel(),
-  });
   if (!detail) return null;
   const { job } = detail;
   if (!job) {

@@ -2,16 +2,13 @@ import { Box, Text } from 'ink';
 import type { Job } from '../../engine/types.js';
 import { JOB_TABS, type JobTab } from '../../store/types.js';
 import { Table, type Column } from '../components/Table.js';
-import { useActions, useDash } from '../context.js';
+import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, outcomeText, singleLine, whenText } from '../format.js';
 import { STATE_COLORS, useTone } from '../theme.js';
-import { useCommonHandlers, useJobListHandlers } from '../use-common-handlers.js';
-import { useKeymap } from '../use-keymap.js';
 
 interface ViewProps {
   width: number;
   height: number;
-  isActive: boolean;
 }
 
 /** Columns of a job table; `marks` and `now` come from the store. */
@@ -69,21 +66,8 @@ function Tabs(props: { tab: JobTab; short: boolean }) {
 /** Jobs of every state, with a tab per state, paged through the whole history. */
 export function JobsView(props: ViewProps) {
   const tone = useTone();
-  const actions = useActions();
   const list = useDash((s) => s.lists.jobs);
   const now = useDash((s) => s.now);
-  useKeymap('jobs', props.isActive, {
-    ...useCommonHandlers(),
-    ...useJobListHandlers(),
-    'tab-1': () => actions.setTab('all'),
-    'tab-2': () => actions.setTab('pending'),
-    'tab-3': () => actions.setTab('processing'),
-    'tab-4': () => actions.setTab('completed'),
-    'tab-5': () => actions.setTab('failed'),
-    'tab-6': () => actions.setTab('dead'),
-    'tab-prev': () => actions.cycleTab(-1),
-    'tab-next': () => actions.cycleTab(1),
-  });
   const info = pageInfoText({ search: list.search, marks: list.marks.length, prev: list.prev !== null, next: list.next !== null });
   const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs match "${list.search}" (Esc clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs`;
   return (

@@ -1,11 +1,9 @@
 import { Box, Text } from 'ink';
 import type { WorkerRow } from '../../store/types.js';
 import { Table, type Column } from '../components/Table.js';
-import { useActions, useDash } from '../context.js';
+import { useDash } from '../context.js';
 import { duration, heartbeatAge, workerStateText } from '../format.js';
 import { healthColor, useTone } from '../theme.js';
-import { useCommonHandlers, useMoveHandlers } from '../use-common-handlers.js';
-import { useKeymap } from '../use-keymap.js';
 
 function columns(now: number): Column<WorkerRow>[] {
   return [
@@ -38,16 +36,11 @@ function columns(now: number): Column<WorkerRow>[] {
 }
 
 /** Every registered worker; stale or dead ones are marked. */
-export function WorkersView(props: { width: number; height: number; isActive: boolean }) {
+export function WorkersView(props: { width: number; height: number }) {
   const tone = useTone();
-  const actions = useActions();
   const workers = useDash((s) => s.workers);
   const row = useDash((s) => s.workersRow);
   const now = useDash((s) => s.now);
-  useKeymap('workers', props.isActive, {
-    ...useCommonHandlers(),
-    ...useMoveHandlers(),
-  });
   const lost = workers.filter((w) => w.health !== 'ok').length;
   // More workers than lines: scroll so the selected one stays in sight.
   const visible = Math.max(1, props.height - 2);

@@ -1,0 +1,224 @@
+import type { Key } from 'ink';
+import type { DashboardActions } from '../store/actions.js';
+import { FORM_FIELDS } from '../store/enqueue-form.js';
+import type { DashboardStore, DashboardStoreApi } from '../store/store.js';
+import { type CommandId, type KeyContext, NO_KEY, commandFor, helpLines, splitKeys } from './keys.js';
+
+/** What a command does; a returned promise is what the next key waits for (see KeyQueue). */
+export type Handler = () => unknown;
+export type Handlers = Partial<Record<CommandId, Handler>>;
+
+/** The part of the screen's layout the keys need: how many lines the body has. */
+export interface Layout {
+  body: number;
+}
+
+/** The screen beneath the help, the prompt and the modals: details, or the main view. */
+export function screenContext(s: DashboardStore): KeyContext {
+  return s.detail ? 'detail' : s.view;
+}
+
+/** Who has the keyboard in this state: a modal, else the prompt, else help, else the screen. */
+export function focusOf(s: DashboardStore): KeyContext {
+  if (s.modal?.kind === 'confirm') return 'confirm';
+  if (s.modal?.kind === 'enqueue') return 'form';
+  if (s.prompt) return 'prompt';
+  if (s.help) return 'help';
+  return screenContext(s);
+}
+
+/**
+ * The handler of every command in every context. Each reads the state when it runs, never when it
+ * was made, so one table serves every key. Worker scaling is not waited for (it waits on processes);
+ * everything else resolves once the screen shows its result.
+ */
+export function commandHandlers(store: DashboardStoreApi, actions: DashboardActions, layout: () => Layout): Record<KeyContext, Handlers> {
+  const common: Handlers = {
+    quit: () => actions.quit(),
+    help: () => actions.toggleHelp(),
+    refresh: () => actions.refresh(),
+    'command-mode': () => actions.startPrompt('command'),
+    'next-view': () => actions.cycleView(1),
+    'prev-view': () => actions.cycleView(-1),
+    enqueue: () => actions.openEnqueue(),
+    'worker-up': () => void actions.workerUp(),
+    'worker-down': () => void actions.workerDown(),
+    'stop-all': () => actions.askStopAll(),
+  };
+  const move: Handlers = {
+    up: () => actions.move(-1),
+    down: () => actions.move(1),
+    'page-up': () => actions.page(-1),
+    'page-down': () => actions.page(1),
+    first: () => actions.edge('first'),
+    last: () => actions.edge('last'),
+  };
+  const jobList: Handlers = {
+    ...common,
+    ...move,
+    open: () => actions.openDetail(),
+    mark: () => actions.toggleMark(),
+    filter: () => actions.startPrompt('filter'),
+    retry: () => actions.retry(),
+    cancel: () => actions.askCancel(),
+    'retry-all': () => actions.askRetryAll(),
+    back: () => actions.back(),
+  };
+  const detailPage = () => Math.max(1, layout().body - 12);
+  const helpMax = () => {
+    const s = store.getState();
+    return Math.max(0, helpLines(screenContext(s)).length - Math.max(1, layout().body - 1));
+  };
+  const stopAllConfirm = () => {
+    const m = store.getState().modal;
+    return m?.kind === 'confirm' && m.action.kind === 'stop-all';
+  };
+  return {
+    jobs: {
+      ...jobList,
+      'tab-1': () => actions.setTab('all'),
+      'tab-2': () => actions.setTab('pending'),
+      'tab-3': () => actions.setTab('processing'),
+      'tab-4': () => actions.setTab('completed'),
+      'tab-5': () => actions.setTab('failed'),
+      'tab-6': () => actions.setTab('dead'),
+      'tab-prev': () => actions.cycleTab(-1),
+      'tab-next': () => actions.cycleTab(1),
+    },
+    dlq: jobList,
+    workers: { ...common, ...move },
+    detail: {
+      quit: common.quit,
+      help: common.help,
+      refresh: common.refresh,
+      'command-mode': common['command-mode'],
+      back: () => actions.closeDetail(),
+      up: () => actions.scrollDetail(1),
+      down: () => actions.scrollDetail(-1),
+      'page-up': () => actions.scrollDetail(detailPage()),
+      'page-down': () => actions.scrollDetail(-detailPage()),
+      first: () => actions.scrollDetail(1_000_000),
+      last: () => actions.followDetail(),
+      retry: () => actions.retry(),
+      cancel: () => actions.askCancel(),
+    },
+    help: {
+      back: () => actions.toggleHelp(),
+      help: () => actions.toggleHelp(),
+      quit: common.quit,
+      refresh: common.refresh,
+      up: () => actions.scrollHelp(-1, helpMax()),
+      down: () => actions.scrollHelp(1, helpMax()),
+    },
+    confirm: {
+      // Stopping every worker waits for their jobs: the keys go on meanwhile.
+      yes: () => (stopAllConfirm() ? void actions.confirm(true) : actions.confirm(true)),
+      no: () => actions.confirm(false),
+    },
+    form: {
+      close: () => actions.closeModal(),
+      'form-submit': () => actions.submitEnqueue(),
+      'field-next': () => actions.moveField(1),
+      'field-prev': () => actions.moveField(-1),
+    },
+    prompt: {
+      'prompt-submit': () => actions.submitPrompt(),
+      close: () => actions.cancelPrompt(),
+    },
+  };
+}
+
+/**
+ * Editing one line of text at its end: printable keys append, Backspace deletes, Ctrl-U clears.
+ * The new text, or null when the key is not an edit.
+ */
+export function editLine(value: string, input: string, key: Key): string | null {
+  if (key.backspace || key.delete) return [...value].slice(0, -1).join('');
+  if (key.ctrl && input === 'u') return '';
+  if (key.ctrl || key.meta || key.return || key.escape || key.tab || key.upArrow || key.downArrow) return null;
+  if (key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) return null;
+  return input.length > 0 && input >= ' ' ? value + input : null;
+}
+
+/**
+ * Handles one key press in the state the store holds now: the focused context is worked out from
+ * the store at this moment, not from the last render, so a key sees what the key before it did.
+ */
+export function handleKey(store: DashboardStoreApi, actions: DashboardActions, handlers: Record<KeyContext, Handlers>, input: string, key: Key): unknown {
+  const s = store.getState();
+  const context = focusOf(s);
+  const command = commandFor(context, input, key);
+  const run = command === undefined ? undefined : handlers[context][command];
+  if (run) return run();
+  if (context === 'prompt') {
+    const next = editLine(s.prompt?.text ?? '', input, key);
+    if (next !== null && next !== s.prompt?.text) void actions.editPrompt(next);
+  } else if (context === 'form' && s.modal?.kind === 'enqueue' && !s.modal.busy) {
+    const current = s.modal.values[FORM_FIELDS[s.modal.field].key];
+    const next = editLine(current, input, key);
+    if (next !== null && next !== current) actions.editForm(next);
+  }
+  return undefined;
+}
+
+/** Longest a key waits for the one before it to show its result before it is handled anyway. */
+export const KEY_WAIT_MS = 2000;
+
+/**
+ * Keys in the order they were typed, one at a time. Keys that arrive together (a paste, fast
+ * typing, a slow link) are split into single presses, and each is handled only after the one
+ * before it: at once when that one changed the state synchronously, else once its promise settles
+ * (a page fetched, a view loaded, a job retried), within `waitMs`. So typing fast does what typing
+ * slowly does.
+ */
+export class KeyQueue {
+  private readonly pending: Array<[string, Key]> = [];
+  private draining = false;
+
+  constructor(
+    private readonly handle: (input: string, key: Key) => unknown,
+    private readonly waitMs = KEY_WAIT_MS,
+  ) {}
+
+  push(input: string, key: Key): void {
+    for (const [one, k] of splitKeys(input, key)) {
+      // Esc followed at once by a key arrives as one "meta" key: it is two presses.
+      if (k.meta && !k.escape) {
+        this.pending.push(['', { ...NO_KEY, escape: true, meta: true }]);
+        this.pending.push([one, { ...k, meta: false }]);
+      } else {
+        this.pending.push([one, k]);
+      }
+    }
+    if (!this.draining) void this.drain();
+  }
+
+  /** Resolves when every key pushed so far has been handled (tests). */
+  async idle(): Promise<void> {
+    while (this.draining) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length > 0) {
+        const [input, key] = this.pending.shift()!;
+        let result: unknown;
+        try {
+          result = this.handle(input, key);
+        } catch {
+          continue;
+        }
+        if (result instanceof Promise) await settleWithin(result, this.waitMs);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+}
+
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
