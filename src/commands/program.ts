@@ -154,6 +154,9 @@ kept as separate arguments.`,
     .option('--offset <n>', 'skip this many jobs (slower on deep pages than --cursor)')
     .option('--cursor <cursor>', 'continue from a cursor printed by the previous page')
     .option('--json', 'print an array of jobs as JSON')
+    .option('--cursor-json', 'print {"jobs": [...], "next": cursor or null} as JSON, to walk every page with --cursor')
+    .option('--jsonl', 'print one job per line as compact JSON')
+    .option('--all', 'with --jsonl: every matching job, read page by page (--limit jobs at a time)')
     .action(async (_o: unknown, cmd: Command) => {
       const { runList } = await import('./list.js');
       result.exitCode = await runList(opts(cmd));
@@ -212,6 +215,9 @@ kept as separate arguments.`,
     .option('--search <text>', 'only jobs whose id or command contains the text')
     .option('--queue <name>', 'only jobs in this queue')
     .option('--json', 'print an array of jobs as JSON')
+    .option('--cursor-json', 'print {"jobs": [...], "next": cursor or null} as JSON, to walk every page with --cursor')
+    .option('--jsonl', 'print one job per line as compact JSON')
+    .option('--all', 'with --jsonl: every dead job, read page by page (--limit jobs at a time)')
     .action(async (_o: unknown, cmd: Command) => {
       const { runList } = await import('./list.js');
       result.exitCode = await runList(opts(cmd), 'dlq');
