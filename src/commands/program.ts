@@ -1,5 +1,5 @@
 import { packageVersion } from '../package-root.js';
-import { Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError } from 'commander';
 import { JOB_STATES } from '../engine/types.js';
 
 /**
@@ -298,6 +298,36 @@ kept as separate arguments.`,
     .action(async (_o: unknown, cmd: Command) => {
       const { runDashboardCommand } = await import('./dashboard.js');
       result.exitCode = await runDashboardCommand(opts(cmd));
+    });
+
+  // --- shell completion ----------------------------------------------------------------
+
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'the shell to complete in').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      `
+Completes commands, options, state names and config keys, and from the database job ids,
+queue names and worker ids (the database given with --db on the line, or the default).
+
+Examples:
+  source <(queuectl completion bash)                             # in ~/.bashrc
+  source <(queuectl completion zsh)                              # in ~/.zshrc
+  queuectl completion fish > ~/.config/fish/completions/queuectl.fish`,
+    )
+    .action(async (shell: string) => {
+      const { runCompletion } = await import('./completion.js');
+      result.exitCode = runCompletion(shell, program);
+    });
+  // What the completion scripts call on each TAB: `queuectl complete -- <words typed so far>`.
+  program
+    .command('complete', { hidden: true })
+    .argument('[words...]')
+    .action(async (words: string[]) => {
+      const { runComplete } = await import('./completion.js');
+      result.exitCode = await runComplete(words, program);
     });
 
   return program;
