@@ -38,7 +38,8 @@ export function buildProgram(argv: readonly string[], result: ProgramResult): Co
   // Set before any subcommand is added: commander copies these settings to subcommands.
   program.exitOverride();
   program.configureOutput({
-    outputError: (message, write) => write(`queuectl: ${message.replace(/^error: /, '').trim()}\n`),
+    // One line, commander's "(Did you mean …?)" suggestion included.
+    outputError: (message, write) => write(`queuectl: ${message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
   });
   program
     .description('A background job queue for shell commands: enqueue, run with workers, retry with backoff, inspect.')
