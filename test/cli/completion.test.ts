@@ -179,3 +179,23 @@ describe('the bash script in bash', () => {
     expect(bashComplete('queuectl list --queue ')).toEqual(['default', 'mail', 'reports']);
   });
 });
+
+const hasFish = spawnSync('fish', ['--version']).status === 0;
+
+describe.skipIf(!hasFish)('the fish script in fish (where fish is installed)', () => {
+  function fishComplete(line: string): string[] {
+    const r = spawnSync('fish', ['--no-config', '-c', `queuectl completion fish | source; complete --do-complete ${JSON.stringify(line)}`], {
+      env: { ...env(), PATH: `${bin}:${process.env.PATH}` },
+      cwd: sb.dir,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort();
+  }
+
+  it('completes commands, state names and job ids', () => {
+    expect(fishComplete('queuectl li')).toEqual(['list']);
+    expect(fishComplete('queuectl list --state ')).toEqual(['cancelled', 'completed', 'dead', 'failed', 'pending', 'processing']);
+    expect(fishComplete('queuectl show ')).toEqual(['alpha-1', 'alpha-2', 'alpha-3', 'beta-dead']);
+  });
+});
