@@ -143,10 +143,7 @@ function addOptions(target: TabCommand, path: string, options: readonly Option[]
     const description = option.description ?? '';
     if (option.required || option.optional) {
       // A handler (even one offering nothing) tells the library the option takes a value.
-      const values = optionValues(path, option, lookups) ?? (() => undefined);
-      target.option(name, description, function (complete: Complete) {
-        values(complete);
-      }, short);
+      target.option(name, description, optionValues(path, option, lookups) ?? (() => undefined), short);
     } else if (short) {
       target.option(name, description, short);
     } else {
