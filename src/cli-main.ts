@@ -19,7 +19,8 @@ function bareDb(argv: readonly string[]): { db: string | undefined } | null {
 
 export async function main(argv: readonly string[]): Promise<number> {
   loadDotEnv();
-  const fast = fastPath(argv);
+  // QUEUECTL_FAST_PATH=off sends every line through commander (the tests compare the two).
+  const fast = process.env.QUEUECTL_FAST_PATH === 'off' ? null : fastPath(argv);
   if (fast) return fast();
   const bare = bareDb(argv);
   if (bare && process.stdin.isTTY && process.stdout.isTTY) {

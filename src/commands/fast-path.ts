@@ -66,7 +66,9 @@ export function parseFast(argv: readonly string[]): FastParse | null {
       if (valueKey !== undefined) {
         if (eq > 0) options[valueKey] = arg.slice(eq + 1);
         else {
-          if (i + 1 >= argv.length) return null;
+          // A missing value, or `--` taken as one (commander would take it, and then read the
+          // words after it as operands, not as the command): commander decides.
+          if (i + 1 >= argv.length || argv[i + 1] === '--') return null;
           options[valueKey] = argv[++i];
         }
         continue;

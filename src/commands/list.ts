@@ -4,7 +4,7 @@ import { jobToJson } from '../engine/serialize.js';
 import type { Job, ListQuery } from '../engine/types.js';
 import { shellQuote } from '../present/text.js';
 import { type Column, paint, paintState, relative, renderTable, tries } from './format.js';
-import { type GlobalOptions, err, out, parseState, parseWhole, printJson, withQueue } from './shared.js';
+import { type GlobalOptions, err, out, parseState, parseWhole, printJson, withQueue, write } from './shared.js';
 
 export interface ListOptions extends GlobalOptions {
   state?: string;
@@ -14,6 +14,12 @@ export interface ListOptions extends GlobalOptions {
   offset?: string;
   cursor?: string;
   json?: boolean;
+  /** `{"jobs": [...], "next": cursor}`: the page and where the next one starts. */
+  cursorJson?: boolean;
+  /** One compact JSON object per line. */
+  jsonl?: boolean;
+  /** Every matching job, page after page (needs --jsonl). */
+  all?: boolean;
 }
 
 export const DEFAULT_LIMIT = 50;
@@ -36,6 +42,13 @@ export function when(job: Job, now: number): string {
     default:
       return relative(job.finished_at ?? job.updated_at, now);
   }
+}
+
+/** The output options that cannot be combined, each rejected with one line. */
+function checkOutput(o: ListOptions): void {
+  if (o.jsonl && o.json) throw new ValidationError('give --json or --jsonl, not both');
+  if (o.jsonl && o.cursorJson) throw new ValidationError('give --cursor-json or --jsonl, not both (--jsonl --all walks every page itself)');
+  if (o.all && !o.jsonl) throw new ValidationError('--all needs --jsonl (one job per line, streamed page by page)');
 }
 
 function buildQuery(o: ListOptions, forcedState?: 'dead'): ListQuery {
@@ -87,12 +100,48 @@ function nextPageHint(base: string, o: ListOptions, cursor: string): string {
   return parts.join(' ');
 }
 
+/** One job per line, compact JSON. */
+function jsonLines(jobs: Job[]): string {
+  let text = '';
+  for (const job of jobs) text += `${JSON.stringify(jobToJson(job))}\n`;
+  return text;
+}
+
+/**
+ * Writes every matching job, one line each, a page at a time: the next page is read only once
+ * the reader has taken the previous one, so memory stays at one page whatever the job count.
+ */
+async function streamAll(o: ListOptions, query: ListQuery): Promise<void> {
+  await withQueue(o.db, async (queue) => {
+    let q = query;
+    for (;;) {
+      const page = await queue.list(q);
+      if (page.jobs.length > 0) await write(jsonLines(page.jobs));
+      if (page.next_cursor === null || page.jobs.length === 0) return;
+      q = { ...query, offset: undefined, cursor: page.next_cursor };
+    }
+  });
+}
+
 export async function runList(o: ListOptions, mode: 'list' | 'dlq' = 'list'): Promise<number> {
   const dlq = mode === 'dlq';
+  checkOutput(o);
   const query = buildQuery(o, dlq ? 'dead' : undefined);
+  if (o.all) {
+    await streamAll(o, query);
+    return 0;
+  }
   const { page, now } = await withQueue(o.db, async (queue) => ({ page: await queue.list(query), now: queue.now() }));
+  if (o.cursorJson) {
+    printJson({ jobs: page.jobs.map(jobToJson), next: page.next_cursor });
+    return 0;
+  }
   if (o.json) {
     printJson(page.jobs.map(jobToJson));
+    return 0;
+  }
+  if (o.jsonl) {
+    await write(jsonLines(page.jobs));
     return 0;
   }
   if (page.jobs.length === 0) {

@@ -1,5 +1,5 @@
 import { packageVersion } from '../package-root.js';
-import { Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError } from 'commander';
 import { JOB_STATES } from '../engine/types.js';
 
 /**
@@ -38,7 +38,8 @@ export function buildProgram(argv: readonly string[], result: ProgramResult): Co
   // Set before any subcommand is added: commander copies these settings to subcommands.
   program.exitOverride();
   program.configureOutput({
-    outputError: (message, write) => write(`queuectl: ${message.replace(/^error: /, '').trim()}\n`),
+    // One line, commander's "(Did you mean …?)" suggestion included.
+    outputError: (message, write) => write(`queuectl: ${message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
   });
   program
     .description('A background job queue for shell commands: enqueue, run with workers, retry with backoff, inspect.')
@@ -182,6 +183,9 @@ kept as separate arguments.`,
     .option('--offset <n>', 'skip this many jobs (slower on deep pages than --cursor)')
     .option('--cursor <cursor>', 'continue from a cursor printed by the previous page')
     .option('--json', 'print an array of jobs as JSON')
+    .option('--cursor-json', 'print {"jobs": [...], "next": cursor or null} as JSON, to walk every page with --cursor')
+    .option('--jsonl', 'print one job per line as compact JSON')
+    .option('--all', 'with --jsonl: every matching job, read page by page (--limit jobs at a time)')
     .action(async (_o: unknown, cmd: Command) => {
       const { runList } = await import('./list.js');
       result.exitCode = await runList(opts(cmd));
@@ -240,6 +244,9 @@ kept as separate arguments.`,
     .option('--search <text>', 'only jobs whose id or command contains the text')
     .option('--queue <name>', 'only jobs in this queue')
     .option('--json', 'print an array of jobs as JSON')
+    .option('--cursor-json', 'print {"jobs": [...], "next": cursor or null} as JSON, to walk every page with --cursor')
+    .option('--jsonl', 'print one job per line as compact JSON')
+    .option('--all', 'with --jsonl: every dead job, read page by page (--limit jobs at a time)')
     .action(async (_o: unknown, cmd: Command) => {
       const { runList } = await import('./list.js');
       result.exitCode = await runList(opts(cmd), 'dlq');
@@ -320,6 +327,36 @@ kept as separate arguments.`,
     .action(async (_o: unknown, cmd: Command) => {
       const { runDashboardCommand } = await import('./dashboard.js');
       result.exitCode = await runDashboardCommand(opts(cmd));
+    });
+
+  // --- shell completion ----------------------------------------------------------------
+
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish')
+    .addArgument(new Argument('<shell>', 'the shell to complete in').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      `
+Completes commands, options, state names and config keys, and from the database job ids,
+queue names and worker ids (the database given with --db on the line, or the default).
+
+Examples:
+  source <(queuectl completion bash)                             # in ~/.bashrc
+  source <(queuectl completion zsh)                              # in ~/.zshrc
+  queuectl completion fish > ~/.config/fish/completions/queuectl.fish`,
+    )
+    .action(async (shell: string) => {
+      const { runCompletion } = await import('./completion.js');
+      result.exitCode = runCompletion(shell, program);
+    });
+  // What the completion scripts call on each TAB: `queuectl complete -- <words typed so far>`.
+  program
+    .command('complete', { hidden: true })
+    .argument('[words...]')
+    .action(async (words: string[]) => {
+      const { runComplete } = await import('./completion.js');
+      result.exitCode = await runComplete(words, program);
     });
 
   return program;

@@ -34,6 +34,16 @@ export function err(text: string): void {
   process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/**
+ * Writes to stdout and resolves once the stream can take more, so a long stream never holds
+ * more than one piece in memory however slow the reader. A reader that has gone away ends the
+ * process through stdout's error handler (see cli.ts).
+ */
+export function write(text: string): Promise<void> {
+  if (text === '' || process.stdout.write(text)) return Promise.resolve();
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -95,6 +95,7 @@ describe('bad input exits 2 and changes nothing', () => {
   it('a bad worker stop timeout', () => rejected(['worker', 'stop', '--timeout', 'forever'], /invalid --timeout "forever"/));
 
   it('an unknown option', () => rejected(['list', '--bogus'], /^queuectl: unknown option '--bogus'\n$/));
+  it("an unknown option close to a known one: commander's suggestion on the same line", () => rejected(['list', '--jsn'], /^queuectl: unknown option '--jsn' \(Did you mean --json\?\)\n$/));
   it('an unknown option on a fast command', () => rejected(['status', '--verbose'], /^queuectl: unknown option '--verbose'\n$/));
   it('an unknown option to enqueue', () => rejected(['enqueue', '--prio', '3', '--', 'true'], /^queuectl: unknown option '--prio'/));
   it('an option missing its value', () => rejected(['enqueue', '--delay'], /^queuectl: option '--delay <duration>' argument missing\n$/));

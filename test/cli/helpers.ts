@@ -59,6 +59,7 @@ export function cli(sb: Sandbox, args: string[], opts: RunOptions = {}): Run {
     input: opts.input ?? '',
     encoding: 'utf8',
     timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -56,7 +56,8 @@ describe('lazy loading', () => {
       expect(urls.some((u) => commandModule(u, 'status|enqueue'))).toBe(true);
       for (const name of ['commander', ...HEAVY]) expect(pkg(urls, name), `${args.join(' ')} loads ${name}`).toBe(false);
       // and no other command's module
-      expect(urls.filter((u) => commandModule(u, 'list|show|worker|program|dashboard'))).toEqual([]);
+      expect(urls.filter((u) => commandModule(u, 'list|show|worker|program|dashboard|completion'))).toEqual([]);
+      expect(pkg(urls, '@bomb.sh/tab'), `${args.join(' ')} loads the completion library`).toBe(false);
     }
   });
 
@@ -67,6 +68,16 @@ describe('lazy loading', () => {
       spawnSync(process.execPath, ['--import', hooks, CLI, '--db', sb.db, ...args], { cwd: sb.dir, env: { ...sb.env, QUEUECTL_TRACE: trace } });
       const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
       expect(pkg(urls, 'commander')).toBe(true);
+      for (const name of HEAVY) expect(pkg(urls, name), `${args.join(' ')} loads ${name}`).toBe(false);
+      expect(urls.filter((u) => commandModule(u, 'completion'))).toEqual([]);
+      expect(pkg(urls, '@bomb.sh/tab'), `${args.join(' ')} loads the completion library`).toBe(false);
+    }
+  });
+
+  it('completion loads its module only for itself and its callback', () => {
+    for (const args of [['completion', 'bash'], ['complete', '--', 'li']]) {
+      const urls = loaded(args);
+      expect(urls.some((u) => commandModule(u, 'completion')), args.join(' ')).toBe(true);
       for (const name of HEAVY) expect(pkg(urls, name), `${args.join(' ')} loads ${name}`).toBe(false);
     }
   });
