@@ -51,11 +51,15 @@ describe.skipIf(!runnable)('the MongoDB server under faults', () => {
     await sb.queue.setConfig('lease_seconds', '2');
     const workers = [sb.startWorker('w-a'), sb.startWorker('w-b')];
     await waitFor(async () => (await sb!.queue.workers()).length === 2, 'two registered workers', 20_000);
+    // Both done registering (a registration still being retried would only prove itself).
+    await waitFor(() => workers.every((w) => w.lines.some((l) => l.event === 'worker_started')), 'both workers started', 20_000);
     await server.stop();
     await server.start();
     // The in-memory server lost everything; the workers' next heartbeats put their records back.
     await waitFor(async () => (await sb!.queue.workers()).length === 2, 'the workers registered again', 30_000, 200);
-    await waitFor(() => workers.some((w) => w.lines.some((l) => l.event === 'worker_reregistered')), 'a worker saying it registered again');
+    await waitFor(() => workers.every((w) => w.lines.some((l) => l.event === 'worker_reregistered')), 'each worker saying it registered again').catch((e) => {
+      throw new Error(`${e.message}; logs: ${JSON.stringify(workers.map((w) => w.lines.slice(-8)))}`);
+    });
     expect(await sb.queue.requestStop()).toBe(2);
     for (const w of workers) expect((await w.exited).code).toBe(0);
   });
