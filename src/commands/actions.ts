@@ -18,6 +18,7 @@ export async function runRetry(id: string, o: ActionOptions): Promise<number> {
 export async function runCancel(id: string, o: ActionOptions): Promise<number> {
   const job = await withQueue(o.db, (queue) => queue.cancel(id));
   if (o.json) printJson(jobToJson(job));
+  else if (job.state === 'processing') out(`cancelling ${job.id}: its worker is stopping the command (see: queuectl wait ${job.id})`);
   else out(`cancelled ${job.id} (kept with its history; remove it with: queuectl purge --state cancelled)`);
   return 0;
 }

@@ -174,6 +174,7 @@ export const PATCHABLE_FIELDS = [
   'command_start',
   'command_host',
   'claim_token',
+  'cancel_requested',
   'max_retries',
   'priority',
 ] as const satisfies readonly (keyof Job)[];

@@ -203,5 +203,6 @@ export function pendingJob(j: NewJob): Job {
     command_start: null,
     command_host: null,
     claim_token: null,
+    cancel_requested: false,
   };
 }

@@ -52,6 +52,8 @@ export function describeOutcome(r: { outcome: OutcomeKind | null; exit_code: num
       return 'interrupted';
     case 'error':
       return 'could not start';
+    case 'cancelled':
+      return 'cancelled';
   }
 }
 

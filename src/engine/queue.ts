@@ -5,6 +5,7 @@ import { IllegalTransitionError, JobNotFoundError, StorageError, ValidationError
 import { type JobInput, normalizeJob, pendingJob } from './job-input.js';
 import {
   cancelMove,
+  cancelRunningMove,
   claimSet,
   commandMove,
   decideSettlement,
@@ -225,6 +226,11 @@ export class Queue {
    * repeat after an error: a settlement already applied is recognised by its recorded attempt.
    */
   async settle(job: Job, workerId: string, result: AttemptResult, config: Config): Promise<SettleOutcome> {
+    if (result.outcome !== 'succeeded' && !job.cancel_requested) {
+      // A cancel may have arrived while the attempt ended: it decides where the job goes.
+      const current = await this.backend.getJob(job.id);
+      if (current?.cancel_requested && current.worker_id === workerId && current.attempts === job.attempts) job = { ...job, cancel_requested: true };
+    }
     const now = this.now();
     const decision = decideSettlement(job, result.outcome, config, now);
     const moved = await this.backend.move(job.id, settleMove(job, workerId, result, decision, now));
@@ -277,9 +283,18 @@ export class Queue {
     return this.backend.moveAll(['dead'], reviveSet(now), event!);
   }
 
-  /** `cancel <id>`: the job stays, in state `cancelled`, and never runs. */
-  cancel(id: string): Promise<Job> {
-    return this.operate(id, 'cancel', 'cancel', cancelMove(this.now()));
+  /**
+   * `cancel <id>`: a waiting job becomes `cancelled` at once and never runs; a running one is
+   * marked, and its worker stops the command (the job is `cancelled` once the attempt is recorded).
+   */
+  async cancel(id: string): Promise<Job> {
+    const now = this.now();
+    const done = await this.backend.move(id, cancelMove(now));
+    if (done) return done;
+    const marked = await this.backend.move(id, cancelRunningMove(now));
+    if (marked) return marked;
+    const job = await this.get(id);
+    throw new IllegalTransitionError(id, job.state, 'cancel');
   }
 
   async purge(states: readonly JobState[], olderThanMs: number): Promise<number> {

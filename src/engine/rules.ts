@@ -25,6 +25,7 @@ export function claimSet(workerId: string, now: number, leaseMs: number, token: 
     command_start: null,
     command_host: null,
     claim_token: token,
+    cancel_requested: false,
   };
 }
 
@@ -38,7 +39,7 @@ export function enqueuedEvent(job: Pick<NewJob, 'id' | 'queue' | 'created_at'>):
 }
 
 export interface SettleDecision {
-  state: Extract<JobState, 'completed' | 'failed' | 'dead' | 'pending'>;
+  state: Extract<JobState, 'completed' | 'failed' | 'dead' | 'pending' | 'cancelled'>;
   run_at: number;
   /** The job's attempt count afterwards (one less when the attempt is given back). */
   attempts: number;
@@ -48,8 +49,15 @@ export interface SettleDecision {
  * Where an attempt's result leads: completed; failed with a backoff; dead when retries are
  * exhausted; or back to pending, uncounted, when it was interrupted.
  */
-export function decideSettlement(job: Pick<Job, 'attempts' | 'max_retries' | 'run_at'>, outcome: OutcomeKind, config: Config, now: number): SettleDecision {
+export function decideSettlement(
+  job: Pick<Job, 'attempts' | 'max_retries' | 'run_at' | 'cancel_requested'>,
+  outcome: OutcomeKind,
+  config: Config,
+  now: number,
+): SettleDecision {
   if (outcome === 'succeeded') return { state: 'completed', run_at: job.run_at, attempts: job.attempts };
+  // Cancelled while it ran: whatever stopped it, the job ends here (a success just before still counts).
+  if (outcome === 'cancelled' || job.cancel_requested) return { state: 'cancelled', run_at: job.run_at, attempts: job.attempts };
   if (!countsAsAttempt(outcome)) return { state: 'pending', run_at: now, attempts: Math.max(0, job.attempts - 1) };
   const d = decideAfterFailure(job, now, { base: config.backoff_base, maxSeconds: config.backoff_max_seconds });
   return { state: d.state, run_at: d.run_at, attempts: job.attempts };
@@ -110,6 +118,8 @@ function settleEventType(state: SettleDecision['state'], recovered: boolean): Ev
       return 'dead';
     case 'pending':
       return 'interrupted';
+    case 'cancelled':
+      return 'cancelled';
     case 'failed':
       return recovered ? 'recovered' : 'failed';
   }
@@ -186,6 +196,17 @@ export function reviveMove(now: number): Move {
   };
 }
 
+/**
+ * `cancel <id>` of a running job: marks it; its worker sees the mark within a second, stops the
+ * command, and settles the attempt as cancelled.
+ */
+export function cancelRunningMove(now: number): Move {
+  return {
+    guard: { states: TRANSITIONS.cancelRunning.from },
+    set: { cancel_requested: true, updated_at: now },
+  };
+}
+
 /** `cancel <id>`: the job stays, in state `cancelled`, and never runs. */
 export function cancelMove(now: number, detail = 'cancelled by an operator'): Move {
   return {
@@ -197,6 +218,6 @@ export function cancelMove(now: number, detail = 'cancelled by an operator'): Mo
 
 /** Throughput counts every finished attempt: a success, or a failure of any kind but an interruption. */
 export function classifyOutcome(outcome: OutcomeKind | null): 'completed' | 'failed' | null {
-  if (outcome === null || outcome === 'interrupted') return null;
+  if (outcome === null || outcome === 'interrupted' || outcome === 'cancelled') return null;
   return outcome === 'succeeded' ? 'completed' : 'failed';
 }

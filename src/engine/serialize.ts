@@ -31,6 +31,7 @@ export function jobToJson(job: Job) {
     output: job.output,
     output_bytes: job.output_bytes,
     command_pid: job.command_pid,
+    cancel_requested: job.cancel_requested,
   };
 }
 

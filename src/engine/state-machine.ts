@@ -19,6 +19,11 @@ export const TRANSITIONS = {
   revive: { from: ['dead'], to: ['pending'] },
   /** `cancel <id>`: the job leaves the queue but keeps its history. */
   cancel: { from: ['pending', 'failed'], to: ['cancelled'] },
+  /**
+   * `cancel <id>` of a running job: it stays processing, marked; its worker stops the command
+   * and the attempt's settle ends it cancelled.
+   */
+  cancelRunning: { from: ['processing'], to: ['processing'] },
 } as const satisfies Record<string, { from: readonly JobState[]; to: readonly JobState[] }>;
 
 export type Transition = keyof typeof TRANSITIONS;
@@ -32,6 +37,11 @@ export const CLAIMABLE_STATES: readonly JobState[] = TRANSITIONS.claim.from;
 
 /** States in which a job will never run again unless someone acts on it. */
 export const FINISHED_STATES: readonly JobState[] = ['completed', 'dead', 'cancelled'];
+
+/** Whether an operator may cancel a job in this state (at once, or by stopping its command). */
+export function canCancel(state: JobState): boolean {
+  return canTransition('cancel', state) || canTransition('cancelRunning', state);
+}
 
 export function isFinished(state: JobState): boolean {
   return FINISHED_STATES.includes(state);

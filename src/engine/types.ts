@@ -24,7 +24,7 @@ export type JobState = (typeof JOB_STATES)[number];
 export type StateCounts = Record<JobState, number>;
 
 /** How one attempt ended. `interrupted` (graceful shutdown) is not counted as an attempt. */
-export const OUTCOME_KINDS = ['succeeded', 'exit', 'timed_out', 'signal', 'worker_lost', 'interrupted', 'error'] as const;
+export const OUTCOME_KINDS = ['succeeded', 'exit', 'timed_out', 'signal', 'worker_lost', 'interrupted', 'error', 'cancelled'] as const;
 export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 
 export interface Job {
@@ -67,6 +67,11 @@ export interface Job {
   command_start: number | null;
   /** Host id of the worker running the command: only there can it be checked or ended. */
   command_host: string | null;
+  /**
+   * An operator cancelled the job while it ran: its worker stops the command and records the
+   * attempt as cancelled (or, if its worker is lost, recovery does), and the job ends cancelled.
+   */
+  cancel_requested: boolean;
   /**
    * A token unique to the current claim. A claim whose reply was lost (the server applied it, the
    * client saw an error) is found again by this token.

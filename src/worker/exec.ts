@@ -33,8 +33,11 @@ export interface RunningCommand {
   /** Undefined when the command could not be started. */
   readonly pid: number | undefined;
   readonly result: Promise<AttemptResult>;
-  /** Stops the command's process group (SIGTERM, then SIGKILL) and reports it as interrupted. */
-  abort(): void;
+  /**
+   * Stops the command's process group (SIGTERM, then SIGKILL) and reports it as interrupted, or
+   * as cancelled when an operator cancelled the job.
+   */
+  abort(reason?: 'interrupted' | 'cancelled'): void;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 2000;
@@ -80,7 +83,7 @@ export function startCommand(options: ExecOptions): RunningCommand {
   const subprocess = execa('/bin/sh', ['-c', options.command], { ...EXECA_OPTIONS, cwd: options.cwd, env: options.env ?? process.env });
   const pid = subprocess.pid;
 
-  let stopReason: 'timeout' | 'interrupted' | null = null;
+  let stopReason: 'timeout' | 'interrupted' | 'cancelled' | null = null;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const timers: NodeJS.Timeout[] = [];
   let cancelTimeout = () => {};
@@ -89,7 +92,7 @@ export function startCommand(options: ExecOptions): RunningCommand {
   subprocess.stdout?.on('data', onData);
   subprocess.stderr?.on('data', onData);
 
-  const killGroup = (reason: 'timeout' | 'interrupted') => {
+  const killGroup = (reason: 'timeout' | 'interrupted' | 'cancelled') => {
     if (stopReason || exit || pid === undefined) return;
     stopReason = reason;
     signalGroup(pid, 'SIGTERM');
@@ -151,7 +154,7 @@ export function startCommand(options: ExecOptions): RunningCommand {
   return {
     pid,
     result,
-    abort: () => killGroup('interrupted'),
+    abort: (reason = 'interrupted') => killGroup(reason),
   };
 }
 
@@ -161,13 +164,16 @@ export function runCommand(options: ExecOptions): Promise<AttemptResult> {
 }
 
 function describeEnd(
-  stopReason: 'timeout' | 'interrupted' | null,
+  stopReason: 'timeout' | 'interrupted' | 'cancelled' | null,
   code: number | null,
   signal: string | null,
   timeoutMs: number,
 ): Pick<AttemptResult, 'outcome' | 'exit_code' | 'signal' | 'error'> {
   if (stopReason === 'timeout') {
     return { outcome: 'timed_out', exit_code: code, signal, error: `timed out after ${formatDuration(timeoutMs)}` };
+  }
+  if (stopReason === 'cancelled') {
+    return { outcome: 'cancelled', exit_code: code, signal, error: 'cancelled by an operator while it ran' };
   }
   if (stopReason === 'interrupted') {
     return { outcome: 'interrupted', exit_code: code, signal, error: 'interrupted: the worker was stopped' };

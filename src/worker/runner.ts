@@ -34,6 +34,8 @@ export interface RunnerOptions {
   retryMaxMs?: number;
   /** After a change of state (idle, busy, stopping), how soon it is reported; changes in between coalesce. */
   stateBeatDelayMs?: number;
+  /** How often a running job is checked for an operator's cancel. */
+  cancelCheckMs?: number;
 }
 
 type StopMode = 'none' | 'graceful' | 'now';
@@ -288,7 +290,10 @@ export class Runner {
     if (this.stopMode === 'now') this.interruptJob();
     else if (this.stopMode === 'graceful') this.armShutdownTimer();
 
+    // An operator's cancel is seen within a second: the command is stopped and the attempt recorded as cancelled.
+    const cancelWatch = setInterval(() => void this.checkCancel(job), this.opts.cancelCheckMs ?? 1000);
     const result = await run.result;
+    clearInterval(cancelWatch);
     this.current = null;
     this.pendingTail = null;
     clearTimeout(this.shutdownTimer);
@@ -302,6 +307,24 @@ export class Runner {
    * Stores the command's process group beside the job, so that if this worker is killed outright
    * the worker that recovers the job ends the command first. Best effort: the job runs either way.
    */
+  private checkingCancel = false;
+
+  private async checkCancel(job: Job): Promise<void> {
+    if (this.checkingCancel) return;
+    this.checkingCancel = true;
+    try {
+      const now = await this.queue.backend.getJob(job.id);
+      if (now?.cancel_requested && this.current?.job === job) {
+        this.log('info', 'job_cancelling', { job: job.id, message: 'cancelled by an operator; stopping the command' });
+        this.current.run.abort('cancelled');
+      }
+    } catch (e) {
+      this.dbError('check for a cancel', e, { job: job.id });
+    } finally {
+      this.checkingCancel = false;
+    }
+  }
+
   private recordCommand(job: Job, pid: number): void {
     this.queue.recordCommand(job, this.id, pid, processStart(pid), this.probe.hostId).catch((e: unknown) => this.dbError('record the command pid', e));
   }
@@ -321,7 +344,7 @@ export class Runner {
           return;
         }
         if (result.outcome === 'succeeded') this.jobsDone++;
-        else if (result.outcome !== 'interrupted') this.jobsFailed++;
+        else if (result.outcome !== 'interrupted' && result.outcome !== 'cancelled') this.jobsFailed++;
         this.log(result.outcome === 'succeeded' ? 'info' : 'warn', 'job_finished', {
           job: job.id,
           attempt: job.attempts,

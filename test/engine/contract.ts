@@ -355,7 +355,34 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       expect(await q.cancel('p')).toMatchObject({ state: 'cancelled', finished_at: now });
       await expect(q.cancel('p')).rejects.toBeInstanceOf(IllegalTransitionError);
       const job = (await claim())!;
-      await expect(q.cancel(job.id)).rejects.toThrow(/processing/);
+      // A running job is marked; its worker stops it (see the next case).
+      expect(await q.cancel(job.id)).toMatchObject({ state: 'processing', cancel_requested: true });
+    });
+
+    it('cancels a running job by marking it: its settle, or its recovery, ends it cancelled', async () => {
+      await q.enqueue([{ id: 'a', command: 'sleep 9' }, { id: 'b', command: 'sleep 9' }, { id: 'c', command: 'true' }]);
+      const a = (await claim('w1'))!;
+      const b = (await claim('w2'))!;
+      const marked = await q.cancel('a');
+      expect(marked).toMatchObject({ state: 'processing', cancel_requested: true, worker_id: 'w1' });
+      // The worker stopped the command: the attempt is recorded as cancelled, the job ends cancelled.
+      expect(await q.settle(a, 'w1', result('cancelled', now), DEFAULT_CONFIG)).toMatchObject({ settled: true, state: 'cancelled' });
+      expect(await q.get('a')).toMatchObject({ state: 'cancelled', last_outcome: 'cancelled', worker_id: null });
+      expect((await fx.backend.listAttempts('a')).map((x) => x.outcome)).toEqual(['cancelled']);
+      expect((await q.events({ job_id: 'a', limit: 10 })).events.map((e) => e.type)).toEqual(['enqueued', 'started', 'cancelled']);
+      // A failure that raced the cancel still ends cancelled, not retried.
+      await q.cancel('b');
+      expect(await q.settle(b, 'w2', result('exit', now), DEFAULT_CONFIG)).toMatchObject({ settled: true, state: 'cancelled' });
+      // A cancelled job whose worker is lost is recovered as cancelled.
+      const c = (await claim('w3'))!;
+      await q.cancel('c');
+      tick(31_000);
+      let mono = 0;
+      const rec = new Recovery(q, { ...localProbe(), hostId: 'this-host' }, null, () => mono);
+      expect(await rec.run(DEFAULT_CONFIG)).toEqual([]); // first sight of the expired lease
+      mono += recoveryGraceMs(DEFAULT_CONFIG.lease_seconds);
+      expect((await rec.run(DEFAULT_CONFIG)).map((r) => [r.job.id, r.state])).toEqual([[c.id, 'cancelled']]);
+      await expect(q.cancel('a')).rejects.toBeInstanceOf(IllegalTransitionError);
     });
 
     it('revives every dead job at once', async () => {

@@ -118,9 +118,9 @@ if (!MONGO_URI) {
     it('a job of a worker killed with SIGKILL is recovered as "worker lost" and completes on another', async () => {
       box = await new MongoSandbox(serverUri).open();
       await box.queue.setConfig('backoff_max_seconds', '0');
-      // The first run lasts long enough for worker b to start (mongoose loads in each process);
-      // the second, after the recovery, is quick.
-      await box.queue.enqueue([{ id: 'victim', command: 'if [ -f runs.txt ]; then echo again >> runs.txt; else echo run >> runs.txt; sleep 8; fi' }]);
+      // The first run lasts until it is ended (recovery ends the lost worker's command on this
+      // host), however slowly worker b starts; the second, after the recovery, is quick.
+      await box.queue.enqueue([{ id: 'victim', command: 'if [ -f runs.txt ]; then echo again >> runs.txt; else echo run >> runs.txt; sleep 600; fi' }]);
       const a = box.startWorker('w-a');
       await waitLog(a, started('victim'), 'the job to start');
       const b = box.startWorker('w-b');

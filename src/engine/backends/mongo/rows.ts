@@ -38,6 +38,7 @@ export function toJob(d: Partial<JobDoc>): Job {
     command_start: d.command_start ?? null,
     command_host: d.command_host ?? null,
     claim_token: d.claim_token ?? null,
+    cancel_requested: d.cancel_requested === true,
   };
 }
 

@@ -76,6 +76,7 @@ export interface JobDoc {
   command_start: number | null;
   command_host: string | null;
   claim_token: string | null;
+  cancel_requested?: boolean;
   history: AttemptDoc[];
   events: EventDoc[];
 }
@@ -159,6 +160,7 @@ const jobSchema = new Schema<JobDoc>(
     command_start: num,
     command_host: str,
     claim_token: str,
+    cancel_requested: { type: Boolean, default: false },
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
   },

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { ClaimRequest } from '../../backend.js';
 import { startedEvent } from '../../rules.js';
 import { CLAIMABLE_STATES } from '../../state-machine.js';
-import { type Row, toJob } from './rows.js';
+import { type Row, sqlValue, toJob } from './rows.js';
 import { type EventWriter } from './events.js';
 import type { Job } from '../../types.js';
 
@@ -68,7 +68,7 @@ export function makeClaimer(db: Database, events: EventWriter): Claimer {
       const keys = Object.keys(r.set);
       const params: Record<string, unknown> = { now: r.now };
       if (one) params.queue = r.queue;
-      for (const k of keys) params[`s_${k}`] = (r.set as Record<string, unknown>)[k];
+      for (const k of keys) params[`s_${k}`] = sqlValue((r.set as Record<string, unknown>)[k]);
       return take(takeStatement(keys, one), params);
     },
     findClaimed(token) {

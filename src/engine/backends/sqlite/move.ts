@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { type JobPatch, type Move, PATCHABLE_FIELDS } from '../../backend.js';
 import type { Job, JobState, NewEvent } from '../../types.js';
 import type { EventWriter } from './events.js';
-import { type Row, toJob } from './rows.js';
+import { type Row, sqlValue, toJob } from './rows.js';
 
 /**
  * A move, as one conditional UPDATE: the engine's fields are set only where the row still matches
@@ -59,7 +59,7 @@ export function makeMover(db: Database, events: EventWriter): Mover {
       conds.push('claim_token IS @g_token');
       params.g_token = g.claim_token;
     }
-    for (const k of keys) params[`s_${k}`] = (m.set as Record<string, unknown>)[k];
+    for (const k of keys) params[`s_${k}`] = sqlValue((m.set as Record<string, unknown>)[k]);
     const sig = `${keys.join(',')}|${conds.join(' AND ')}`;
     const stmt = prepared(sig, () => `UPDATE jobs SET ${sql} WHERE ${conds.join(' AND ')} RETURNING *`);
     const row = stmt.get(params) as Row | undefined;
@@ -79,7 +79,7 @@ export function makeMover(db: Database, events: EventWriter): Mover {
       `INSERT INTO events (at, type, job_id, queue, worker_id, attempt, detail)
        SELECT @at, @type, id, queue, @worker_id, @attempt, @detail FROM jobs WHERE state IN (${inStates})`,
     ).run(params);
-    for (const k of keys) params[`s_${k}`] = (set as Record<string, unknown>)[k];
+    for (const k of keys) params[`s_${k}`] = sqlValue((set as Record<string, unknown>)[k]);
     return db.prepare(`UPDATE jobs SET ${sql} WHERE state IN (${inStates})`).run(params).changes;
   });
 

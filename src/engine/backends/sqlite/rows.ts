@@ -38,6 +38,7 @@ export function toJob(r: Row): Job {
     command_start: (r.command_start as number | null) ?? null,
     command_host: (r.command_host as string | null) ?? null,
     claim_token: (r.claim_token as string | null) ?? null,
+    cancel_requested: r.cancel_requested === 1,
   };
 }
 
@@ -96,4 +97,9 @@ export function mapError(e: unknown, path: string): unknown {
   }
   if (code.startsWith('SQLITE_')) return new StorageError(`database ${path}: ${err.message ?? code}`, { cause: e });
   return e;
+}
+
+/** A value as SQLite stores it: booleans as 1 and 0. */
+export function sqlValue(v: unknown): unknown {
+  return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }

@@ -127,6 +127,14 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX events_at ON events (at);
     `,
   },
+  {
+    version: 4,
+    name: 'cancelling running jobs, and the DLQ by time of death',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX jobs_state_finished ON jobs (state, finished_at, seq);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
