@@ -53,7 +53,8 @@ function checkOutput(o: ListOptions): void {
 
 function buildQuery(o: ListOptions, forcedState?: 'dead'): ListQuery {
   const q: ListQuery = { limit: parseWhole(o.limit, '--limit', 1, 10_000) ?? DEFAULT_LIMIT };
-  if (forcedState) q.state = forcedState;
+  // The DLQ shows the latest deaths first.
+  if (forcedState) Object.assign(q, { state: forcedState, order: 'finished' });
   else if (o.state !== undefined) q.state = parseState(o.state);
   if (o.queue !== undefined) q.queue = o.queue;
   if (o.search !== undefined && o.search !== '') q.search = o.search;

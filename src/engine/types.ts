@@ -161,6 +161,11 @@ export interface ListQuery {
   from?: 'first' | 'last';
   /** Plain offset paging, for scripts; costs grow with the offset. */
   offset?: number;
+  /**
+   * `created` (default): newest first by creation. `finished`: latest finished first (with a
+   * state of completed, dead or cancelled; the DLQ shows the latest deaths first).
+   */
+  order?: 'created' | 'finished';
 }
 
 /** What an event records. */

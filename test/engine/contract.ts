@@ -385,6 +385,32 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       await expect(q.cancel('a')).rejects.toBeInstanceOf(IllegalTransitionError);
     });
 
+    it('lists finished jobs latest finished first, with keyset pages, when asked', async () => {
+      await q.enqueue(['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, command: 'false', max_retries: 0 })));
+      // They die in another order than they were created: c, a, e, b, d.
+      for (const id of ['c', 'a', 'e', 'b', 'd']) {
+        tick(1000);
+        let job = await claim();
+        while (job && job.id !== id) {
+          await q.settle(job, 'w1', result('interrupted', now), DEFAULT_CONFIG);
+          job = await claim();
+        }
+        await q.settle(job!, 'w1', result('exit', now), DEFAULT_CONFIG);
+      }
+      const page1 = await q.list({ state: 'dead', order: 'finished', limit: 2 });
+      expect(page1.jobs.map((j) => j.id)).toEqual(['d', 'b']);
+      const page2 = await q.list({ state: 'dead', order: 'finished', limit: 2, cursor: page1.next_cursor! });
+      expect(page2.jobs.map((j) => j.id)).toEqual(['e', 'a']);
+      const page3 = await q.list({ state: 'dead', order: 'finished', limit: 2, cursor: page2.next_cursor! });
+      expect(page3).toMatchObject({ next_cursor: null });
+      expect(page3.jobs.map((j) => j.id)).toEqual(['c']);
+      const back = await q.list({ state: 'dead', order: 'finished', limit: 2, cursor: page3.prev_cursor!, direction: 'before' });
+      expect(back.jobs.map((j) => j.id)).toEqual(['e', 'a']);
+      expect((await q.list({ state: 'dead', limit: 5 })).jobs.map((j) => j.id)).toEqual(['e', 'd', 'c', 'b', 'a']);
+      await expect(q.list({ order: 'finished', limit: 5 })).rejects.toThrow(/needs a state/);
+      await expect(q.list({ state: 'dead', order: 'finished', limit: 5, cursor: 'zz' })).rejects.toThrow(/invalid cursor/);
+    });
+
     it('revives every dead job at once', async () => {
       await q.enqueue([1, 2, 3].map((i) => ({ id: `d${i}`, command: 'false', max_retries: 0 })));
       for (let job = await claim(); job; job = await claim()) await q.settle(job, 'w1', result('exit', now), DEFAULT_CONFIG);

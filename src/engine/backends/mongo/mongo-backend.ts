@@ -21,7 +21,7 @@ import type {
 import { ServerClock } from './clock.js';
 import { EVENTS_PER_JOB, EVENT_REORDER_MS, listEvents } from './events.js';
 import { type TransactionSupport, insertAllOrNone } from './insert.js';
-import { JOB_FIELDS, encodeCursor, listPage } from './list.js';
+import { JOB_FIELDS, listPage } from './list.js';
 import {
   authenticationError,
   errorCode,
@@ -50,7 +50,7 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
  * Bumped when indexes or stored shapes change; opening an older database creates the missing
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
 const HISTORY_LIMIT = 1000;
 /** Jobs moved per round trip by `moveAll`. */
@@ -249,8 +249,8 @@ export class MongoBackend implements Backend {
       const page = await listPage(this.Job, query);
       return {
         jobs: page.docs.map(toJob),
-        next_cursor: page.next === null ? null : encodeCursor(page.next),
-        prev_cursor: page.prev === null ? null : encodeCursor(page.prev),
+        next_cursor: page.next,
+        prev_cursor: page.prev,
       };
     });
   }

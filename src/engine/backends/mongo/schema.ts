@@ -173,6 +173,7 @@ jobSchema.index({ state: 1, queue: 1, priority: -1, run_at: 1, seq: 1 }, { name:
 // Listings newest first, all states or one, with keyset paging on seq; counts per state.
 jobSchema.index({ seq: -1 }, { name: 'seq', unique: true });
 jobSchema.index({ state: 1, seq: -1 }, { name: 'state_seq' });
+jobSchema.index({ state: 1, finished_at: -1, seq: -1 }, { name: 'state_finished' });
 // Lease recovery looks only at running jobs.
 jobSchema.index({ state: 1, lease_expires_at: 1 }, { name: 'leases' });
 // Throughput over recently finished attempts.

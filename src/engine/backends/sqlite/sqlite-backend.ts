@@ -22,7 +22,7 @@ import type {
 import { type Claimer, makeClaimer } from './claim.js';
 import { type EventWriter, listEvents, makeEventWriter } from './events.js';
 import { makeInserter } from './insert.js';
-import { encodeCursor, listPage } from './list.js';
+import { listPage } from './list.js';
 import { type Mover, makeMover } from './move.js';
 import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
 import { migrate } from './schema.js';
@@ -181,8 +181,8 @@ export class SqliteBackend implements Backend {
       const page = listPage(this.db, query);
       return {
         jobs: page.rows.map(toJob),
-        next_cursor: page.next === null ? null : encodeCursor(page.next),
-        prev_cursor: page.prev === null ? null : encodeCursor(page.prev),
+        next_cursor: page.next,
+        prev_cursor: page.prev,
       };
     });
   }
