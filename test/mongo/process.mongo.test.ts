@@ -74,7 +74,7 @@ if (!MONGO_URI) {
       box.detached.push(...workers.map((w) => w.pid));
       expect(workers).toHaveLength(1);
 
-      await waitFor(() => JSON.parse(box.cli(['dlq', 'list', '--json']).stdout).length === 1, 'job-fail to reach the DLQ', 30_000);
+      await waitFor(() => JSON.parse(box.cli(['dlq', 'list', '--json']).stdout).length === 1, 'job-fail to reach the DLQ', 90_000);
       const completed = JSON.parse(box.cli(['list', '--state', 'completed', '--json']).stdout);
       expect(completed.map((j: { id: string }) => j.id)).toEqual(['job-ok']);
       const dead = JSON.parse(box.cli(['dlq', 'list', '--json']).stdout);
