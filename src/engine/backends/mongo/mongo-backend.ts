@@ -1,7 +1,7 @@
 import mongoose, { type AnyBulkWriteOperation, type Connection, type Model } from 'mongoose';
 import { type Backend, type ClaimRequest, type Guard, type JobPatch, type Move, PATCHABLE_FIELDS, type StopRequest, type WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
-import { startedEvent } from '../../rules.js';
+import { classifyOutcome, startedEvent } from '../../rules.js';
 import { CLAIMABLE_STATES } from '../../state-machine.js';
 import { JOB_STATES } from '../../types.js';
 import type {
@@ -10,6 +10,7 @@ import type {
   Job,
   JobEvent,
   JobPage,
+  OutcomeKind,
   JobState,
   ListQuery,
   NewEvent,
@@ -272,12 +273,13 @@ export class MongoBackend implements Backend {
         { $match: { 'history.finished_at': { $gte: since } } },
         { $group: { _id: '$history.outcome', n: { $sum: 1 } } },
       ]);
-      // As rules.classifyOutcome: interruptions are not finished attempts.
+      // The rule book decides what counts: rules.classifyOutcome.
       let completed = 0;
       let failed = 0;
       for (const r of rows) {
-        if (r._id === 'succeeded') completed += r.n;
-        else if (r._id !== 'interrupted' && r._id !== null) failed += r.n;
+        const c = classifyOutcome(r._id as OutcomeKind | null);
+        if (c === 'completed') completed += r.n;
+        else if (c === 'failed') failed += r.n;
       }
       return { completed, failed };
     });

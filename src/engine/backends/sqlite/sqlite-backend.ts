@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Backend, ClaimRequest, JobPatch, Move, StopRequest, WorkerBeat } from '../../backend.js';
 import { DatabaseReplacedError, DuplicateJobError, StorageError } from '../../errors.js';
-import { JOB_STATES } from '../../types.js';
+import { JOB_STATES, OUTCOME_KINDS } from '../../types.js';
+import { classifyOutcome } from '../../rules.js';
 import type {
   Attempt,
   EventQuery,
@@ -58,6 +59,12 @@ function fileIdentity(path: string): string | null {
     return null;
   }
 }
+
+/** The outcomes the rule book counts as `kind`, as a SQL list. */
+const OUTCOMES_OF = (kind: 'completed' | 'failed') =>
+  OUTCOME_KINDS.filter((o) => classifyOutcome(o) === kind)
+    .map((o) => `'${o}'`)
+    .join(', ');
 
 export class SqliteBackend implements Backend {
   readonly kind = 'sqlite' as const;
@@ -199,10 +206,10 @@ export class SqliteBackend implements Backend {
 
   throughput(since: number): Promise<Throughput> {
     return this.run(() => {
-      // As rules.classifyOutcome: interruptions are not finished attempts.
+      // The rule book decides what counts (rules.classifyOutcome): its verdict per outcome, in SQL.
       const r = this.stmt(
-        `SELECT COALESCE(SUM(outcome = 'succeeded'), 0) AS completed,
-                COALESCE(SUM(outcome NOT IN ('succeeded', 'interrupted')), 0) AS failed
+        `SELECT COALESCE(SUM(outcome IN (${OUTCOMES_OF('completed')})), 0) AS completed,
+                COALESCE(SUM(outcome IN (${OUTCOMES_OF('failed')})), 0) AS failed
          FROM attempts WHERE finished_at >= ? AND finished_at IS NOT NULL`,
       ).get(since) as Throughput;
       return { completed: r.completed, failed: r.failed };
