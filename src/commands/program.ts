@@ -127,6 +127,30 @@ kept as separate arguments.`,
       result.exitCode = await runEvents(opts(cmd));
     });
 
+  const queueCmd = program.command('queue').description('queues: list them with their counts, pause and resume them');
+  queueCmd
+    .command('list')
+    .description('every queue with its counts per state, and whether it is paused')
+    .option('--json', 'print the queues as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runQueueList } = await import('./queue.js');
+      result.exitCode = await runQueueList(opts(cmd));
+    });
+  for (const [verb, paused, what] of [
+    ['pause', true, 'stop taking the queue\'s jobs (running ones finish); enqueueing still works'],
+    ['resume', false, 'take the queue\'s jobs again'],
+  ] as const) {
+    queueCmd
+      .command(verb)
+      .description(what)
+      .argument('<name>', 'the queue')
+      .option('--json', 'print the result as JSON')
+      .action(async (name: string, _o: unknown, cmd: Command) => {
+        const { runQueuePause } = await import('./queue.js');
+        result.exitCode = await runQueuePause(name, paused, opts(cmd));
+      });
+  }
+
   // --- worker --------------------------------------------------------------------------
 
   const worker = program.command('worker').description('start, stop and list worker processes');

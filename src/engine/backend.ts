@@ -8,6 +8,7 @@ import type {
   ListQuery,
   NewEvent,
   NewJob,
+  QueueInfo,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -112,6 +113,16 @@ export interface Backend {
    * `force`: stop at once, interrupting the running job (it goes back to the queue).
    */
   requestStop(ids?: string[], force?: boolean): Promise<number>;
+
+  // --- queues -----------------------------------------------------------------------------
+
+  /** Every queue that holds jobs or has settings, by name, with its counts per state. */
+  listQueues(): Promise<QueueInfo[]>;
+  /**
+   * Pauses or resumes a queue. A claim never takes a job of a queue paused before it began
+   * (SQLite: checked inside the claim's statement; MongoDB: within a second of the pause).
+   */
+  setQueuePaused(name: string, paused: boolean): Promise<void>;
 
   // --- config -----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ export interface JobInput {
 
 const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms']);
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
-const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+export const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 /** Parses the seed's JSON form, `{"id": "...", "command": "..."}`, into a JobInput. */
 export function parseJobJson(text: string, where = ''): JobInput {

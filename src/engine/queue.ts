@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Backend, Move, StopRequest, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
 import { IllegalTransitionError, JobNotFoundError, StorageError, ValidationError } from './errors.js';
-import { type JobInput, normalizeJob, pendingJob } from './job-input.js';
+import { type JobInput, QUEUE_RE, normalizeJob, pendingJob } from './job-input.js';
 import {
   cancelMove,
   cancelRunningMove,
@@ -27,6 +27,7 @@ import type {
   ListQuery,
   NewEvent,
   NewJob,
+  QueueInfo,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -304,6 +305,18 @@ export class Queue {
       }
     }
     return this.backend.purgeJobs(states, this.now() - olderThanMs);
+  }
+
+  // --- queues ----------------------------------------------------------------------------
+
+  queues(): Promise<QueueInfo[]> {
+    return this.backend.listQueues();
+  }
+
+  /** `queue pause|resume <name>`: workers stop (or resume) taking the queue's jobs. */
+  async setQueuePaused(name: string, paused: boolean): Promise<void> {
+    if (!QUEUE_RE.test(name)) throw new ValidationError(`invalid queue name "${name}": 1-64 letters, digits or ._:-`);
+    await this.backend.setQueuePaused(name, paused);
   }
 
   // --- events ----------------------------------------------------------------------------

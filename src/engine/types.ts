@@ -23,6 +23,14 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export type StateCounts = Record<JobState, number>;
 
+/** A queue: one that holds jobs, or has settings of its own. */
+export interface QueueInfo {
+  name: string;
+  /** Paused queues are not claimed from; jobs already running finish. */
+  paused: boolean;
+  counts: StateCounts;
+}
+
 /** How one attempt ended. `interrupted` (graceful shutdown) is not counted as an attempt. */
 export const OUTCOME_KINDS = ['succeeded', 'exit', 'timed_out', 'signal', 'worker_lost', 'interrupted', 'error', 'cancelled'] as const;
 export type OutcomeKind = (typeof OUTCOME_KINDS)[number];

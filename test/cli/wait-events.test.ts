@@ -86,3 +86,19 @@ describe('events', () => {
     expect(types).toEqual(['enqueued', 'started', 'succeeded']);
   });
 });
+
+describe('queue pause and resume', () => {
+  it('a paused queue\'s jobs wait while others run, and run once it is resumed', () => {
+    expect(cli(sb, ['queue', 'pause', 'held']).stdout).toMatch(/^paused queue held/);
+    cli(sb, ['enqueue', '--id', 'held-1', '--queue', 'held', '--', 'true']);
+    // The other queue's job runs to the end while the held one stays pending.
+    expect(cli(sb, ['enqueue', '--wait', '--id', 'free-1', '--', 'true']).code).toBe(0);
+    expect(cliJson(sb, ['show', 'held-1']).state).toBe('pending');
+    const queues = cliJson<Array<{ name: string; paused: boolean; counts: { pending: number } }>>(sb, ['queue', 'list']);
+    expect(queues.find((q) => q.name === 'held')).toMatchObject({ paused: true, counts: { pending: 1 } });
+    expect(cli(sb, ['queue', 'list']).stdout).toMatch(/^held +paused +1 /m);
+    expect(cli(sb, ['queue', 'resume', 'held']).stdout).toBe('resumed queue held\n');
+    expect(cli(sb, ['wait', 'held-1', '--timeout', '60s']).code).toBe(0);
+    expect(cli(sb, ['queue', 'pause', 'no spaces']).code).toBe(2);
+  });
+});

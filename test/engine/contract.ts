@@ -411,6 +411,25 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       await expect(q.list({ state: 'dead', order: 'finished', limit: 5, cursor: 'zz' })).rejects.toThrow(/invalid cursor/);
     });
 
+    it('never claims from a paused queue, and lists queues with their counts', async () => {
+      await q.enqueue([{ id: 'a1', command: 'true', queue: 'alpha', priority: 5 }, { id: 'b1', command: 'true', queue: 'beta' }, { id: 'a2', command: 'true', queue: 'alpha' }]);
+      await q.setQueuePaused('alpha', true);
+      expect((await claim('w1'))?.id).toBe('b1');
+      expect(await claim('w1')).toBeNull();
+      expect(await claim('w1', 'alpha')).toBeNull();
+      const queues = await q.queues();
+      expect(queues.map((x) => [x.name, x.paused, x.counts.pending, x.counts.processing])).toEqual([
+        ['alpha', true, 2, 0],
+        ['beta', false, 0, 1],
+      ]);
+      await q.setQueuePaused('alpha', false);
+      expect((await claim('w1', 'alpha'))?.id).toBe('a1');
+      await expect(q.setQueuePaused('bad name', true)).rejects.toThrow(/invalid queue name/);
+      // A queue with settings but no jobs is listed too.
+      await q.setQueuePaused('gamma', true);
+      expect((await q.queues()).find((x) => x.name === 'gamma')).toMatchObject({ paused: true, counts: { pending: 0 } });
+    });
+
     it('revives every dead job at once', async () => {
       await q.enqueue([1, 2, 3].map((i) => ({ id: `d${i}`, command: 'false', max_retries: 0 })));
       for (let job = await claim(); job; job = await claim()) await q.settle(job, 'w1', result('exit', now), DEFAULT_CONFIG);

@@ -11,6 +11,7 @@ import type {
   JobEvent,
   JobPage,
   OutcomeKind,
+  QueueInfo,
   JobState,
   ListQuery,
   NewEvent,
@@ -52,6 +53,8 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
  */
 const SCHEMA_VERSION = 3;
+/** How long a claim trusts its list of paused queues. */
+const PAUSED_TTL_MS = 1000;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
 const HISTORY_LIMIT = 1000;
 /** Jobs moved per round trip by `moveAll`. */
@@ -315,10 +318,26 @@ export class MongoBackend implements Backend {
    * longer matches and the server moves on to the next job. The event's attempt number is filled
    * in when it is read (see `events.ts`).
    */
+  /** Paused queue names, read at most once a second (a pause reaches every claim within that). */
+  private paused: { names: string[]; at: number } = { names: [], at: -Infinity };
+
+  private async pausedQueues(): Promise<string[]> {
+    if (performance.now() - this.paused.at < PAUSED_TTL_MS) return this.paused.names;
+    const names = (await this.models.QueueSettings.find({ paused: true }, { _id: 1 }).lean()).map((d) => d._id);
+    this.paused = { names, at: performance.now() };
+    return names;
+  }
+
   claimNext(r: ClaimRequest): Promise<Job | null> {
     return this.run(async () => {
       const filter: Record<string, unknown> = { state: { $in: [...CLAIMABLE_STATES] }, run_at: { $lte: r.now } };
-      if (r.queue !== null) filter.queue = r.queue;
+      const paused = await this.pausedQueues();
+      if (r.queue !== null) {
+        if (paused.includes(r.queue)) return null;
+        filter.queue = r.queue;
+      } else if (paused.length > 0) {
+        filter.queue = { $nin: paused };
+      }
       const { job_id: _j, queue: _q, ...started } = startedEvent({
         id: '',
         queue: '',
@@ -462,6 +481,33 @@ export class MongoBackend implements Backend {
   }
 
   // --- config -----------------------------------------------------------------------------
+
+  listQueues(): Promise<QueueInfo[]> {
+    return this.run(async () => {
+      const byName = new Map<string, QueueInfo>();
+      const get = (name: string) => {
+        let q = byName.get(name);
+        if (!q) {
+          q = { name, paused: false, counts: Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts };
+          byName.set(name, q);
+        }
+        return q;
+      };
+      const rows = await this.Job.aggregate<{ _id: { queue: string; state: JobState }; n: number }>([
+        { $group: { _id: { queue: '$queue', state: '$state' }, n: { $sum: 1 } } },
+      ]);
+      for (const r of rows) get(r._id.queue).counts[r._id.state] = r.n;
+      for (const d of await this.models.QueueSettings.find({}).lean()) get(d._id).paused = d.paused === true;
+      return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  setQueuePaused(name: string, paused: boolean): Promise<void> {
+    return this.run(async () => {
+      await this.models.QueueSettings.updateOne({ _id: name }, { $set: { paused } }, { upsert: true });
+      this.paused.at = -Infinity;
+    });
+  }
 
   getConfigValues(): Promise<Record<string, string>> {
     return this.run(async () => Object.fromEntries((await this.models.Config.find({}).lean()).map((d) => [d._id, d.value])));

@@ -214,6 +214,13 @@ workerEventSchema.index({ at: 1, _id: 1 }, { name: 'at' });
 
 const configSchema = new Schema<ConfigDoc>({ _id: String, value: String }, { ...opts, collection: 'config' });
 
+export interface QueueSettingsDoc {
+  _id: string;
+  paused: boolean;
+}
+
+const queueSettingsSchema = new Schema<QueueSettingsDoc>({ _id: String, paused: Boolean }, { ...opts, collection: 'queue_settings' });
+
 const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number, schema: Number }, { ...opts, collection: 'counters' });
 
 export interface Models {
@@ -222,6 +229,7 @@ export interface Models {
   WorkerEvent: Model<WorkerEventDoc>;
   Config: Model<ConfigDoc>;
   Counter: Model<CounterDoc>;
+  QueueSettings: Model<QueueSettingsDoc>;
 }
 
 export function defineModels(conn: Connection): Models {
@@ -231,5 +239,6 @@ export function defineModels(conn: Connection): Models {
     WorkerEvent: conn.model<WorkerEventDoc>('WorkerEvent', workerEventSchema),
     Config: conn.model<ConfigDoc>('Config', configSchema),
     Counter: conn.model<CounterDoc>('Counter', counterSchema),
+    QueueSettings: conn.model<QueueSettingsDoc>('QueueSettings', queueSettingsSchema),
   };
 }

@@ -21,14 +21,17 @@ import type { Job } from '../../types.js';
  */
 const STATES = CLAIMABLE_STATES.map((s) => `'${s}'`).join(', ');
 
+// Paused queues are skipped inside the same statement, so a pause is never raced by a claim.
+const NOT_PAUSED = 'queue NOT IN (SELECT name FROM queue_settings WHERE paused = 1)';
+
 const ANY_QUEUE = `
   SELECT seq FROM jobs INDEXED BY jobs_ready
-  WHERE state IN (${STATES}) AND run_at <= @now
+  WHERE state IN (${STATES}) AND run_at <= @now AND ${NOT_PAUSED}
   ORDER BY priority DESC, run_at, seq LIMIT 1`;
 
 const ONE_QUEUE = `
   SELECT seq FROM jobs INDEXED BY jobs_ready_queue
-  WHERE state IN (${STATES}) AND queue = @queue AND run_at <= @now
+  WHERE state IN (${STATES}) AND queue = @queue AND run_at <= @now AND ${NOT_PAUSED}
   ORDER BY priority DESC, run_at, seq LIMIT 1`;
 
 export interface Claimer {

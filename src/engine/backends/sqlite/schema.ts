@@ -129,10 +129,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 4,
-    name: 'cancelling running jobs, and the DLQ by time of death',
+    name: 'cancelling running jobs, the DLQ by time of death, pausing queues',
     sql: `
       ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX jobs_state_finished ON jobs (state, finished_at, seq);
+      -- Settings per queue; a paused queue's jobs are not claimed.
+      CREATE TABLE queue_settings (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
     `,
   },
 ];

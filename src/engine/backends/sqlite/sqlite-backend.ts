@@ -16,6 +16,7 @@ import type {
   ListQuery,
   NewEvent,
   NewJob,
+  QueueInfo,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -201,6 +202,31 @@ export class SqliteBackend implements Backend {
         counts[r.state] = r.n;
       }
       return counts;
+    });
+  }
+
+  listQueues(): Promise<QueueInfo[]> {
+    return this.run(() => {
+      const byName = new Map<string, QueueInfo>();
+      const get = (name: string) => {
+        let q = byName.get(name);
+        if (!q) {
+          q = { name, paused: false, counts: Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts };
+          byName.set(name, q);
+        }
+        return q;
+      };
+      for (const r of this.stmt('SELECT queue, state, COUNT(*) AS n FROM jobs GROUP BY queue, state').all() as { queue: string; state: JobState; n: number }[]) {
+        get(r.queue).counts[r.state] = r.n;
+      }
+      for (const r of this.stmt('SELECT name, paused FROM queue_settings').all() as { name: string; paused: number }[]) get(r.name).paused = r.paused === 1;
+      return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  setQueuePaused(name: string, paused: boolean): Promise<void> {
+    return this.run(() => {
+      this.stmt('INSERT INTO queue_settings (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused').run(name, paused ? 1 : 0);
     });
   }
 
