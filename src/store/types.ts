@@ -1,4 +1,4 @@
-import type { Attempt, Job, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
+import type { Attempt, Job, JobState, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
 import type { EnqueueFormValues } from './enqueue-form.js';
 
 /** The dashboard's state: plain data, replaced on every change, never mutated. */
@@ -74,7 +74,7 @@ export interface StatusLine {
 
 /** What a confirmation, once accepted, will do. Data, so the state stays plain. */
 export type ConfirmAction =
-  | { kind: 'cancel'; ids: readonly string[] }
+  | { kind: 'cancel' | 'retry'; ids: readonly string[]; skipped: ReadonlyArray<{ id: string; state: JobState | 'gone' }> }
   | { kind: 'retry-all' }
   | { kind: 'stop-all' };
 

@@ -105,7 +105,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row and move down; marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
   { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
-  { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
+  { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending (over marks: asks first)', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'retry-all', keys: ['R'], label: 'R', description: 'retry every job in the DLQ (asks first)', hint: 'retry all', contexts: ['dlq'] },
   { id: 'cancel', keys: ['c'], label: 'c', description: 'cancel a pending or failed job (asks first)', hint: 'cancel', contexts: ['jobs', 'detail'] },
   { id: 'worker-up', keys: ['+', '='], label: '+', description: 'start one more worker', hint: 'worker', group: 'workers', contexts: MAIN },
@@ -115,7 +115,8 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'command-mode', keys: [':'], label: ':', description: 'command: :jobs :workers :dlq :help :q', hint: 'cmd', contexts: [...MAIN, 'detail'] },
   { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL },
   { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running); Ctrl-C also quits', hint: 'quit', contexts: ALL },
-  { id: 'yes', keys: ['y', 'Y', 'enter'], label: 'y/Enter', description: 'yes, do it', hint: 'yes', contexts: ['confirm'] },
+  // Enter is not yes: a confirmation opened under fast typing must not be accepted by a stray Enter.
+  { id: 'yes', keys: ['y', 'Y'], label: 'y', description: 'yes, do it', hint: 'yes', contexts: ['confirm'] },
   { id: 'no', keys: ['n', 'N', 'esc', 'q'], label: 'n/Esc', description: 'no, leave things as they are', hint: 'no', contexts: ['confirm'] },
   { id: 'field-next', keys: ['tab', 'down'], label: 'Tab/↓', description: 'next field', hint: 'next field', contexts: ['form'] },
   { id: 'field-prev', keys: ['shift+tab', 'up'], label: 'S-Tab/↑', description: 'previous field', hint: 'previous', contexts: ['form'] },
@@ -186,9 +187,12 @@ export function displayKey(name: string): string {
 /** Footer order: what acts on the view first, then moving around, so a narrow footer keeps the actions. */
 const FOOTER_FIRST: readonly CommandId[] = ['retry', 'retry-all', 'cancel', 'stop-all', 'worker-up', 'enqueue', 'open', 'back'];
 
-/** Footer hints for a context, as `[label, hint]` pairs. */
-export function footerHints(context: KeyContext): Array<[string, string]> {
-  const hinted = bindingsFor(context).filter((b) => b.hint && (!b.hintIn || b.hintIn.includes(context)));
+/**
+ * Footer hints for a context, as `[label, hint]` pairs; `enabled` leaves out commands that cannot
+ * act on what is selected (cancel on a completed job).
+ */
+export function footerHints(context: KeyContext, enabled: (id: CommandId) => boolean = () => true): Array<[string, string]> {
+  const hinted = bindingsFor(context).filter((b) => b.hint && (!b.hintIn || b.hintIn.includes(context)) && enabled(b.id));
   const rank = (b: Binding) => (FOOTER_FIRST.includes(b.id) ? FOOTER_FIRST.indexOf(b.id) : FOOTER_FIRST.length);
   return [...hinted]
     .sort((a, b) => rank(a) - rank(b))

@@ -148,7 +148,7 @@ describe('actions with their confirmations', () => {
     await m.waitForFrame((f) => f.includes('DLQ') && f.includes('boom: the last words'), 'the DLQ with the output tail');
     await m.press('R');
     await m.waitForFrame((f) => f.includes('Retry every job in the DLQ (1 dead job)?'), 'the question');
-    await m.press(KEY.enter);
+    await m.press('y');
     await m.waitForFrame((f) => f.includes('moved 1 dead job back to pending') && f.includes('the dead letter queue is empty'), 'an empty DLQ');
   });
 
@@ -158,6 +158,8 @@ describe('actions with their confirmations', () => {
     await m.press('6', ' ');
     await m.waitForFrame((f) => f.includes('2 marked'), 'two marks');
     await m.press('r');
+    await m.waitForFrame((fr) => fr.includes('Retry 1 failed job and 1 dead job.'), 'the plan');
+    await m.press('y');
     const f = await m.waitForFrame((fr) => fr.includes('retried 2 jobs'), 'both retried');
     expect(f).toContain('$ queuectl retry f-retrying && queuectl dlq retry d-buried');
     expect(m.dash.store.getState().status?.command).toBe(`queuectl retry f-retrying --db ${db.path} && queuectl dlq retry d-buried --db ${db.path}`);

@@ -6,6 +6,17 @@ import { OutputLines } from '../components/OutputLines.js';
 import { useDash } from '../context.js';
 import { attemptOutcome, duration, fit, outcomeText, singleLine, tailLines, timestamp } from '../format.js';
 import { useTone } from '../theme.js';
+import { canCancel, retryKind } from '../../store/validity.js';
+
+/** The title's hints: only the actions the job's state allows, then moving around. */
+export function detailTitleHints(job: Pick<Job, 'state'>): string {
+  const parts = ['Esc back'];
+  const retry = retryKind(job.state);
+  if (retry) parts.push(`r ${retry}`);
+  if (canCancel(job.state)) parts.push('c cancel');
+  parts.push('j/k scroll');
+  return parts.join(' · ');
+}
 
 function when(ms: number | null, now: number): string {
   if (ms === null) return '-';
@@ -90,7 +101,7 @@ export function JobDetailView(props: { width: number; height: number; }) {
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Text wrap="truncate">
         <Text bold>{job.id}</Text> <StatusBadge state={job.state} />
-        <Text dimColor> · Esc back · r retry · c cancel · j/k scroll</Text>
+        <Text dimColor> · {detailTitleHints(job)}</Text>
       </Text>
       <Text wrap="truncate">
         <Text dimColor>command </Text>
