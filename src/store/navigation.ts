@@ -204,9 +204,28 @@ export class Navigation {
     return this.refresh();
   }
 
-  scrollDetail(delta: number): void {
+  /**
+   * Scrolls the output `delta` rows up (negative: down), within `[0, max]` where `max` is how far
+   * it can scroll on this screen: from any position, each key moves it at once.
+   */
+  scrollDetail(delta: number, max: number): void {
     const d = this.s.detail;
-    if (d) this.s.scrollDetail(d.scroll + delta);
+    if (!d) return;
+    const from = Math.min(d.scroll, max);
+    this.s.scrollDetail(Math.max(0, Math.min(max, from + delta)));
+  }
+
+  /** `w`: long output lines wrap, or are cut (and scroll sideways). */
+  toggleWrap(): void {
+    const d = this.s.detail;
+    if (d) this.s.setDetailView({ wrap: !d.wrap, x: 0 });
+  }
+
+  /** ←/→ when lines are cut: the first column shown, within the longest line. */
+  scrollSideways(delta: number, widest: number, width: number): void {
+    const d = this.s.detail;
+    if (!d || d.wrap) return;
+    this.s.setDetailView({ x: Math.max(0, Math.min(Math.max(0, widest - width), d.x + delta)) });
   }
 
   followDetail(): void {

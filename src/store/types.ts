@@ -62,6 +62,9 @@ export interface DetailState {
   attempts: readonly Attempt[];
   /** Output lines scrolled up from the bottom; 0 follows the output as it grows. */
   scroll: number;
+  /** Long output lines wrap; else they are cut, and `x` is the first column shown. */
+  wrap: boolean;
+  x: number;
   error: string | null;
 }
 

@@ -85,8 +85,8 @@ export function App() {
   const height = Math.max(CHROME + 3, rows - 1);
   const width = Math.max(20, columns);
   const body = height - CHROME;
-  const layout = useRef<Layout>({ body });
-  layout.current = { body };
+  const layout = useRef<Layout>({ body, width });
+  layout.current = { body, width };
   useKeyboard(layout);
   useEffect(() => {
     const sizes = pageSizes(body);

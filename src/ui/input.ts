@@ -2,15 +2,18 @@ import type { Key } from 'ink';
 import type { DashboardActions } from '../store/actions.js';
 import { FORM_FIELDS } from '../store/enqueue-form.js';
 import type { DashboardStore, DashboardStoreApi } from '../store/store.js';
+import { detailLayout } from './detail-layout.js';
 import { type CommandId, type KeyContext, NO_KEY, commandFor, helpLines, splitKeys } from './keys.js';
+import { detailFields } from './views/JobDetailView.js';
 
 /** What a command does; a returned promise is what the next key waits for (see KeyQueue). */
 export type Handler = () => unknown;
 export type Handlers = Partial<Record<CommandId, Handler>>;
 
-/** The part of the screen's layout the keys need: how many lines the body has. */
+/** The part of the screen's layout the keys need: how many lines and columns the body has. */
 export interface Layout {
   body: number;
+  width: number;
 }
 
 /** The screen beneath the help, the prompt and the modals: details, or the main view. */
@@ -64,7 +67,23 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     'retry-all': () => actions.askRetryAll(),
     back: () => actions.back(),
   };
-  const detailPage = () => Math.max(1, layout().body - 12);
+  /** The details screen as laid out now: how far its output scrolls, and a page of it. */
+  const detailNow = () => {
+    const s = store.getState();
+    const d = s.detail;
+    if (!d?.job) return { maxScroll: 0, room: 1, widest: 0 };
+    const l = layout();
+    return detailLayout(d.job, d.attempts, detailFields(d.job, s.now).length, l.width, l.body, d);
+  };
+  const scroll = (rows: (room: number) => number) => {
+    const d = detailNow();
+    actions.scrollDetail(rows(d.room), d.maxScroll);
+  };
+  const sideways = (sign: 1 | -1) => {
+    const d = detailNow();
+    const w = layout().width;
+    actions.scrollSideways(sign * Math.max(1, Math.floor(w / 2)), d.widest, w);
+  };
   const helpMax = () => {
     const s = store.getState();
     return Math.max(0, helpLines(screenContext(s)).length - Math.max(1, layout().body - 1));
@@ -93,12 +112,15 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       refresh: common.refresh,
       'command-mode': common['command-mode'],
       back: () => actions.closeDetail(),
-      up: () => actions.scrollDetail(1),
-      down: () => actions.scrollDetail(-1),
-      'page-up': () => actions.scrollDetail(detailPage()),
-      'page-down': () => actions.scrollDetail(-detailPage()),
-      first: () => actions.scrollDetail(1_000_000),
+      up: () => scroll(() => 1),
+      down: () => scroll(() => -1),
+      'page-up': () => scroll((room) => Math.max(1, room - 1)),
+      'page-down': () => scroll((room) => -Math.max(1, room - 1)),
+      first: () => scroll(() => Number.MAX_SAFE_INTEGER),
       last: () => actions.followDetail(),
+      wrap: () => actions.toggleWrap(),
+      'scroll-left': () => sideways(-1),
+      'scroll-right': () => sideways(1),
       retry: () => actions.retry(),
       cancel: () => actions.askCancel(),
     },

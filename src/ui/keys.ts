@@ -49,7 +49,10 @@ export type CommandId =
   | 'field-prev'
   | 'form-submit'
   | 'prompt-submit'
-  | 'close';
+  | 'close'
+  | 'wrap'
+  | 'scroll-left'
+  | 'scroll-right';
 
 export interface Binding {
   id: CommandId;
@@ -100,6 +103,9 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'tab-6', keys: ['6'], label: '6', description: 'dead jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-prev', keys: ['left'], label: '←', description: 'previous state tab', group: 'tab-step', contexts: ['jobs'] },
   { id: 'tab-next', keys: ['right'], label: '→', description: 'next state tab', hint: 'tabs', group: 'tab-step', contexts: ['jobs'] },
+  { id: 'wrap', keys: ['w'], label: 'w', description: 'wrap long output lines, or cut them (then ← → scroll sideways)', hint: 'wrap', contexts: ['detail'] },
+  { id: 'scroll-left', keys: ['left'], label: '←', description: 'scroll the output left (when not wrapped)', contexts: ['detail'] },
+  { id: 'scroll-right', keys: ['right'], label: '→', description: 'scroll the output right (when not wrapped)', contexts: ['detail'] },
   { id: 'next-view', keys: ['tab'], label: 'Tab', description: 'next view (jobs, workers, DLQ)', hint: 'view', group: 'views', contexts: MAIN },
   { id: 'prev-view', keys: ['shift+tab'], label: 'S-Tab', description: 'previous view', group: 'views', contexts: MAIN },
   { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row and move down; marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
