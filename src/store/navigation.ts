@@ -170,9 +170,8 @@ export class Navigation {
     const l = this.s.lists[id];
     const job = l.jobs[l.row];
     if (!job) return;
-    this.s.toggleMark(id, job.id);
-    const after = this.s.lists[id];
-    if (after.row < after.jobs.length - 1) this.s.setRow(id, after.row + 1);
+    // The cursor stays: Space marks the row it is on, and j moves on.
+    this.s.toggleMark(id, job.id, job.state);
   }
 
   /** The selected job in the current table (or the open job), if any. */

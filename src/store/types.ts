@@ -36,6 +36,8 @@ export interface JobList {
   /** Rows the screen has room for; only this many jobs are fetched. */
   pageSize: number;
   marks: readonly string[];
+  /** Each marked job's state when last seen (marks hold across tabs; the view says how many are elsewhere). */
+  markStates: Readonly<Record<string, JobState>>;
   /** Bumped whenever the query changes, so a slower fetch for an older query is dropped. */
   version: number;
   loaded: boolean;

@@ -108,7 +108,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'scroll-right', keys: ['right'], label: '→', description: 'scroll the output right (when not wrapped)', contexts: ['detail'] },
   { id: 'next-view', keys: ['tab'], label: 'Tab', description: 'next view (jobs, workers, DLQ)', hint: 'view', group: 'views', contexts: MAIN },
   { id: 'prev-view', keys: ['shift+tab'], label: 'S-Tab', description: 'previous view', group: 'views', contexts: MAIN },
-  { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row and move down; marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
+  { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row (the cursor stays); marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
   { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
   { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending (over marks: asks first)', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },

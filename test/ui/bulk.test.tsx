@@ -43,7 +43,7 @@ describe('bulk actions over marked jobs', () => {
     await m.waitForFrame((f) => f.includes('1 marked'), 'one mark');
     await m.press(KEY.pageDown);
     await m.waitForFrame((f) => rowOf(f, 'dead-12') === undefined && rowOf(f, 'dead-07') !== undefined, 'the second page');
-    await m.press(' ', ' ');
+    await m.press('j', ' ', 'j', ' ');
     await m.waitForFrame((f) => f.includes('3 marked'), 'three marks over two pages');
     expect(s().lists.dlq.marks).toEqual(['dead-12', 'dead-07', 'dead-06']);
     // Meanwhile one marked job is retried from the CLI: it is pending now, and a refresh keeps the marks.
@@ -77,8 +77,10 @@ describe('bulk actions over marked jobs', () => {
     await m.press(' ', 'k', ' ');
     await m.waitForFrame((f) => f.includes('3 marked'), 'three marks');
     await m.press('2');
-    await m.waitForFrame((f) => rowOf(f, 'p-waiting') !== undefined && rowOf(f, 'c-done') === undefined, 'the pending tab');
+    const pendingTab = await m.waitForFrame((f) => rowOf(f, 'p-waiting') !== undefined && rowOf(f, 'c-done') === undefined, 'the pending tab');
     expect(s().lists.jobs.marks).toEqual(['dead-12', 'c-done', 'f-retrying']);
+    // None of the three is pending: the page says so, so the marks never act unseen.
+    expect(pendingTab).toContain('3 marked (3 in other tabs)');
     await m.press('c');
     await m.waitForFrame((f) => f.includes('Cancel 1 failed job; 2 marked jobs will be skipped'), 'the question');
     expect(s().modal).toMatchObject({ message: 'Cancel 1 failed job; 2 marked jobs will be skipped (1 dead, 1 completed). Cancelled jobs never run.' });

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Job } from '../../engine/types.js';
 import { JOB_TABS, type JobTab } from '../../store/types.js';
+import { marksElsewhere } from '../../store/slices/lists.js';
 import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, outcomeText, singleLine, whenText } from '../format.js';
@@ -32,10 +33,10 @@ export function idWidth(jobs: readonly Job[]): number {
 }
 
 /** Filter, marks, and which way more pages lie, as text. */
-export function pageInfoText(p: { search: string; marks: number; prev: boolean; next: boolean }): string {
+export function pageInfoText(p: { search: string; marks: number; elsewhere?: number; prev: boolean; next: boolean }): string {
   const parts: string[] = [];
   if (p.search !== '') parts.push(`/${p.search}`);
-  if (p.marks > 0) parts.push(`${p.marks} marked`);
+  if (p.marks > 0) parts.push(`${p.marks} marked${p.elsewhere ? ` (${p.elsewhere} in other tabs)` : ''}`);
   parts.push(`${p.prev ? '▲' : ' '}${p.next ? '▼' : ' '}`);
   return ` ${parts.join(' · ')}`;
 }
@@ -68,7 +69,7 @@ export function JobsView(props: ViewProps) {
   const tone = useTone();
   const list = useDash((s) => s.lists.jobs);
   const now = useDash((s) => s.now);
-  const info = pageInfoText({ search: list.search, marks: list.marks.length, prev: list.prev !== null, next: list.next !== null });
+  const info = pageInfoText({ search: list.search, marks: list.marks.length, elsewhere: marksElsewhere(list), prev: list.prev !== null, next: list.next !== null });
   const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs match "${list.search}" (Esc clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs`;
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
