@@ -186,7 +186,8 @@ export class Navigation {
     const id = this.listId();
     if (id === null) return null;
     const l = s.lists[id];
-    return l.jobs[l.row] ?? null;
+    // Rows of the previous query, still shown while the new page loads, are not selectable.
+    return l.loaded ? (l.jobs[l.row] ?? null) : null;
   }
 
   // --- details, help, prompts -------------------------------------------------------------

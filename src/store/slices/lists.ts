@@ -54,7 +54,8 @@ export function withPage(list: JobList, anchor: PageAnchor, page: FetchedPage, t
   } else if (target?.row !== undefined) {
     row = clamp(target.row, page.jobs.length);
   } else {
-    const selected = list.jobs[list.row]?.id;
+    // Rows kept on screen while a new query loads are not a selection.
+    const selected = list.loaded ? list.jobs[list.row]?.id : undefined;
     const kept = selected === undefined ? -1 : page.jobs.findIndex((j) => j.id === selected);
     row = kept >= 0 ? kept : clamp(list.row, page.jobs.length);
   }
@@ -94,12 +95,15 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
     const next = fn(lists[id]);
     if (next !== lists[id]) set({ lists: { ...lists, [id]: next } });
   };
-  /** A new query: back to the newest page, and bump the version so late pages are dropped. */
+  /**
+   * A new query: back to the newest page, and bump the version so late pages are dropped. The old
+   * rows stay (`loaded: false`, drawn dimmed) until the new page arrives, so the table never
+   * flashes empty.
+   */
   const requery = (l: JobList, change: Partial<JobList>): JobList => ({
     ...l,
     ...change,
     anchor: {},
-    jobs: [],
     next: null,
     prev: null,
     row: 0,

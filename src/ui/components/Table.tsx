@@ -26,6 +26,8 @@ interface Props<T> {
   height: number;
   selected: number;
   empty?: string;
+  /** Rows of a previous query, shown dimmed while the new page loads. */
+  dim?: boolean;
 }
 
 /** Widths for the columns that fit: drop low-priority columns until the fixed ones fit, then share the rest. */
@@ -70,12 +72,12 @@ export function runs(cells: readonly Cell[]): Cell[] {
   return out;
 }
 
-function RowLine(props: { cells: Cell[]; inverse: boolean }) {
+function RowLine(props: { cells: Cell[]; inverse: boolean; dim?: boolean }) {
   const rs = runs(props.cells);
   // Trailing blanks cost the renderer as much as text; only the highlighted row needs its full width.
   if (!props.inverse && rs.length > 0) rs[rs.length - 1] = { ...rs[rs.length - 1], text: rs[rs.length - 1].text.trimEnd() };
   return (
-    <Text wrap="truncate" inverse={props.inverse}>
+    <Text wrap="truncate" inverse={props.inverse} dimColor={props.dim}>
       {rs.map((r, i) => (r.color === undefined ? r.text : <Text key={i} color={r.color}>{r.text}</Text>))}
     </Text>
   );
@@ -83,7 +85,7 @@ function RowLine(props: { cells: Cell[]; inverse: boolean }) {
 
 const Row = memo(
   RowLine,
-  (a, b) => a.inverse === b.inverse && a.cells.length === b.cells.length && a.cells.every((c, i) => c.text === b.cells[i].text && c.color === b.cells[i].color),
+  (a, b) => a.inverse === b.inverse && a.dim === b.dim && a.cells.length === b.cells.length && a.cells.every((c, i) => c.text === b.cells[i].text && c.color === b.cells[i].color),
 );
 
 export function Table<T>(props: Props<T>) {
@@ -100,8 +102,9 @@ export function Table<T>(props: Props<T>) {
       {lines.map((row, i) => (
         <Row
           key={props.rowKey(row)}
-          inverse={i === props.selected}
-          cells={cols.map(({ col, width }) => ({ text: fit(col.text(row), width, col.align), color: tone(col.color?.(row)) }))}
+          inverse={!props.dim && i === props.selected}
+          dim={props.dim}
+          cells={cols.map(({ col, width }) => ({ text: fit(col.text(row), width, col.align), color: props.dim ? undefined : tone(col.color?.(row)) }))}
         />
       ))}
     </Box>

@@ -33,8 +33,9 @@ export function idWidth(jobs: readonly Job[]): number {
 }
 
 /** Filter, marks, and which way more pages lie, as text. */
-export function pageInfoText(p: { search: string; marks: number; elsewhere?: number; prev: boolean; next: boolean }): string {
+export function pageInfoText(p: { search: string; marks: number; elsewhere?: number; prev: boolean; next: boolean; loading?: boolean }): string {
   const parts: string[] = [];
+  if (p.loading) parts.push('loading…');
   if (p.search !== '') parts.push(`/${p.search}`);
   if (p.marks > 0) parts.push(`${p.marks} marked${p.elsewhere ? ` (${p.elsewhere} in other tabs)` : ''}`);
   parts.push(`${p.prev ? '▲' : ' '}${p.next ? '▼' : ' '}`);
@@ -69,7 +70,7 @@ export function JobsView(props: ViewProps) {
   const tone = useTone();
   const list = useDash((s) => s.lists.jobs);
   const now = useDash((s) => s.now);
-  const info = pageInfoText({ search: list.search, marks: list.marks.length, elsewhere: marksElsewhere(list), prev: list.prev !== null, next: list.next !== null });
+  const info = pageInfoText({ search: list.search, marks: list.marks.length, elsewhere: marksElsewhere(list), prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 });
   const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs match "${list.search}" (Esc clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs`;
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
@@ -89,6 +90,7 @@ export function JobsView(props: ViewProps) {
         height={props.height - 1}
         selected={list.row}
         empty={empty}
+        dim={!list.loaded}
       />
     </Box>
   );
