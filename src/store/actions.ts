@@ -65,18 +65,20 @@ export class DashboardActions extends Navigation {
   }
 
   /** Typing in the enqueue form: the focused field's new text. */
-  editForm(text: string): void {
+  editForm(text: string, cursor?: number): void {
     const m = this.form();
     if (!m || m.busy) return;
     const key = FORM_FIELDS[m.field].key;
-    if (m.values[key] !== text) this.s.setModal({ ...m, values: { ...m.values, [key]: text } });
+    if (m.values[key] !== text || m.cursor !== cursor) this.s.setModal({ ...m, values: { ...m.values, [key]: text }, ...(cursor !== undefined ? { cursor } : {}) });
   }
 
   /** Tab / S-Tab in the enqueue form. */
   moveField(delta: 1 | -1): void {
     const m = this.form();
     if (!m || m.busy) return;
-    this.s.setModal({ ...m, field: (m.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
+    const { cursor: _, ...rest } = m;
+    // The cursor starts at the end of the field it moves to.
+    this.s.setModal({ ...rest, field: (m.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
   }
 
   /**

@@ -3,6 +3,8 @@ import type { Queue } from '../engine/queue.js';
 import type { Job } from '../engine/types.js';
 import { CliEquivalent } from './cli-equivalent.js';
 import { fetchPage } from './pages.js';
+import { PROMPT_COMMANDS, PROMPT_COMMAND_LIST } from '../ui/keys.js';
+import { complete } from '../ui/line-edit.js';
 import type { Poller } from './poller.js';
 import type { DashboardStoreApi } from './store.js';
 import { JOB_TABS, type JobTab, type ListId, MAIN_VIEWS, type MainView, type PageAnchor, type StatusLine } from './types.js';
@@ -250,11 +252,13 @@ export class Navigation {
    * Typing in the prompt; a filter applies as it is typed, once typing pauses for a moment (on a
    * large history each filtered page is a scan). Resolves when the filtered page is shown.
    */
-  editPrompt(text: string): Promise<void> {
+  editPrompt(text: string, cursor?: number): Promise<void> {
     const p = this.s.prompt;
     if (!p) return Promise.resolve();
-    this.s.setPrompt({ ...p, text });
-    if (p.kind !== 'filter') return Promise.resolve();
+    if (p.text === text && p.cursor === cursor) return Promise.resolve();
+    this.s.setPrompt({ ...p, text, ...(cursor !== undefined ? { cursor } : {}) });
+    // Moving the cursor changes no filter.
+    if (p.kind !== 'filter' || p.text === text) return Promise.resolve();
     if (this.filterTimer) clearTimeout(this.filterTimer);
     return new Promise((resolve) => {
       this.filterWaiters.push(resolve);
@@ -322,12 +326,19 @@ export class Navigation {
     return this.applyFilter('');
   }
 
+  /** Tab in the `:` prompt: completes a command name as far as it is unambiguous. */
+  completePrompt(): void {
+    const p = this.s.prompt;
+    if (!p || p.kind !== 'command') return;
+    const done = complete(p.text, PROMPT_COMMANDS.map((c) => c.name));
+    if (done.text !== p.text) this.s.setPrompt({ ...p, text: done.text, cursor: [...done.text].length });
+  }
+
   /** `:` commands. */
   runCommand(text: string): Promise<void> {
-    const cmd = text.trim().replace(/^:/, '').toLowerCase();
+    const typed = text.trim().replace(/^:/, '').toLowerCase();
+    const cmd = PROMPT_COMMANDS.find((c) => c.name === typed || c.aliases?.includes(typed))?.name ?? typed;
     switch (cmd) {
-      case 'q':
-      case 'q!':
       case 'quit':
         this.quit();
         return Promise.resolve();
@@ -341,7 +352,7 @@ export class Navigation {
       case '':
         return Promise.resolve();
       default:
-        this.status({ text: `unknown command :${cmd} (try :jobs, :workers, :dlq, :help or :q)`, tone: 'error' });
+        this.status({ text: `unknown command :${cmd} (try ${PROMPT_COMMAND_LIST}; Tab completes)`, tone: 'error' });
         return Promise.resolve();
     }
   }

@@ -92,6 +92,8 @@ export interface EnqueueModal {
   kind: 'enqueue';
   values: EnqueueFormValues;
   field: number;
+  /** Where the cursor is in the focused field; at its end when absent. */
+  cursor?: number;
   error: string | null;
   busy: boolean;
 }
@@ -99,6 +101,8 @@ export interface EnqueueModal {
 export interface Prompt {
   kind: 'filter' | 'command';
   text: string;
+  /** Where the cursor is in `text` (a character index); at the end when absent. */
+  cursor?: number;
 }
 
 export const EMPTY_THROUGHPUT: Throughput = { completed: 0, failed: 0 };

@@ -3,6 +3,7 @@ import type { DashboardActions } from '../store/actions.js';
 import { FORM_FIELDS } from '../store/enqueue-form.js';
 import type { DashboardStore, DashboardStoreApi } from '../store/store.js';
 import { detailLayout } from './detail-layout.js';
+import { editField } from './line-edit.js';
 import { type CommandId, type KeyContext, NO_KEY, commandFor, helpLines, splitKeys } from './keys.js';
 import { detailFields } from './views/JobDetailView.js';
 
@@ -145,21 +146,10 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     },
     prompt: {
       'prompt-submit': () => actions.submitPrompt(),
+      complete: () => actions.completePrompt(),
       close: () => actions.cancelPrompt(),
     },
   };
-}
-
-/**
- * Editing one line of text at its end: printable keys append, Backspace deletes, Ctrl-U clears.
- * The new text, or null when the key is not an edit.
- */
-export function editLine(value: string, input: string, key: Key): string | null {
-  if (key.backspace || key.delete) return [...value].slice(0, -1).join('');
-  if (key.ctrl && input === 'u') return '';
-  if (key.ctrl || key.meta || key.return || key.escape || key.tab || key.upArrow || key.downArrow) return null;
-  if (key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) return null;
-  return input.length > 0 && input >= ' ' ? value + input : null;
 }
 
 /**
@@ -172,13 +162,13 @@ export function handleKey(store: DashboardStoreApi, actions: DashboardActions, h
   const command = commandFor(context, input, key);
   const run = command === undefined ? undefined : handlers[context][command];
   if (run) return run();
-  if (context === 'prompt') {
-    const next = editLine(s.prompt?.text ?? '', input, key);
-    if (next !== null && next !== s.prompt?.text) void actions.editPrompt(next);
+  if (context === 'prompt' && s.prompt) {
+    const next = editField(s.prompt, input, key);
+    if (next !== null) void actions.editPrompt(next.text, next.cursor);
   } else if (context === 'form' && s.modal?.kind === 'enqueue' && !s.modal.busy) {
-    const current = s.modal.values[FORM_FIELDS[s.modal.field].key];
-    const next = editLine(current, input, key);
-    if (next !== null && next !== current) actions.editForm(next);
+    const text = s.modal.values[FORM_FIELDS[s.modal.field].key];
+    const next = editField({ text, cursor: s.modal.cursor }, input, key);
+    if (next !== null) actions.editForm(next.text, next.cursor);
   }
   return undefined;
 }

@@ -52,7 +52,20 @@ export type CommandId =
   | 'close'
   | 'wrap'
   | 'scroll-left'
-  | 'scroll-right';
+  | 'scroll-right'
+  | 'complete';
+
+/** The `:` commands: the only list of them (help, hints, completion and errors read it). */
+export const PROMPT_COMMANDS: ReadonlyArray<{ name: string; aliases?: readonly string[] }> = [
+  { name: 'jobs' },
+  { name: 'workers' },
+  { name: 'dlq' },
+  { name: 'help' },
+  { name: 'quit', aliases: ['q', 'q!'] },
+];
+
+/** The commands as written in help: `:jobs :workers :dlq :help :q`. */
+export const PROMPT_COMMAND_LIST = PROMPT_COMMANDS.map((c) => `:${c.aliases?.[0] ?? c.name}`).join(' ');
 
 export interface Binding {
   id: CommandId;
@@ -118,7 +131,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'worker-down', keys: ['-', '_'], label: '-', description: 'stop one worker gracefully (the selected one in the workers view)', group: 'workers', contexts: MAIN },
   { id: 'stop-all', keys: ['s'], label: 's', description: 'stop every worker gracefully (asks first)', hint: 'stop all', contexts: ['workers'] },
   { id: 'refresh', keys: ['ctrl+r'], label: 'C-r', description: 'refresh now', contexts: ALL },
-  { id: 'command-mode', keys: [':'], label: ':', description: 'command: :jobs :workers :dlq :help :q', hint: 'cmd', contexts: [...MAIN, 'detail'] },
+  { id: 'command-mode', keys: [':'], label: ':', description: `command: ${PROMPT_COMMAND_LIST} (Tab completes)`, hint: 'cmd', contexts: [...MAIN, 'detail'] },
   { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL },
   { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running); Ctrl-C also quits', hint: 'quit', contexts: ALL },
   // Enter is not yes: a confirmation opened under fast typing must not be accepted by a stray Enter.
@@ -128,6 +141,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'field-prev', keys: ['shift+tab', 'up'], label: 'S-Tab/↑', description: 'previous field', hint: 'previous', contexts: ['form'] },
   { id: 'form-submit', keys: ['enter'], label: 'Enter', description: 'enqueue the job', hint: 'enqueue', contexts: ['form'] },
   { id: 'prompt-submit', keys: ['enter'], label: 'Enter', description: 'keep the filter, or run the command', hint: 'apply', contexts: ['prompt'] },
+  { id: 'complete', keys: ['tab'], label: 'Tab', description: 'complete the command name (in :)', contexts: ['prompt'] },
   { id: 'close', keys: ['esc'], label: 'Esc', description: 'close (a filter is cleared)', hint: 'close', contexts: ['form', 'prompt'] },
 ];
 
