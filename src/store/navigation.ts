@@ -201,6 +201,18 @@ export class Navigation {
     return this.refresh();
   }
 
+  /** Enter in the workers view: the details of the job the selected worker runs; Esc comes back here. */
+  openWorkerJob(): Promise<void> {
+    const w = this.s.workers[this.s.workersRow];
+    if (!w) return Promise.resolve();
+    if (!w.current_job_id) {
+      this.status({ text: `worker ${w.id} runs no job`, tone: 'info' });
+      return Promise.resolve();
+    }
+    this.s.openDetail(w.current_job_id);
+    return this.refresh();
+  }
+
   closeDetail(): Promise<void> {
     this.s.closeDetail();
     return this.refresh();

@@ -106,7 +106,7 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       'tab-next': () => actions.cycleTab(1),
     },
     dlq: jobList,
-    workers: { ...common, ...move },
+    workers: { ...common, ...move, open: () => actions.openWorkerJob() },
     detail: {
       quit: common.quit,
       help: common.help,

@@ -106,7 +106,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'page-down', keys: ['pagedown', 'ctrl+f'], label: 'PgDn', description: 'next page', group: 'page', contexts: [...LISTS, 'detail'] },
   { id: 'first', keys: ['g', 'home'], label: 'g', description: 'first page (newest)', group: 'edge', contexts: [...LISTS, 'detail'] },
   { id: 'last', keys: ['G', 'end'], label: 'G', description: 'last page (oldest); in details, follow the output', group: 'edge', contexts: [...LISTS, 'detail'] },
-  { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details', hint: 'details', contexts: JOB_LISTS },
+  { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details (in the workers view: the job the worker runs)', hint: 'details', contexts: [...JOB_LISTS, 'workers'] },
   { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the marks, then the filter', hint: 'back', hintIn: ['detail', 'help'], contexts: ['jobs', 'dlq', 'detail', 'help'] },
   { id: 'tab-1', keys: ['1'], label: '1', description: 'all jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-2', keys: ['2'], label: '2', description: 'pending jobs', group: 'tabs', contexts: ['jobs'] },
