@@ -6,7 +6,7 @@ import type { EnqueueFormValues } from './enqueue-form.js';
 export type MainView = 'jobs' | 'workers' | 'dlq';
 export const MAIN_VIEWS: readonly MainView[] = ['jobs', 'workers', 'dlq'];
 
-export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead'] as const;
+export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
 export type JobTab = (typeof JOB_TABS)[number];
 
 /** The two paged job tables: the jobs view (with state tabs) and the DLQ (dead jobs only). */

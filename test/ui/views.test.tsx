@@ -37,7 +37,7 @@ describe('the jobs view', () => {
     expect(rowOf(f, 'p-waiting')).toMatch(/pending .* 5 in 59m/);
   });
 
-  it('switches state tabs with the number keys and with ←/→', async () => {
+  it('switches state tabs with the number keys and with ←/→, cancelled included', async () => {
     await m.press('5');
     await m.waitForFrame((f) => shownIds(f).join() === 'f-retrying', 'the failed tab');
     await m.press('6');
@@ -45,7 +45,11 @@ describe('the jobs view', () => {
     await m.press(KEY.left);
     await m.waitForFrame((f) => shownIds(f).join() === 'f-retrying', 'back to the failed tab');
     await m.press(KEY.right, KEY.right);
+    await m.waitForFrame((f) => shownIds(f).join() === 'x-cancelled' && f.includes(' 7 canc 1'), 'the cancelled tab');
+    await m.press(KEY.right);
     await m.waitForFrame((f) => shownIds(f).join() === ALL.join(), 'round to the all tab');
+    await m.press('7');
+    await m.waitForFrame((f) => shownIds(f).join() === 'x-cancelled', 'the cancelled tab with 7');
     await m.press('3');
     await m.waitForFrame((f) => shownIds(f).join() === 'p-running', 'the processing tab');
   });

@@ -42,7 +42,7 @@ export function pageInfoText(p: { search: string; marks: number; elsewhere?: num
   return ` ${parts.join(' · ')}`;
 }
 
-const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead' };
+const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
 
 function Tabs(props: { tab: JobTab; short: boolean }) {
   const tone = useTone();
@@ -76,7 +76,7 @@ export function JobsView(props: ViewProps) {
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Box width={props.width}>
         <Box flexGrow={1} flexShrink={1}>
-          <Tabs tab={list.tab} short={props.width < 100} />
+          <Tabs tab={list.tab} short={props.width < 110} />
         </Box>
         <Box flexShrink={0}>
           <Text color={tone('magenta')}>{info}</Text>
