@@ -1,4 +1,4 @@
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useRef } from 'react';
 import { Header } from './components/Header.js';
 import { KeyHints } from './components/KeyHints.js';
@@ -33,10 +33,11 @@ export function pageSizes(body: number): { jobs: number; dlq: number } {
 function useKeyboard(layout: { current: Layout }): void {
   const store = useStoreApi();
   const actions = useActions();
+  const { stdout } = useStdout();
   const queue = useMemo(() => {
-    const handlers = commandHandlers(store, actions, () => layout.current);
+    const handlers = commandHandlers(store, actions, () => layout.current, { write: (data) => void stdout.write(data) });
     return new KeyQueue((input, key) => handleKey(store, actions, handlers, input, key));
-  }, [store, actions, layout]);
+  }, [store, actions, layout, stdout]);
   useInput((input, key) => queue.push(input, key));
 }
 

@@ -36,7 +36,23 @@ export function focusOf(s: DashboardStore): KeyContext {
  * was made, so one table serves every key. Worker scaling is not waited for (it waits on processes);
  * everything else resolves once the screen shows its result.
  */
-export function commandHandlers(store: DashboardStoreApi, actions: DashboardActions, layout: () => Layout): Record<KeyContext, Handlers> {
+/** What the keys may write to the terminal itself (the clipboard sequence). */
+export interface TerminalOut {
+  write(data: string): void;
+}
+
+/** OSC 52: the terminal puts `text` on the system clipboard (tmux passes it on with set-clipboard). */
+export function osc52(text: string): string {
+  return `\x1b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\x07`;
+}
+
+export function commandHandlers(store: DashboardStoreApi, actions: DashboardActions, layout: () => Layout, terminal?: TerminalOut): Record<KeyContext, Handlers> {
+  const copyId = () => {
+    const job = actions.selectedJob();
+    if (!job || !terminal) return;
+    terminal.write(osc52(job.id));
+    store.getState().setStatus({ text: `copied ${job.id} to the clipboard`, tone: 'ok' });
+  };
   const common: Handlers = {
     quit: () => actions.quit(),
     help: () => actions.toggleHelp(),
@@ -67,6 +83,7 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     cancel: () => actions.askCancel(),
     'retry-all': () => actions.askRetryAll(),
     back: () => actions.back(),
+    'copy-id': copyId,
   };
   /** The details screen as laid out now: how far its output scrolls, and a page of it. */
   const detailNow = () => {
@@ -121,6 +138,7 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       first: () => scroll(() => Number.MAX_SAFE_INTEGER),
       last: () => actions.followDetail(),
       wrap: () => actions.toggleWrap(),
+      'copy-id': copyId,
       'scroll-left': () => sideways(-1),
       'scroll-right': () => sideways(1),
       retry: () => actions.retry(),

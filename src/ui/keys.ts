@@ -54,7 +54,8 @@ export type CommandId =
   | 'wrap'
   | 'scroll-left'
   | 'scroll-right'
-  | 'complete';
+  | 'complete'
+  | 'copy-id';
 
 /** The `:` commands: the only list of them (help, hints, completion and errors read it). */
 export const PROMPT_COMMANDS: ReadonlyArray<{ name: string; aliases?: readonly string[] }> = [
@@ -124,6 +125,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'next-view', keys: ['tab'], label: 'Tab', description: 'next view (jobs, workers, DLQ)', hint: 'view', group: 'views', contexts: MAIN },
   { id: 'prev-view', keys: ['shift+tab'], label: 'S-Tab', description: 'previous view', group: 'views', contexts: MAIN },
   { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row (the cursor stays); marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
+  { id: 'copy-id', keys: ['y'], label: 'y', description: 'copy the job’s id to the clipboard (through the terminal, OSC 52)', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
   { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
   { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending (over marks: asks first)', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
