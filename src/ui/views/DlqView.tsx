@@ -56,6 +56,7 @@ export function DlqView(props: { width: number; height: number }) {
         height={props.height - 1 - tail}
         selected={list.row}
         dim={!list.loaded}
+        highlight={list.search}
         empty={!list.loaded ? 'loading…' : list.search ? `no dead jobs match "${list.search}"` : 'the dead letter queue is empty'}
       />
       <Box flexDirection="column" height={tail} width={props.width}>

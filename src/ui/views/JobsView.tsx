@@ -91,6 +91,7 @@ export function JobsView(props: ViewProps) {
         selected={list.row}
         empty={empty}
         dim={!list.loaded}
+        highlight={list.search}
       />
     </Box>
   );
