@@ -1,4 +1,5 @@
 import type { Key } from 'ink';
+import { PROMPT_COMMAND_LIST } from '../store/commands.js';
 
 /**
  * Every keybinding of the dashboard, as data. This one table drives key handling, the footer
@@ -57,17 +58,6 @@ export type CommandId =
   | 'complete'
   | 'copy-id';
 
-/** The `:` commands: the only list of them (help, hints, completion and errors read it). */
-export const PROMPT_COMMANDS: ReadonlyArray<{ name: string; aliases?: readonly string[] }> = [
-  { name: 'jobs' },
-  { name: 'workers' },
-  { name: 'dlq' },
-  { name: 'help' },
-  { name: 'quit', aliases: ['q', 'q!'] },
-];
-
-/** The commands as written in help: `:jobs :workers :dlq :help :q`. */
-export const PROMPT_COMMAND_LIST = PROMPT_COMMANDS.map((c) => `:${c.aliases?.[0] ?? c.name}`).join(' ');
 
 export interface Binding {
   id: CommandId;

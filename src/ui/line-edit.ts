@@ -43,14 +43,3 @@ export function splitAtCursor(line: { text: string; cursor?: number }): [string,
   const c = Math.max(0, Math.min(chars.length, line.cursor ?? chars.length));
   return [chars.slice(0, c).join(''), chars[c] ?? ' ', chars.slice(c + 1).join('')];
 }
-
-/** Tab in the `:` prompt: the one name that starts with `text`, else the longest start all matches share. */
-export function complete(text: string, names: readonly string[]): { text: string; matches: string[] } {
-  const typed = text.trimStart().replace(/^:/, '');
-  const matches = names.filter((n) => n.startsWith(typed.toLowerCase()));
-  if (matches.length === 0) return { text, matches };
-  if (matches.length === 1) return { text: matches[0], matches };
-  let common = matches[0];
-  for (const m of matches) while (!m.startsWith(common)) common = common.slice(0, -1);
-  return { text: common.length > typed.length ? common : text, matches };
-}

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NO_KEY } from '../../src/ui/keys.js';
-import { complete, editField } from '../../src/ui/line-edit.js';
+import { complete } from '../../src/store/commands.js';
+import { editField } from '../../src/ui/line-edit.js';
 import { KEY, type Mounted, mountDashboard, rowOf } from './harness.js';
 import { openTestQueue, seedEveryState, tempDb } from './seed.js';
 

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import { useDash } from '../context.js';
-import { PROMPT_COMMANDS } from '../keys.js';
+import { PROMPT_COMMANDS } from '../../store/commands.js';
 import { splitAtCursor } from '../line-edit.js';
 
 /** The `/` filter and `:` command line, with its cursor; it has the keyboard while it is open (see input.ts). */
