@@ -2,11 +2,14 @@ import { oneLine } from '../engine/errors.js';
 import type { Queue } from '../engine/queue.js';
 import type { Job } from '../engine/types.js';
 import { CliEquivalent } from './cli-equivalent.js';
-import { fetchPage } from './pages.js';
+import { baseQuery, fetchPage } from './pages.js';
 import { PROMPT_COMMANDS, PROMPT_COMMAND_LIST, complete } from './commands.js';
 import type { Poller } from './poller.js';
 import type { DashboardStoreApi } from './store.js';
 import { JOB_TABS, type JobTab, type ListId, MAIN_VIEWS, type MainView, type PageAnchor, type StatusLine } from './types.js';
+
+/** The most jobs `*` marks at once. */
+export const MARK_ALL_LIMIT = 5000;
 
 /** The pause in typing after which a filter is applied. */
 const FILTER_PAUSE_MS = 120;
@@ -173,6 +176,32 @@ export class Navigation {
     if (!job) return;
     // The cursor stays: Space marks the row it is on, and j moves on.
     this.s.toggleMark(id, job.id, job.state);
+  }
+
+  /**
+   * `*`: marks every job the table's tab and filter match, up to MARK_ALL_LIMIT, read page by page
+   * through the engine, and says how many.
+   */
+  async markAll(): Promise<void> {
+    const id = this.listId();
+    if (id === null) return;
+    const list = this.s.lists[id];
+    const q = baseQuery(id, list);
+    const found: Array<{ id: string; state: Job['state'] }> = [];
+    let cursor: string | undefined;
+    let more = true;
+    while (more && found.length < MARK_ALL_LIMIT) {
+      const page = await this.queue.list({ ...q, limit: Math.min(1000, MARK_ALL_LIMIT - found.length), ...(cursor ? { cursor, direction: 'after' as const } : {}) });
+      for (const j of page.jobs) found.push({ id: j.id, state: j.state });
+      cursor = page.next_cursor ?? undefined;
+      more = cursor !== undefined && page.jobs.length > 0;
+    }
+    this.s.markMany(id, found);
+    const scope = [id === 'dlq' ? 'in the DLQ' : list.tab === 'all' ? '' : `in the ${list.tab} tab`, list.search ? `matching "${list.search}"` : ''];
+    const where = scope.filter(Boolean).map((w) => ` ${w}`).join('');
+    const n = this.s.lists[id].marks.length;
+    const capped = more ? ` (the first ${MARK_ALL_LIMIT.toLocaleString('en-US')}; there are more)` : '';
+    this.status({ text: `marked ${found.length.toLocaleString('en-US')} jobs${where}${capped}; ${n.toLocaleString('en-US')} marked in all · Esc clears`, tone: 'info' });
   }
 
   /** The selected job in the current table (or the open job), if any. */

@@ -84,6 +84,7 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     'retry-all': () => actions.askRetryAll(),
     back: () => actions.back(),
     'copy-id': copyId,
+    'mark-all': () => actions.markAll(),
   };
   /** The details screen as laid out now: how far its output scrolls, and a page of it. */
   const detailNow = () => {

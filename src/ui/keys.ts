@@ -56,7 +56,8 @@ export type CommandId =
   | 'scroll-left'
   | 'scroll-right'
   | 'complete'
-  | 'copy-id';
+  | 'copy-id'
+  | 'mark-all';
 
 
 export interface Binding {
@@ -115,6 +116,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'next-view', keys: ['tab'], label: 'Tab', description: 'next view (jobs, workers, DLQ)', hint: 'view', group: 'views', contexts: MAIN },
   { id: 'prev-view', keys: ['shift+tab'], label: 'S-Tab', description: 'previous view', group: 'views', contexts: MAIN },
   { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row (the cursor stays); marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
+  { id: 'mark-all', keys: ['*'], label: '*', description: 'mark every job the tab and filter match (up to 5,000), saying how many', contexts: JOB_LISTS },
   { id: 'copy-id', keys: ['y'], label: 'y', description: 'copy the job’s id to the clipboard (through the terminal, OSC 52)', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
   { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },

@@ -49,4 +49,15 @@ describe('marks', () => {
     await m.waitForFrame((f) => f.includes('cleared 2 marks') && !f.includes('marked'), 'the marks cleared');
     expect(s().lists.jobs.marks).toEqual([]);
   });
+
+  it('* marks every job the filter matches, with a count, and the confirmation says what will happen', async () => {
+    await m.press('/', 'e', 'c', 'h', 'o', KEY.enter);
+    await m.waitForFrame((f) => rowOf(f, 'p-running') === undefined && rowOf(f, 'c-done') !== undefined, 'the filtered table');
+    await m.press('*');
+    await m.waitForFrame((f) => f.includes('marked 4 jobs matching "echo"') && f.includes('4 marked'), 'the marks and their count');
+    expect([...s().lists.jobs.marks].sort()).toEqual(['c-done', 'd-buried', 'p-waiting', 'x-cancelled']);
+    await m.press('c');
+    await m.waitForFrame(() => s().modal?.kind === 'confirm', 'the question');
+    expect(s().modal).toMatchObject({ message: 'Cancel 1 pending job; 3 marked jobs will be skipped (1 cancelled, 1 dead, 1 completed). Cancelled jobs never run.' });
+  });
 });

@@ -18,6 +18,8 @@ export interface ListsSlice {
   setSearch(id: ListId, search: string): void;
   setPageSize(id: ListId, size: number): void;
   toggleMark(id: ListId, jobId: string, state?: JobState): void;
+  /** Adds these jobs to the marks (those already marked stay as they are). */
+  markMany(id: ListId, jobs: ReadonlyArray<{ id: string; state: JobState }>): void;
   clearMarks(id: ListId): void;
   /** Removes these jobs from the marks (those an action is done with). */
   unmark(id: ListId, jobIds: readonly string[]): void;
@@ -143,6 +145,16 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
           return { ...l, marks: l.marks.filter((m) => m !== jobId), markStates };
         }
         return { ...l, marks: [...l.marks, jobId], markStates: state === undefined ? l.markStates : { ...l.markStates, [jobId]: state } };
+      });
+    },
+    markMany(id, jobs) {
+      update(id, (l) => {
+        const have = new Set(l.marks);
+        const added = jobs.filter((j) => !have.has(j.id));
+        if (added.length === 0) return l;
+        const markStates = { ...l.markStates };
+        for (const j of added) markStates[j.id] = j.state;
+        return { ...l, marks: [...l.marks, ...added.map((j) => j.id)], markStates };
       });
     },
     clearMarks(id) {
