@@ -4,7 +4,8 @@ import { EMPTY_FORM, type EnqueueFormValues, FORM_FIELDS, formToInput } from './
 import { Navigation } from './navigation.js';
 import type { Poller } from './poller.js';
 import type { DashboardStoreApi } from './store.js';
-import type { EnqueueModal } from './types.js';
+import type { ConfirmAction, EnqueueModal } from './types.js';
+import { type BulkPlan, bulkPlan, canCancel, canRetry, describeNothing, describePlan } from './validity.js';
 
 /** Starting and stopping worker processes: the supervisor, as the dashboard uses it. */
 export interface WorkerControl {
@@ -41,12 +42,11 @@ export class DashboardActions extends Navigation {
     super(queue, store, poller, options);
   }
 
-  /** The jobs an action applies to: every marked one, wherever it is, else the selected one. */
-  private targets(): string[] {
+  /** The marked jobs of the current table, when the action is over marks (never in details). */
+  private markedIds(): string[] | null {
     const id = this.listId();
-    if (!this.s.detail && id !== null && this.s.lists[id].marks.length > 0) return [...this.s.lists[id].marks];
-    const job = this.selectedJob();
-    return job ? [job.id] : [];
+    if (this.s.detail || id === null || this.s.lists[id].marks.length === 0) return null;
+    return [...this.s.lists[id].marks];
   }
 
   // --- operator actions -------------------------------------------------------------------
@@ -65,18 +65,20 @@ export class DashboardActions extends Navigation {
   }
 
   /** Typing in the enqueue form: the focused field's new text. */
-  editForm(text: string): void {
+  editForm(text: string, cursor?: number): void {
     const m = this.form();
     if (!m || m.busy) return;
     const key = FORM_FIELDS[m.field].key;
-    if (m.values[key] !== text) this.s.setModal({ ...m, values: { ...m.values, [key]: text } });
+    if (m.values[key] !== text || m.cursor !== cursor) this.s.setModal({ ...m, values: { ...m.values, [key]: text }, ...(cursor !== undefined ? { cursor } : {}) });
   }
 
   /** Tab / S-Tab in the enqueue form. */
   moveField(delta: 1 | -1): void {
     const m = this.form();
     if (!m || m.busy) return;
-    this.s.setModal({ ...m, field: (m.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
+    const { cursor: _, ...rest } = m;
+    // The cursor starts at the end of the field it moves to.
+    this.s.setModal({ ...rest, field: (m.field + delta + FORM_FIELDS.length) % FORM_FIELDS.length });
   }
 
   /**
@@ -103,11 +105,25 @@ export class DashboardActions extends Navigation {
     }
   }
 
-  /** `r`: a failed job runs now (`queuectl retry`); a dead one goes back to pending (`queuectl dlq retry`). */
-  async retry(): Promise<void> {
-    const ids = this.targets();
-    if (ids.length === 0) return;
-    await this.each(ids, 'retried', async (id) => {
+  /**
+   * `r`: a failed job runs now (`queuectl retry`); a dead one goes back to pending (`queuectl dlq
+   * retry`). On a job in another state it says so at once. Over marks it asks first, saying what
+   * will be retried and what skipped.
+   */
+  retry(): Promise<void> {
+    const marked = this.markedIds();
+    if (marked) return this.askBulk('retry', marked);
+    const job = this.selectedJob();
+    if (!job) return Promise.resolve();
+    if (!canRetry(job.state)) {
+      this.status({ text: `cannot retry ${job.id}: it is ${job.state}`, tone: 'error' });
+      return Promise.resolve();
+    }
+    return this.retryIds([job.id], []);
+  }
+
+  private retryIds(ids: readonly string[], skipped: Readonly<BulkPlan['skip']>): Promise<void> {
+    return this.each(ids, skipped, 'retried', async (id) => {
       // The state now, not as last shown: a marked job may be on another page, or have moved on.
       const dead = (await this.queue.get(id)).state === 'dead';
       const command = dead ? this.cli.dlqRetry(id) : this.cli.retry(id);
@@ -121,12 +137,40 @@ export class DashboardActions extends Navigation {
     });
   }
 
-  /** `c`: asks first, then cancels the selected or marked jobs. */
-  askCancel(): void {
-    const ids = this.targets();
-    if (ids.length === 0) return;
-    const what = ids.length === 1 ? `job ${ids[0]}` : plural(ids.length, 'marked job');
-    this.s.setModal({ kind: 'confirm', message: `Cancel ${what}? It will never run.`, action: { kind: 'cancel', ids } });
+  /** `c`: asks first, then cancels the selected or marked jobs; on a job that cannot be cancelled, says so at once. */
+  askCancel(): Promise<void> {
+    const marked = this.markedIds();
+    if (marked) return this.askBulk('cancel', marked);
+    const job = this.selectedJob();
+    if (!job) return Promise.resolve();
+    if (!canCancel(job.state)) {
+      this.status({ text: `cannot cancel ${job.id}: it is ${job.state}`, tone: 'error' });
+      return Promise.resolve();
+    }
+    this.s.setModal({ kind: 'confirm', message: `Cancel job ${job.id}? It will never run.`, action: { kind: 'cancel', ids: [job.id], skipped: [] } });
+    return Promise.resolve();
+  }
+
+  /** The confirmation of an action over marks: each marked job's state read now, the plan spelled out. */
+  private async askBulk(kind: 'retry' | 'cancel', ids: readonly string[]): Promise<void> {
+    const jobs = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          return { id, state: (await this.queue.get(id)).state };
+        } catch {
+          return { id, state: 'gone' as const };
+        }
+      }),
+    );
+    const plan = bulkPlan(jobs, kind === 'retry' ? canRetry : canCancel);
+    if (plan.act.length === 0) {
+      this.status({ text: describeNothing(kind === 'retry' ? 'retried' : 'cancelled', plan), tone: 'error' });
+      return;
+    }
+    const text = describePlan(kind, plan);
+    const message = `${text[0].toUpperCase()}${text.slice(1)}.${kind === 'cancel' ? ' Cancelled jobs never run.' : ''}`;
+    const action: ConfirmAction = { kind, ids: plan.act, skipped: plan.skip };
+    this.s.setModal({ kind: 'confirm', message, action });
   }
 
   askRetryAll(): void {
@@ -156,13 +200,14 @@ export class DashboardActions extends Navigation {
       return;
     }
     const a = m.action;
-    if (a.kind === 'cancel') return this.cancel(a.ids);
+    if (a.kind === 'cancel') return this.cancel(a.ids, a.skipped);
+    if (a.kind === 'retry') return this.retryIds(a.ids, a.skipped);
     if (a.kind === 'retry-all') return this.retryAll();
     return this.stopWorkers(undefined);
   }
 
-  private cancel(ids: readonly string[]): Promise<void> {
-    return this.each(ids, 'cancelled', async (id) => {
+  private cancel(ids: readonly string[], skipped: Readonly<BulkPlan['skip']>): Promise<void> {
+    return this.each(ids, skipped, 'cancelled', async (id) => {
       const command = this.cli.cancel(id);
       try {
         await this.queue.cancel(id);
@@ -177,9 +222,9 @@ export class DashboardActions extends Navigation {
    * Runs one action per job, each as its own engine call (the one the matching CLI command makes),
    * and goes on past failures. The status line says how many succeeded and, for each failure, which
    * job and why; the commands of those that succeeded are shown. Marks of jobs done are spent; the
-   * marks of failed ones stay, so they can be looked at or tried again.
+   * marks of failed and skipped ones stay, so they can be looked at or tried again.
    */
-  private async each(ids: readonly string[], verb: string, act: (id: string) => Promise<string>): Promise<void> {
+  private async each(ids: readonly string[], skipped: Readonly<BulkPlan['skip']>, verb: string, act: (id: string) => Promise<string>): Promise<void> {
     const done: string[] = [];
     const commands: string[] = [];
     const failed: Array<{ id: string; error: unknown }> = [];
@@ -192,15 +237,16 @@ export class DashboardActions extends Navigation {
       }
     }
     const command = commands.length > 0 ? commands.join(' && ') : undefined;
-    if (ids.length === 1 && failed.length === 1) {
+    const skip = skipped.length === 0 ? '' : `; skipped: ${skipped.map((j) => `${j.id} (${j.state === 'gone' ? 'no such job' : j.state})`).join(', ')}`;
+    if (ids.length === 1 && failed.length === 1 && skipped.length === 0) {
       const e = failed[0].error;
       this.fail(e, (e as { command?: string }).command ?? command);
     } else if (failed.length === 0) {
       const text = done.length === 1 ? `${verb} ${done[0]}` : `${verb} ${plural(done.length, 'job')}`;
-      this.status({ text, tone: 'ok', ...(command ? { command } : {}) });
+      this.status({ text: text + skip, tone: 'ok', ...(command ? { command } : {}) });
     } else {
       const why = failed.map((f) => `${f.id} (${failureReason(f.error)})`).join(', ');
-      this.status({ text: `${verb} ${done.length} of ${ids.length}; failed: ${why}`, tone: 'error', ...(command ? { command } : {}) });
+      this.status({ text: `${verb} ${done.length} of ${ids.length}; failed: ${why}${skip}`, tone: 'error', ...(command ? { command } : {}) });
     }
     const id = this.listId();
     if (id !== null) this.s.unmark(id, done);

@@ -2,10 +2,14 @@ import { oneLine } from '../engine/errors.js';
 import type { Queue } from '../engine/queue.js';
 import type { Job } from '../engine/types.js';
 import { CliEquivalent } from './cli-equivalent.js';
-import { fetchPage } from './pages.js';
+import { baseQuery, fetchPage } from './pages.js';
+import { PROMPT_COMMANDS, PROMPT_COMMAND_LIST, complete } from './commands.js';
 import type { Poller } from './poller.js';
 import type { DashboardStoreApi } from './store.js';
 import { JOB_TABS, type JobTab, type ListId, MAIN_VIEWS, type MainView, type PageAnchor, type StatusLine } from './types.js';
+
+/** The most jobs `*` marks at once. */
+export const MARK_ALL_LIMIT = 5000;
 
 /** The pause in typing after which a filter is applied. */
 const FILTER_PAUSE_MS = 120;
@@ -170,9 +174,34 @@ export class Navigation {
     const l = this.s.lists[id];
     const job = l.jobs[l.row];
     if (!job) return;
-    this.s.toggleMark(id, job.id);
-    const after = this.s.lists[id];
-    if (after.row < after.jobs.length - 1) this.s.setRow(id, after.row + 1);
+    // The cursor stays: Space marks the row it is on, and j moves on.
+    this.s.toggleMark(id, job.id, job.state);
+  }
+
+  /**
+   * `*`: marks every job the table's tab and filter match, up to MARK_ALL_LIMIT, read page by page
+   * through the engine, and says how many.
+   */
+  async markAll(): Promise<void> {
+    const id = this.listId();
+    if (id === null) return;
+    const list = this.s.lists[id];
+    const q = baseQuery(id, list);
+    const found: Array<{ id: string; state: Job['state'] }> = [];
+    let cursor: string | undefined;
+    let more = true;
+    while (more && found.length < MARK_ALL_LIMIT) {
+      const page = await this.queue.list({ ...q, limit: Math.min(1000, MARK_ALL_LIMIT - found.length), ...(cursor ? { cursor, direction: 'after' as const } : {}) });
+      for (const j of page.jobs) found.push({ id: j.id, state: j.state });
+      cursor = page.next_cursor ?? undefined;
+      more = cursor !== undefined && page.jobs.length > 0;
+    }
+    this.s.markMany(id, found);
+    const scope = [id === 'dlq' ? 'in the DLQ' : list.tab === 'all' ? '' : `in the ${list.tab} tab`, list.search ? `matching "${list.search}"` : ''];
+    const where = scope.filter(Boolean).map((w) => ` ${w}`).join('');
+    const n = this.s.lists[id].marks.length;
+    const capped = more ? ` (the first ${MARK_ALL_LIMIT.toLocaleString('en-US')}; there are more)` : '';
+    this.status({ text: `marked ${found.length.toLocaleString('en-US')} jobs${where}${capped}; ${n.toLocaleString('en-US')} marked in all · Esc clears`, tone: 'info' });
   }
 
   /** The selected job in the current table (or the open job), if any. */
@@ -187,7 +216,8 @@ export class Navigation {
     const id = this.listId();
     if (id === null) return null;
     const l = s.lists[id];
-    return l.jobs[l.row] ?? null;
+    // Rows of the previous query, still shown while the new page loads, are not selectable.
+    return l.loaded ? (l.jobs[l.row] ?? null) : null;
   }
 
   // --- details, help, prompts -------------------------------------------------------------
@@ -199,14 +229,45 @@ export class Navigation {
     return this.refresh();
   }
 
+  /** Enter in the workers view: the details of the job the selected worker runs; Esc comes back here. */
+  openWorkerJob(): Promise<void> {
+    const w = this.s.workers[this.s.workersRow];
+    if (!w) return Promise.resolve();
+    if (!w.current_job_id) {
+      this.status({ text: `worker ${w.id} runs no job`, tone: 'info' });
+      return Promise.resolve();
+    }
+    this.s.openDetail(w.current_job_id);
+    return this.refresh();
+  }
+
   closeDetail(): Promise<void> {
     this.s.closeDetail();
     return this.refresh();
   }
 
-  scrollDetail(delta: number): void {
+  /**
+   * Scrolls the output `delta` rows up (negative: down), within `[0, max]` where `max` is how far
+   * it can scroll on this screen: from any position, each key moves it at once.
+   */
+  scrollDetail(delta: number, max: number): void {
     const d = this.s.detail;
-    if (d) this.s.scrollDetail(d.scroll + delta);
+    if (!d) return;
+    const from = Math.min(d.scroll, max);
+    this.s.scrollDetail(Math.max(0, Math.min(max, from + delta)));
+  }
+
+  /** `w`: long output lines wrap, or are cut (and scroll sideways). */
+  toggleWrap(): void {
+    const d = this.s.detail;
+    if (d) this.s.setDetailView({ wrap: !d.wrap, x: 0 });
+  }
+
+  /** ←/→ when lines are cut: the first column shown, within the longest line. */
+  scrollSideways(delta: number, widest: number, width: number): void {
+    const d = this.s.detail;
+    if (!d || d.wrap) return;
+    this.s.setDetailView({ x: Math.max(0, Math.min(Math.max(0, widest - width), d.x + delta)) });
   }
 
   followDetail(): void {
@@ -231,11 +292,13 @@ export class Navigation {
    * Typing in the prompt; a filter applies as it is typed, once typing pauses for a moment (on a
    * large history each filtered page is a scan). Resolves when the filtered page is shown.
    */
-  editPrompt(text: string): Promise<void> {
+  editPrompt(text: string, cursor?: number): Promise<void> {
     const p = this.s.prompt;
     if (!p) return Promise.resolve();
-    this.s.setPrompt({ ...p, text });
-    if (p.kind !== 'filter') return Promise.resolve();
+    if (p.text === text && p.cursor === cursor) return Promise.resolve();
+    this.s.setPrompt({ ...p, text, ...(cursor !== undefined ? { cursor } : {}) });
+    // Moving the cursor changes no filter.
+    if (p.kind !== 'filter' || p.text === text) return Promise.resolve();
     if (this.filterTimer) clearTimeout(this.filterTimer);
     return new Promise((resolve) => {
       this.filterWaiters.push(resolve);
@@ -303,12 +366,19 @@ export class Navigation {
     return this.applyFilter('');
   }
 
+  /** Tab in the `:` prompt: completes a command name as far as it is unambiguous. */
+  completePrompt(): void {
+    const p = this.s.prompt;
+    if (!p || p.kind !== 'command') return;
+    const done = complete(p.text, PROMPT_COMMANDS.map((c) => c.name));
+    if (done.text !== p.text) this.s.setPrompt({ ...p, text: done.text, cursor: [...done.text].length });
+  }
+
   /** `:` commands. */
   runCommand(text: string): Promise<void> {
-    const cmd = text.trim().replace(/^:/, '').toLowerCase();
+    const typed = text.trim().replace(/^:/, '').toLowerCase();
+    const cmd = PROMPT_COMMANDS.find((c) => c.name === typed || c.aliases?.includes(typed))?.name ?? typed;
     switch (cmd) {
-      case 'q':
-      case 'q!':
       case 'quit':
         this.quit();
         return Promise.resolve();
@@ -322,7 +392,7 @@ export class Navigation {
       case '':
         return Promise.resolve();
       default:
-        this.status({ text: `unknown command :${cmd} (try :jobs, :workers, :dlq, :help or :q)`, tone: 'error' });
+        this.status({ text: `unknown command :${cmd} (try ${PROMPT_COMMAND_LIST}; Tab completes)`, tone: 'error' });
         return Promise.resolve();
     }
   }

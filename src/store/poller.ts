@@ -26,7 +26,8 @@ export interface PollerOptions {
 export function clockStep(s: DashboardStore): number {
   const live = (j: { state: string; run_at: number }) =>
     j.state === 'processing' || ((j.state === 'pending' || j.state === 'failed') && j.run_at > s.now);
-  if (s.detail) return s.detail.job && live(s.detail.job) ? 1000 : 60_000;
+  // Details show times to the second ("5s ago"), whatever the job's state.
+  if (s.detail) return 1000;
   if (s.view === 'workers') return s.workers.length > 0 ? 1000 : 60_000;
   return s.lists[s.view].jobs.some(live) ? 1000 : 60_000;
 }
@@ -43,6 +44,7 @@ export class Poller {
   private readonly configEveryMs: number;
   private timer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private running: Promise<void> | null = null;
   private again = false;
@@ -73,13 +75,28 @@ export class Poller {
     const w = this.queue.watch(() => this.wake());
     this.unwatch = typeof w === 'function' ? w : undefined;
     void this.loop();
+    this.scheduleClock();
+  }
+
+  /**
+   * Moves the screen clock on each second, apart from the refreshes (which can be slower, or late
+   * behind a slow query): no database read, and no render unless a shown time changes.
+   */
+  private scheduleClock(): void {
+    if (this.stopped) return;
+    this.clockTimer = setTimeout(() => {
+      this.advanceClock();
+      this.scheduleClock();
+    }, 1000 - (Date.now() % 1000) + 5);
+    this.clockTimer.unref?.();
   }
 
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.timer = this.wakeTimer = undefined;
+    if (this.clockTimer) clearTimeout(this.clockTimer);
+    this.timer = this.wakeTimer = this.clockTimer = undefined;
     this.unwatch?.();
     this.unwatch = undefined;
   }

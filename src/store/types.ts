@@ -1,4 +1,4 @@
-import type { Attempt, Job, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
+import type { Attempt, Job, JobState, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
 import type { EnqueueFormValues } from './enqueue-form.js';
 
 /** The dashboard's state: plain data, replaced on every change, never mutated. */
@@ -6,7 +6,7 @@ import type { EnqueueFormValues } from './enqueue-form.js';
 export type MainView = 'jobs' | 'workers' | 'dlq';
 export const MAIN_VIEWS: readonly MainView[] = ['jobs', 'workers', 'dlq'];
 
-export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead'] as const;
+export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
 export type JobTab = (typeof JOB_TABS)[number];
 
 /** The two paged job tables: the jobs view (with state tabs) and the DLQ (dead jobs only). */
@@ -36,6 +36,8 @@ export interface JobList {
   /** Rows the screen has room for; only this many jobs are fetched. */
   pageSize: number;
   marks: readonly string[];
+  /** Each marked job's state when last seen (marks hold across tabs; the view says how many are elsewhere). */
+  markStates: Readonly<Record<string, JobState>>;
   /** Bumped whenever the query changes, so a slower fetch for an older query is dropped. */
   version: number;
   loaded: boolean;
@@ -62,6 +64,9 @@ export interface DetailState {
   attempts: readonly Attempt[];
   /** Output lines scrolled up from the bottom; 0 follows the output as it grows. */
   scroll: number;
+  /** Long output lines wrap; else they are cut, and `x` is the first column shown. */
+  wrap: boolean;
+  x: number;
   error: string | null;
 }
 
@@ -74,7 +79,7 @@ export interface StatusLine {
 
 /** What a confirmation, once accepted, will do. Data, so the state stays plain. */
 export type ConfirmAction =
-  | { kind: 'cancel'; ids: readonly string[] }
+  | { kind: 'cancel' | 'retry'; ids: readonly string[]; skipped: ReadonlyArray<{ id: string; state: JobState | 'gone' }> }
   | { kind: 'retry-all' }
   | { kind: 'stop-all' };
 
@@ -87,6 +92,8 @@ export interface EnqueueModal {
   kind: 'enqueue';
   values: EnqueueFormValues;
   field: number;
+  /** Where the cursor is in the focused field; at its end when absent. */
+  cursor?: number;
   error: string | null;
   busy: boolean;
 }
@@ -94,6 +101,8 @@ export interface EnqueueModal {
 export interface Prompt {
   kind: 'filter' | 'command';
   text: string;
+  /** Where the cursor is in `text` (a character index); at the end when absent. */
+  cursor?: number;
 }
 
 export const EMPTY_THROUGHPUT: Throughput = { completed: 0, failed: 0 };

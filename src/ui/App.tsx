@@ -1,4 +1,4 @@
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useMemo, useRef } from 'react';
 import { Header } from './components/Header.js';
 import { KeyHints } from './components/KeyHints.js';
@@ -6,7 +6,9 @@ import { Prompt } from './components/Prompt.js';
 import { StatusLine } from './components/StatusLine.js';
 import { useActions, useDash, useStoreApi } from './context.js';
 import { KeyQueue, type Layout, commandHandlers, handleKey } from './input.js';
-import type { KeyContext } from './keys.js';
+import type { CommandId, KeyContext } from './keys.js';
+import type { DashboardStore } from '../store/store.js';
+import { canCancel, canRetry } from '../store/validity.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { Confirm } from './views/Confirm.js';
 import { DlqView, dlqTailHeight } from './views/DlqView.js';
@@ -31,11 +33,35 @@ export function pageSizes(body: number): { jobs: number; dlq: number } {
 function useKeyboard(layout: { current: Layout }): void {
   const store = useStoreApi();
   const actions = useActions();
+  const { stdout } = useStdout();
   const queue = useMemo(() => {
-    const handlers = commandHandlers(store, actions, () => layout.current);
+    const handlers = commandHandlers(store, actions, () => layout.current, { write: (data) => void stdout.write(data) });
     return new KeyQueue((input, key) => handleKey(store, actions, handlers, input, key));
-  }, [store, actions, layout]);
+  }, [store, actions, layout, stdout]);
   useInput((input, key) => queue.push(input, key));
+}
+
+/**
+ * What r and c would act on, for the footer: `marks` (decided when asked), the selected or open
+ * job's state, or null when there is none.
+ */
+function actionTarget(s: DashboardStore): string | null {
+  if (s.detail) return s.detail.job?.state ?? null;
+  if (s.view === 'workers') return null;
+  const l = s.lists[s.view];
+  if (l.marks.length > 0) return 'marks';
+  return l.jobs[l.row]?.state ?? null;
+}
+
+/** Whether a command's hint belongs in the footer for what is selected. */
+export function hintEnabled(target: string | null): (id: CommandId) => boolean {
+  return (id) => {
+    if (id !== 'retry' && id !== 'cancel') return true;
+    if (target === 'marks') return true;
+    if (target === null) return false;
+    const state = target as Parameters<typeof canCancel>[0];
+    return id === 'retry' ? canRetry(state) : canCancel(state);
+  };
 }
 
 /** A thin switch: which screen shows, and which one has the keyboard. */
@@ -49,6 +75,7 @@ export function App() {
   const help = useDash((s) => s.help);
   const detail = useDash((s) => s.detail !== null);
   const quit = useDash((s) => s.quit);
+  const target = useDash(actionTarget);
 
   useEffect(() => {
     if (quit) exit();
@@ -59,8 +86,8 @@ export function App() {
   const height = Math.max(CHROME + 3, rows - 1);
   const width = Math.max(20, columns);
   const body = height - CHROME;
-  const layout = useRef<Layout>({ body });
-  layout.current = { body };
+  const layout = useRef<Layout>({ body, width });
+  layout.current = { body, width };
   useKeyboard(layout);
   useEffect(() => {
     const sizes = pageSizes(body);
@@ -87,7 +114,7 @@ export function App() {
         {screen}
       </Box>
       {prompt ? <Prompt /> : <StatusLine width={width} />}
-      <KeyHints context={focus} width={width} />
+      <KeyHints context={focus} width={width} enabled={hintEnabled(target)} />
     </Box>
   );
 }

@@ -2,15 +2,19 @@ import type { Key } from 'ink';
 import type { DashboardActions } from '../store/actions.js';
 import { FORM_FIELDS } from '../store/enqueue-form.js';
 import type { DashboardStore, DashboardStoreApi } from '../store/store.js';
+import { detailLayout } from './detail-layout.js';
+import { editField } from './line-edit.js';
 import { type CommandId, type KeyContext, NO_KEY, commandFor, helpLines, splitKeys } from './keys.js';
+import { detailFields } from './views/JobDetailView.js';
 
 /** What a command does; a returned promise is what the next key waits for (see KeyQueue). */
 export type Handler = () => unknown;
 export type Handlers = Partial<Record<CommandId, Handler>>;
 
-/** The part of the screen's layout the keys need: how many lines the body has. */
+/** The part of the screen's layout the keys need: how many lines and columns the body has. */
 export interface Layout {
   body: number;
+  width: number;
 }
 
 /** The screen beneath the help, the prompt and the modals: details, or the main view. */
@@ -32,7 +36,23 @@ export function focusOf(s: DashboardStore): KeyContext {
  * was made, so one table serves every key. Worker scaling is not waited for (it waits on processes);
  * everything else resolves once the screen shows its result.
  */
-export function commandHandlers(store: DashboardStoreApi, actions: DashboardActions, layout: () => Layout): Record<KeyContext, Handlers> {
+/** What the keys may write to the terminal itself (the clipboard sequence). */
+export interface TerminalOut {
+  write(data: string): void;
+}
+
+/** OSC 52: the terminal puts `text` on the system clipboard (tmux passes it on with set-clipboard). */
+export function osc52(text: string): string {
+  return `\x1b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\x07`;
+}
+
+export function commandHandlers(store: DashboardStoreApi, actions: DashboardActions, layout: () => Layout, terminal?: TerminalOut): Record<KeyContext, Handlers> {
+  const copyId = () => {
+    const job = actions.selectedJob();
+    if (!job || !terminal) return;
+    terminal.write(osc52(job.id));
+    store.getState().setStatus({ text: `copied ${job.id} to the clipboard`, tone: 'ok' });
+  };
   const common: Handlers = {
     quit: () => actions.quit(),
     help: () => actions.toggleHelp(),
@@ -63,8 +83,26 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     cancel: () => actions.askCancel(),
     'retry-all': () => actions.askRetryAll(),
     back: () => actions.back(),
+    'copy-id': copyId,
+    'mark-all': () => actions.markAll(),
   };
-  const detailPage = () => Math.max(1, layout().body - 12);
+  /** The details screen as laid out now: how far its output scrolls, and a page of it. */
+  const detailNow = () => {
+    const s = store.getState();
+    const d = s.detail;
+    if (!d?.job) return { maxScroll: 0, room: 1, widest: 0 };
+    const l = layout();
+    return detailLayout(d.job, d.attempts, detailFields(d.job, s.now).length, l.width, l.body, d);
+  };
+  const scroll = (rows: (room: number) => number) => {
+    const d = detailNow();
+    actions.scrollDetail(rows(d.room), d.maxScroll);
+  };
+  const sideways = (sign: 1 | -1) => {
+    const d = detailNow();
+    const w = layout().width;
+    actions.scrollSideways(sign * Math.max(1, Math.floor(w / 2)), d.widest, w);
+  };
   const helpMax = () => {
     const s = store.getState();
     return Math.max(0, helpLines(screenContext(s)).length - Math.max(1, layout().body - 1));
@@ -82,23 +120,28 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       'tab-4': () => actions.setTab('completed'),
       'tab-5': () => actions.setTab('failed'),
       'tab-6': () => actions.setTab('dead'),
+      'tab-7': () => actions.setTab('cancelled'),
       'tab-prev': () => actions.cycleTab(-1),
       'tab-next': () => actions.cycleTab(1),
     },
     dlq: jobList,
-    workers: { ...common, ...move },
+    workers: { ...common, ...move, open: () => actions.openWorkerJob() },
     detail: {
       quit: common.quit,
       help: common.help,
       refresh: common.refresh,
       'command-mode': common['command-mode'],
       back: () => actions.closeDetail(),
-      up: () => actions.scrollDetail(1),
-      down: () => actions.scrollDetail(-1),
-      'page-up': () => actions.scrollDetail(detailPage()),
-      'page-down': () => actions.scrollDetail(-detailPage()),
-      first: () => actions.scrollDetail(1_000_000),
+      up: () => scroll(() => 1),
+      down: () => scroll(() => -1),
+      'page-up': () => scroll((room) => Math.max(1, room - 1)),
+      'page-down': () => scroll((room) => -Math.max(1, room - 1)),
+      first: () => scroll(() => Number.MAX_SAFE_INTEGER),
       last: () => actions.followDetail(),
+      wrap: () => actions.toggleWrap(),
+      'copy-id': copyId,
+      'scroll-left': () => sideways(-1),
+      'scroll-right': () => sideways(1),
       retry: () => actions.retry(),
       cancel: () => actions.askCancel(),
     },
@@ -123,21 +166,10 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     },
     prompt: {
       'prompt-submit': () => actions.submitPrompt(),
+      complete: () => actions.completePrompt(),
       close: () => actions.cancelPrompt(),
     },
   };
-}
-
-/**
- * Editing one line of text at its end: printable keys append, Backspace deletes, Ctrl-U clears.
- * The new text, or null when the key is not an edit.
- */
-export function editLine(value: string, input: string, key: Key): string | null {
-  if (key.backspace || key.delete) return [...value].slice(0, -1).join('');
-  if (key.ctrl && input === 'u') return '';
-  if (key.ctrl || key.meta || key.return || key.escape || key.tab || key.upArrow || key.downArrow) return null;
-  if (key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) return null;
-  return input.length > 0 && input >= ' ' ? value + input : null;
 }
 
 /**
@@ -150,13 +182,13 @@ export function handleKey(store: DashboardStoreApi, actions: DashboardActions, h
   const command = commandFor(context, input, key);
   const run = command === undefined ? undefined : handlers[context][command];
   if (run) return run();
-  if (context === 'prompt') {
-    const next = editLine(s.prompt?.text ?? '', input, key);
-    if (next !== null && next !== s.prompt?.text) void actions.editPrompt(next);
+  if (context === 'prompt' && s.prompt) {
+    const next = editField(s.prompt, input, key);
+    if (next !== null) void actions.editPrompt(next.text, next.cursor);
   } else if (context === 'form' && s.modal?.kind === 'enqueue' && !s.modal.busy) {
-    const current = s.modal.values[FORM_FIELDS[s.modal.field].key];
-    const next = editLine(current, input, key);
-    if (next !== null && next !== current) actions.editForm(next);
+    const text = s.modal.values[FORM_FIELDS[s.modal.field].key];
+    const next = editField({ text, cursor: s.modal.cursor }, input, key);
+    if (next !== null) actions.editForm(next.text, next.cursor);
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import type { Key } from 'ink';
+import { PROMPT_COMMAND_LIST } from '../store/commands.js';
 
 /**
  * Every keybinding of the dashboard, as data. This one table drives key handling, the footer
@@ -25,6 +26,7 @@ export type CommandId =
   | 'tab-4'
   | 'tab-5'
   | 'tab-6'
+  | 'tab-7'
   | 'tab-prev'
   | 'tab-next'
   | 'up'
@@ -49,7 +51,14 @@ export type CommandId =
   | 'field-prev'
   | 'form-submit'
   | 'prompt-submit'
-  | 'close';
+  | 'close'
+  | 'wrap'
+  | 'scroll-left'
+  | 'scroll-right'
+  | 'complete'
+  | 'copy-id'
+  | 'mark-all';
+
 
 export interface Binding {
   id: CommandId;
@@ -72,7 +81,7 @@ export const GROUPS = {
   move: { label: '↑ ↓ k j', description: 'move up / down (in details: scroll the output)' },
   page: { label: 'PgUp PgDn', description: 'previous / next page (also Ctrl-b / Ctrl-f)' },
   edge: { label: 'g G', description: 'newest / oldest page (in details: top / follow the output)' },
-  tabs: { label: '1-6', description: 'state tab: all, pending, processing, completed, failed, dead' },
+  tabs: { label: '1-7', description: 'state tab: all, pending, processing, completed, failed, dead, cancelled' },
   'tab-step': { label: '← →', description: 'previous / next state tab' },
   views: { label: 'Tab S-Tab', description: 'next / previous view: jobs, workers, DLQ' },
   workers: { label: '+ -', description: 'start one more worker / stop one gracefully (in the workers view: the selected one)' },
@@ -90,7 +99,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'page-down', keys: ['pagedown', 'ctrl+f'], label: 'PgDn', description: 'next page', group: 'page', contexts: [...LISTS, 'detail'] },
   { id: 'first', keys: ['g', 'home'], label: 'g', description: 'first page (newest)', group: 'edge', contexts: [...LISTS, 'detail'] },
   { id: 'last', keys: ['G', 'end'], label: 'G', description: 'last page (oldest); in details, follow the output', group: 'edge', contexts: [...LISTS, 'detail'] },
-  { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details', hint: 'details', contexts: JOB_LISTS },
+  { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details (in the workers view: the job the worker runs)', hint: 'details', contexts: [...JOB_LISTS, 'workers'] },
   { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the marks, then the filter', hint: 'back', hintIn: ['detail', 'help'], contexts: ['jobs', 'dlq', 'detail', 'help'] },
   { id: 'tab-1', keys: ['1'], label: '1', description: 'all jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-2', keys: ['2'], label: '2', description: 'pending jobs', group: 'tabs', contexts: ['jobs'] },
@@ -98,29 +107,37 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'tab-4', keys: ['4'], label: '4', description: 'completed jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-5', keys: ['5'], label: '5', description: 'failed jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-6', keys: ['6'], label: '6', description: 'dead jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-7', keys: ['7'], label: '7', description: 'cancelled jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-prev', keys: ['left'], label: '←', description: 'previous state tab', group: 'tab-step', contexts: ['jobs'] },
   { id: 'tab-next', keys: ['right'], label: '→', description: 'next state tab', hint: 'tabs', group: 'tab-step', contexts: ['jobs'] },
+  { id: 'wrap', keys: ['w'], label: 'w', description: 'wrap long output lines, or cut them (then ← → scroll sideways)', hint: 'wrap', contexts: ['detail'] },
+  { id: 'scroll-left', keys: ['left'], label: '←', description: 'scroll the output left (when not wrapped)', contexts: ['detail'] },
+  { id: 'scroll-right', keys: ['right'], label: '→', description: 'scroll the output right (when not wrapped)', contexts: ['detail'] },
   { id: 'next-view', keys: ['tab'], label: 'Tab', description: 'next view (jobs, workers, DLQ)', hint: 'view', group: 'views', contexts: MAIN },
   { id: 'prev-view', keys: ['shift+tab'], label: 'S-Tab', description: 'previous view', group: 'views', contexts: MAIN },
-  { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row and move down; marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
+  { id: 'mark', keys: ['space'], label: 'Space', description: 'mark or unmark the row (the cursor stays); marks hold across pages and tabs, r and c act on every marked job', hint: 'mark', contexts: JOB_LISTS },
+  { id: 'mark-all', keys: ['*'], label: '*', description: 'mark every job the tab and filter match (up to 5,000), saying how many', contexts: JOB_LISTS },
+  { id: 'copy-id', keys: ['y'], label: 'y', description: 'copy the job’s id to the clipboard (through the terminal, OSC 52)', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
   { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
-  { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
+  { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending (over marks: asks first)', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'retry-all', keys: ['R'], label: 'R', description: 'retry every job in the DLQ (asks first)', hint: 'retry all', contexts: ['dlq'] },
   { id: 'cancel', keys: ['c'], label: 'c', description: 'cancel a pending or failed job (asks first)', hint: 'cancel', contexts: ['jobs', 'detail'] },
   { id: 'worker-up', keys: ['+', '='], label: '+', description: 'start one more worker', hint: 'worker', group: 'workers', contexts: MAIN },
   { id: 'worker-down', keys: ['-', '_'], label: '-', description: 'stop one worker gracefully (the selected one in the workers view)', group: 'workers', contexts: MAIN },
   { id: 'stop-all', keys: ['s'], label: 's', description: 'stop every worker gracefully (asks first)', hint: 'stop all', contexts: ['workers'] },
   { id: 'refresh', keys: ['ctrl+r'], label: 'C-r', description: 'refresh now', contexts: ALL },
-  { id: 'command-mode', keys: [':'], label: ':', description: 'command: :jobs :workers :dlq :help :q', hint: 'cmd', contexts: [...MAIN, 'detail'] },
+  { id: 'command-mode', keys: [':'], label: ':', description: `command: ${PROMPT_COMMAND_LIST} (Tab completes)`, hint: 'cmd', contexts: [...MAIN, 'detail'] },
   { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL },
   { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running); Ctrl-C also quits', hint: 'quit', contexts: ALL },
-  { id: 'yes', keys: ['y', 'Y', 'enter'], label: 'y/Enter', description: 'yes, do it', hint: 'yes', contexts: ['confirm'] },
+  // Enter is not yes: a confirmation opened under fast typing must not be accepted by a stray Enter.
+  { id: 'yes', keys: ['y', 'Y'], label: 'y', description: 'yes, do it', hint: 'yes', contexts: ['confirm'] },
   { id: 'no', keys: ['n', 'N', 'esc', 'q'], label: 'n/Esc', description: 'no, leave things as they are', hint: 'no', contexts: ['confirm'] },
   { id: 'field-next', keys: ['tab', 'down'], label: 'Tab/↓', description: 'next field', hint: 'next field', contexts: ['form'] },
   { id: 'field-prev', keys: ['shift+tab', 'up'], label: 'S-Tab/↑', description: 'previous field', hint: 'previous', contexts: ['form'] },
   { id: 'form-submit', keys: ['enter'], label: 'Enter', description: 'enqueue the job', hint: 'enqueue', contexts: ['form'] },
   { id: 'prompt-submit', keys: ['enter'], label: 'Enter', description: 'keep the filter, or run the command', hint: 'apply', contexts: ['prompt'] },
+  { id: 'complete', keys: ['tab'], label: 'Tab', description: 'complete the command name (in :)', contexts: ['prompt'] },
   { id: 'close', keys: ['esc'], label: 'Esc', description: 'close (a filter is cleared)', hint: 'close', contexts: ['form', 'prompt'] },
 ];
 
@@ -186,13 +203,16 @@ export function displayKey(name: string): string {
 /** Footer order: what acts on the view first, then moving around, so a narrow footer keeps the actions. */
 const FOOTER_FIRST: readonly CommandId[] = ['retry', 'retry-all', 'cancel', 'stop-all', 'worker-up', 'enqueue', 'open', 'back'];
 
-/** Footer hints for a context, as `[label, hint]` pairs. */
-export function footerHints(context: KeyContext): Array<[string, string]> {
-  const hinted = bindingsFor(context).filter((b) => b.hint && (!b.hintIn || b.hintIn.includes(context)));
+/**
+ * Footer hints for a context, as `[label, hint]` pairs; `enabled` leaves out commands that cannot
+ * act on what is selected (cancel on a completed job).
+ */
+export function footerHints(context: KeyContext, enabled: (id: CommandId) => boolean = () => true): Array<[string, string]> {
+  const hinted = bindingsFor(context).filter((b) => b.hint && (!b.hintIn || b.hintIn.includes(context)) && enabled(b.id));
   const rank = (b: Binding) => (FOOTER_FIRST.includes(b.id) ? FOOTER_FIRST.indexOf(b.id) : FOOTER_FIRST.length);
   return [...hinted]
     .sort((a, b) => rank(a) - rank(b))
-    .map((b) => [b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-6/←→' : b.label, b.hint as string]);
+    .map((b) => [b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-7/←→' : b.label, b.hint as string]);
 }
 
 /** A key event with no flag set. */

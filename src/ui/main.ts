@@ -15,6 +15,11 @@
  * dashboard (and their jobs) see the user's environment.
  */
 export async function runDashboard(opts: { db?: string; refreshMs?: number }): Promise<number> {
+  const refusal = terminalRefusal(process.env);
+  if (refusal) {
+    process.stderr.write(`queuectl: ${refusal}\n`);
+    return 1;
+  }
   const screen = await withEnv(DASHBOARD_ENV, () => import('./run-dashboard.js'));
   return screen.runDashboardScreen(opts);
 }
@@ -40,4 +45,16 @@ export async function withEnv<T>(vars: Readonly<Record<string, string | undefine
   } finally {
     put(saved);
   }
+}
+
+/**
+ * Why the dashboard cannot run on this terminal, or null. `TERM=dumb` (Emacs shell buffers, some CI
+ * consoles, editors' terminals) cannot move the cursor or show inverse video: the dashboard would
+ * scroll garbage with no visible selection, so it says so in one line instead.
+ */
+export function terminalRefusal(env: NodeJS.ProcessEnv): string | null {
+  if (env.TERM === 'dumb') {
+    return 'the dashboard cannot draw on TERM=dumb; set TERM (e.g. xterm-256color) or use queuectl status, list or show';
+  }
+  return null;
 }

@@ -6,6 +6,8 @@ import { App } from './App.js';
 import { DashboardContext } from './context.js';
 import { ColorContext, colorFromEnv } from './theme.js';
 import { findInkMeasureCache } from './ink-measure-cache.js';
+import { RENDER_OPTIONS } from './render-options.js';
+import { correctFrameStart } from './frame-stream.js';
 import { supervisorControl } from './worker-control.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
@@ -60,7 +62,7 @@ export async function runDashboardScreen(opts: { db?: string; refreshMs?: number
           <App />
         </DashboardContext.Provider>
       </ColorContext.Provider>,
-      { exitOnCtrlC: true, patchConsole: true, maxFps: 30 },
+      { ...RENDER_OPTIONS, stdout: RENDER_OPTIONS.incrementalRendering ? correctFrameStart(stdout) : stdout },
     );
     for (const [signal, code] of SIGNALS) {
       const onSignal = () => {

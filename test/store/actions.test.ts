@@ -52,10 +52,10 @@ describe('retry', () => {
     expect(s().header.counts?.dead).toBe(0);
   });
 
-  it('reports the engine’s refusal in red for a job that cannot be retried', async () => {
+  it('says at once, in red, that a completed job cannot be retried', async () => {
     select('c-done');
     await dash.actions.retry();
-    expect(s().status).toMatchObject({ tone: 'error', text: 'cannot retry job "c-done": it is completed' });
+    expect(s().status).toMatchObject({ tone: 'error', text: 'cannot retry c-done: it is completed' });
     expect((await queue.get('c-done')).state).toBe('completed');
   });
 });
@@ -63,12 +63,12 @@ describe('retry', () => {
 describe('cancel', () => {
   it('asks first; no leaves the job alone, yes cancels it', async () => {
     select('p-waiting');
-    dash.actions.askCancel();
+    await dash.actions.askCancel();
     expect(s().modal).toMatchObject({ kind: 'confirm', action: { kind: 'cancel', ids: ['p-waiting'] } });
     await dash.actions.confirm(false);
     expect(s().modal).toBeNull();
     expect((await queue.get('p-waiting')).state).toBe('pending');
-    dash.actions.askCancel();
+    await dash.actions.askCancel();
     await dash.actions.confirm(true);
     expect((await queue.get('p-waiting')).state).toBe('cancelled');
     expect(s().status).toMatchObject({ tone: 'ok', text: 'cancelled p-waiting', command: `queuectl cancel p-waiting --db ${db.path}` });
@@ -80,8 +80,8 @@ describe('cancel', () => {
     select('f-retrying');
     dash.actions.toggleMark();
     expect(s().lists.jobs.marks).toEqual(['p-waiting', 'f-retrying']);
-    dash.actions.askCancel();
-    expect(s().modal).toMatchObject({ message: 'Cancel 2 marked jobs? It will never run.' });
+    await dash.actions.askCancel();
+    expect(s().modal).toMatchObject({ message: 'Cancel 1 pending job and 1 failed job. Cancelled jobs never run.' });
     await dash.actions.confirm(true);
     expect((await queue.get('p-waiting')).state).toBe('cancelled');
     expect((await queue.get('f-retrying')).state).toBe('cancelled');
@@ -158,7 +158,7 @@ describe('command mode', () => {
     await dash.actions.runCommand('dlq');
     expect(s().view).toBe('dlq');
     await dash.actions.runCommand('frobnicate');
-    expect(s().status).toMatchObject({ tone: 'error', text: 'unknown command :frobnicate (try :jobs, :workers, :dlq, :help or :q)' });
+    expect(s().status).toMatchObject({ tone: 'error', text: 'unknown command :frobnicate (try :jobs :workers :dlq :help :q; Tab completes)' });
     expect(s().quit).toBe(false);
     await dash.actions.runCommand('q');
     expect(s().quit).toBe(true);

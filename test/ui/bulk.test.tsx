@@ -36,14 +36,14 @@ afterEach(async () => {
 });
 
 describe('bulk actions over marked jobs', () => {
-  it('r in the DLQ retries marked jobs from two pages, reports the one that failed and why, and keeps only its mark; Esc clears marks', async () => {
+  it('r in the DLQ asks, then retries marked jobs from two pages, names the one it skipped and why, and keeps only its mark; Esc clears marks', async () => {
     await m.press(KEY.tab, KEY.tab);
     await m.waitForFrame((f) => f.includes('DLQ') && rowOf(f, 'dead-12') !== undefined && s().lists.dlq.pageSize === 4, 'the DLQ');
     await m.press(' ');
     await m.waitForFrame((f) => f.includes('1 marked'), 'one mark');
     await m.press(KEY.pageDown);
     await m.waitForFrame((f) => rowOf(f, 'dead-12') === undefined && rowOf(f, 'dead-07') !== undefined, 'the second page');
-    await m.press(' ', ' ');
+    await m.press('j', ' ', 'j', ' ');
     await m.waitForFrame((f) => f.includes('3 marked'), 'three marks over two pages');
     expect(s().lists.dlq.marks).toEqual(['dead-12', 'dead-07', 'dead-06']);
     // Meanwhile one marked job is retried from the CLI: it is pending now, and a refresh keeps the marks.
@@ -53,8 +53,11 @@ describe('bulk actions over marked jobs', () => {
     await m.press(KEY.ctrlR);
     await m.waitForFrame((f) => rowOf(f, 'dead-06') === undefined && f.includes('3 marked'), 'the refreshed page, marks kept');
     await m.press('r');
-    const f = await m.waitForFrame((fr) => fr.includes('retried 2 of 3'), 'the report');
-    expect(s().status?.text).toBe('retried 2 of 3; failed: dead-06 (it is pending)');
+    // The question says what will happen, from each marked job's state now.
+    await m.waitForFrame((fr) => fr.includes('Retry 2 dead jobs; 1 marked job is pending and will be skipped.'), 'the plan');
+    await m.press('y');
+    const f = await m.waitForFrame((fr) => fr.includes('retried 2 jobs'), 'the report');
+    expect(s().status?.text).toBe('retried 2 jobs; skipped: dead-06 (pending)');
     expect(s().status?.command).toBe(`queuectl dlq retry dead-12 --db ${db.path} && queuectl dlq retry dead-07 --db ${db.path}`);
     expect(await stateOf('dead-12')).toBe('pending');
     expect(await stateOf('dead-07')).toBe('pending');
@@ -66,7 +69,7 @@ describe('bulk actions over marked jobs', () => {
     expect(cleared).not.toContain('●');
   });
 
-  it('c over marks on the newest and the oldest page cancels what it can and names each job it could not', async () => {
+  it('c over marks on the newest and the oldest page says what it will skip, cancels what it can and names each job it skipped', async () => {
     await m.press(' ');
     await m.waitForFrame((f) => f.includes('1 marked'), 'dead-12 marked');
     await m.press('G');
@@ -74,13 +77,16 @@ describe('bulk actions over marked jobs', () => {
     await m.press(' ', 'k', ' ');
     await m.waitForFrame((f) => f.includes('3 marked'), 'three marks');
     await m.press('2');
-    await m.waitForFrame((f) => rowOf(f, 'p-waiting') !== undefined && rowOf(f, 'c-done') === undefined, 'the pending tab');
+    const pendingTab = await m.waitForFrame((f) => rowOf(f, 'p-waiting') !== undefined && rowOf(f, 'c-done') === undefined, 'the pending tab');
     expect(s().lists.jobs.marks).toEqual(['dead-12', 'c-done', 'f-retrying']);
+    // None of the three is pending: the page says so, so the marks never act unseen.
+    expect(pendingTab).toContain('3 marked (3 in other tabs)');
     await m.press('c');
-    await m.waitForFrame((f) => f.includes('Cancel 3 marked jobs?'), 'the question');
+    await m.waitForFrame((f) => f.includes('Cancel 1 failed job; 2 marked jobs will be skipped'), 'the question');
+    expect(s().modal).toMatchObject({ message: 'Cancel 1 failed job; 2 marked jobs will be skipped (1 dead, 1 completed). Cancelled jobs never run.' });
     await m.press('y');
-    await m.waitForFrame((f) => f.includes('cancelled 1 of 3'), 'the report');
-    expect(s().status).toMatchObject({ tone: 'error', text: 'cancelled 1 of 3; failed: dead-12 (it is dead), c-done (it is completed)', command: `queuectl cancel f-retrying --db ${db.path}` });
+    await m.waitForFrame((f) => f.includes('cancelled f-retrying'), 'the report');
+    expect(s().status).toMatchObject({ tone: 'ok', text: 'cancelled f-retrying; skipped: dead-12 (dead), c-done (completed)', command: `queuectl cancel f-retrying --db ${db.path}` });
     expect(await stateOf('f-retrying')).toBe('cancelled');
     expect(await stateOf('dead-12')).toBe('dead');
     expect(s().lists.jobs.marks).toEqual(['dead-12', 'c-done']);

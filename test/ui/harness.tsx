@@ -26,6 +26,8 @@ export interface Mounted {
   dash: Dashboard;
   queue: Queue;
   frame(): string;
+  /** Everything written to the terminal, frames and other sequences alike. */
+  written(): readonly string[];
   press(...keys: string[]): Promise<void>;
   /** Writes `text` to the terminal in one piece, as a paste or very fast typing delivers it. */
   type(text: string): void;
@@ -59,6 +61,7 @@ export async function mountDashboard(path: string, options: { columns?: number; 
     dash,
     queue,
     frame,
+    written: () => ui.frames,
     async press(...keys) {
       for (const k of keys) {
         ui.stdin.write(k);

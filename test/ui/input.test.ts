@@ -10,7 +10,7 @@ const CONTEXTS: KeyContext[] = ['jobs', 'workers', 'dlq', 'detail', 'help', 'con
 describe('key handling', () => {
   it('has a handler for every binding enabled in every context', () => {
     const store = createDashboardStore({ db: 'x' });
-    const handlers = commandHandlers(store, {} as DashboardActions, () => ({ body: 20 }));
+    const handlers = commandHandlers(store, {} as DashboardActions, () => ({ body: 20, width: 100 }));
     for (const ctx of CONTEXTS) {
       for (const b of BINDINGS.filter((x) => x.contexts.includes(ctx))) {
         expect(typeof handlers[ctx][b.id], `${b.id} in ${ctx}`).toBe('function');

@@ -48,7 +48,7 @@ describe('keys sent at once', () => {
     await m.waitForFrame((f) => rowOf(f, 'd-buried') !== undefined && rowOf(f, 'c-done') === undefined, 'the dead tab');
     m.type('/re');
     const f = await m.waitForFrame((fr) => fr.includes('/re') && s().prompt?.text === 're', 'the filter prompt holding "re"');
-    expect(s().prompt).toEqual({ kind: 'filter', text: 're' });
+    expect(s().prompt).toMatchObject({ kind: 'filter', text: 're' });
     expect(s().modal).toBeNull();
     expect(s().status).toBeNull();
     expect(f).not.toContain('retried');

@@ -101,3 +101,9 @@ export async function seedDead(queue: Queue, n: number, prefix = 'dead'): Promis
   }
   return ids;
 }
+
+/** One job run once to completion with the given command and output, in its own queue. */
+export async function seedFinished(queue: Queue, id: string, command: string, output: string): Promise<Job> {
+  await queue.enqueue([{ id, command, queue: `seed-${id}` }]);
+  return runOnce(queue, id, 'w-seed', 'succeeded', 0, output);
+}

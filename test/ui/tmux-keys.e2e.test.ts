@@ -86,4 +86,13 @@ describe.skipIf(!hasTmux || !existsSync(CLI))('the dashboard in a real terminal:
     expect(Object.values(await q.counts()).reduce((a, b) => a + b, 0)).toBe(6);
     await q.close();
   });
+
+  it('on TERM=dumb refuses in one line and exits 1, leaving the terminal as it was', async () => {
+    const path = await seeded();
+    const script = `node ${CLI} dashboard --db ${path}; echo "exit=$?"; sleep 60`;
+    const pane = tmux.pane('dumb', ['sh', '-c', script], { TERM: 'dumb' });
+    const { text } = await pane.waitFor((t) => t.includes('exit='), 'the exit code');
+    const shown = text.split('\n').filter((l) => l.trim() !== '');
+    expect(shown).toEqual([expect.stringMatching(/^queuectl: the dashboard cannot draw on TERM=dumb; /), 'exit=1']);
+  });
 });

@@ -37,7 +37,7 @@ describe('the jobs view', () => {
     expect(rowOf(f, 'p-waiting')).toMatch(/pending .* 5 in 59m/);
   });
 
-  it('switches state tabs with the number keys and with ←/→', async () => {
+  it('switches state tabs with the number keys and with ←/→, cancelled included', async () => {
     await m.press('5');
     await m.waitForFrame((f) => shownIds(f).join() === 'f-retrying', 'the failed tab');
     await m.press('6');
@@ -45,7 +45,11 @@ describe('the jobs view', () => {
     await m.press(KEY.left);
     await m.waitForFrame((f) => shownIds(f).join() === 'f-retrying', 'back to the failed tab');
     await m.press(KEY.right, KEY.right);
+    await m.waitForFrame((f) => shownIds(f).join() === 'x-cancelled' && f.includes(' 7 canc 1'), 'the cancelled tab');
+    await m.press(KEY.right);
     await m.waitForFrame((f) => shownIds(f).join() === ALL.join(), 'round to the all tab');
+    await m.press('7');
+    await m.waitForFrame((f) => shownIds(f).join() === 'x-cancelled', 'the cancelled tab with 7');
     await m.press('3');
     await m.waitForFrame((f) => shownIds(f).join() === 'p-running', 'the processing tab');
   });
@@ -148,7 +152,7 @@ describe('actions with their confirmations', () => {
     await m.waitForFrame((f) => f.includes('DLQ') && f.includes('boom: the last words'), 'the DLQ with the output tail');
     await m.press('R');
     await m.waitForFrame((f) => f.includes('Retry every job in the DLQ (1 dead job)?'), 'the question');
-    await m.press(KEY.enter);
+    await m.press('y');
     await m.waitForFrame((f) => f.includes('moved 1 dead job back to pending') && f.includes('the dead letter queue is empty'), 'an empty DLQ');
   });
 
@@ -158,6 +162,8 @@ describe('actions with their confirmations', () => {
     await m.press('6', ' ');
     await m.waitForFrame((f) => f.includes('2 marked'), 'two marks');
     await m.press('r');
+    await m.waitForFrame((fr) => fr.includes('Retry 1 failed job and 1 dead job.'), 'the plan');
+    await m.press('y');
     const f = await m.waitForFrame((fr) => fr.includes('retried 2 jobs'), 'both retried');
     expect(f).toContain('$ queuectl retry f-retrying && queuectl dlq retry d-buried');
     expect(m.dash.store.getState().status?.command).toBe(`queuectl retry f-retrying --db ${db.path} && queuectl dlq retry d-buried --db ${db.path}`);

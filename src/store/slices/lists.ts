@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { Job } from '../../engine/types.js';
+import type { Job, JobState } from '../../engine/types.js';
 import { sameJobs } from '../equal.js';
 import type { DashboardStore } from '../store.js';
 import type { JobList, JobTab, ListId, PageAnchor } from '../types.js';
@@ -17,7 +17,9 @@ export interface ListsSlice {
   setTab(tab: JobTab): void;
   setSearch(id: ListId, search: string): void;
   setPageSize(id: ListId, size: number): void;
-  toggleMark(id: ListId, jobId: string): void;
+  toggleMark(id: ListId, jobId: string, state?: JobState): void;
+  /** Adds these jobs to the marks (those already marked stay as they are). */
+  markMany(id: ListId, jobs: ReadonlyArray<{ id: string; state: JobState }>): void;
   clearMarks(id: ListId): void;
   /** Removes these jobs from the marks (those an action is done with). */
   unmark(id: ListId, jobIds: readonly string[]): void;
@@ -35,7 +37,7 @@ export interface RowTarget {
 }
 
 export function emptyList(tab: JobTab, pageSize = 10): JobList {
-  return { tab, search: '', anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], version: 0, loaded: false };
+  return { tab, search: '', anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], markStates: {}, version: 0, loaded: false };
 }
 
 function clamp(n: number, length: number): number {
@@ -54,7 +56,8 @@ export function withPage(list: JobList, anchor: PageAnchor, page: FetchedPage, t
   } else if (target?.row !== undefined) {
     row = clamp(target.row, page.jobs.length);
   } else {
-    const selected = list.jobs[list.row]?.id;
+    // Rows kept on screen while a new query loads are not a selection.
+    const selected = list.loaded ? list.jobs[list.row]?.id : undefined;
     const kept = selected === undefined ? -1 : page.jobs.findIndex((j) => j.id === selected);
     row = kept >= 0 ? kept : clamp(list.row, page.jobs.length);
   }
@@ -69,7 +72,23 @@ export function withPage(list: JobList, anchor: PageAnchor, page: FetchedPage, t
   ) {
     return list;
   }
-  return { ...list, anchor, jobs, next: page.next, prev: page.prev, row, loaded: true };
+  return { ...list, anchor, jobs, next: page.next, prev: page.prev, row, loaded: true, markStates: seenStates(list, jobs) };
+}
+
+/** The marked jobs' states as this page shows them. */
+function seenStates(list: JobList, jobs: readonly Job[]): JobList['markStates'] {
+  if (list.marks.length === 0) return list.markStates;
+  let next = list.markStates;
+  for (const j of jobs) {
+    if (next[j.id] !== undefined && next[j.id] !== j.state) next = { ...next, [j.id]: j.state };
+  }
+  return next;
+}
+
+/** How many marked jobs were last seen in another state than the tab shows. */
+export function marksElsewhere(list: JobList): number {
+  if (list.tab === 'all') return 0;
+  return list.marks.filter((m) => list.markStates[m] !== undefined && list.markStates[m] !== list.tab).length;
 }
 
 export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> = (set, get) => {
@@ -78,12 +97,15 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
     const next = fn(lists[id]);
     if (next !== lists[id]) set({ lists: { ...lists, [id]: next } });
   };
-  /** A new query: back to the newest page, and bump the version so late pages are dropped. */
+  /**
+   * A new query: back to the newest page, and bump the version so late pages are dropped. The old
+   * rows stay (`loaded: false`, drawn dimmed) until the new page arrives, so the table never
+   * flashes empty.
+   */
   const requery = (l: JobList, change: Partial<JobList>): JobList => ({
     ...l,
     ...change,
     anchor: {},
-    jobs: [],
     next: null,
     prev: null,
     row: 0,
@@ -116,19 +138,34 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
       const n = Math.max(1, Math.floor(size));
       update(id, (l) => (l.pageSize === n ? l : { ...l, pageSize: n }));
     },
-    toggleMark(id, jobId) {
-      update(id, (l) => ({
-        ...l,
-        marks: l.marks.includes(jobId) ? l.marks.filter((m) => m !== jobId) : [...l.marks, jobId],
-      }));
+    toggleMark(id, jobId, state) {
+      update(id, (l) => {
+        if (l.marks.includes(jobId)) {
+          const { [jobId]: _, ...markStates } = l.markStates;
+          return { ...l, marks: l.marks.filter((m) => m !== jobId), markStates };
+        }
+        return { ...l, marks: [...l.marks, jobId], markStates: state === undefined ? l.markStates : { ...l.markStates, [jobId]: state } };
+      });
+    },
+    markMany(id, jobs) {
+      update(id, (l) => {
+        const have = new Set(l.marks);
+        const added = jobs.filter((j) => !have.has(j.id));
+        if (added.length === 0) return l;
+        const markStates = { ...l.markStates };
+        for (const j of added) markStates[j.id] = j.state;
+        return { ...l, marks: [...l.marks, ...added.map((j) => j.id)], markStates };
+      });
     },
     clearMarks(id) {
-      update(id, (l) => (l.marks.length === 0 ? l : { ...l, marks: [] }));
+      update(id, (l) => (l.marks.length === 0 ? l : { ...l, marks: [], markStates: {} }));
     },
     unmark(id, jobIds) {
       update(id, (l) => {
         const marks = l.marks.filter((m) => !jobIds.includes(m));
-        return marks.length === l.marks.length ? l : { ...l, marks };
+        if (marks.length === l.marks.length) return l;
+        const markStates = Object.fromEntries(Object.entries(l.markStates).filter(([k]) => marks.includes(k)));
+        return { ...l, marks, markStates };
       });
     },
   };

@@ -21,6 +21,7 @@ export interface ScreenSlice {
   openDetail(id: string): void;
   setDetailData(id: string, job: Job | null, attempts: readonly Attempt[], error: string | null): void;
   scrollDetail(scroll: number): void;
+  setDetailView(view: { wrap?: boolean; x?: number }): void;
   closeDetail(): void;
   setHelp(open: boolean): void;
   setHelpTop(top: number): void;
@@ -48,7 +49,7 @@ export const createScreenSlice =
       if (get().view !== view) set({ view });
     },
     openDetail(id) {
-      set({ detail: { id, job: null, attempts: [], scroll: 0, error: null } });
+      set({ detail: { id, job: null, attempts: [], scroll: 0, wrap: false, x: 0, error: null } });
     },
     setDetailData(id, job, attempts, error) {
       const d = get().detail;
@@ -63,6 +64,13 @@ export const createScreenSlice =
       const d = get().detail;
       const s = Math.max(0, Math.floor(scroll));
       if (d && d.scroll !== s) set({ detail: { ...d, scroll: s } });
+    },
+    setDetailView(view) {
+      const d = get().detail;
+      if (!d) return;
+      const wrap = view.wrap ?? d.wrap;
+      const x = Math.max(0, Math.floor(view.x ?? d.x));
+      if (wrap !== d.wrap || x !== d.x) set({ detail: { ...d, wrap, x } });
     },
     closeDetail() {
       if (get().detail) set({ detail: null });

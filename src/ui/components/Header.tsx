@@ -37,25 +37,29 @@ export function Header(props: { width: number }) {
   const full = counts === null ? 0 : SHOWN.reduce((n, st) => n + st.length + compactCount(counts[st]).length + 3, 0);
   const narrow = full + 24 + compactCount(lastMinute.completed).length + compactCount(lastMinute.failed).length > props.width;
   const latest = history.length > 0 ? history[history.length - 1] : 0;
-  const sparkWidth = Math.max(8, Math.min(30, Math.floor(props.width / 5)));
+  // Below 80 columns the sparkline goes, so the database, the workers and the rate keep apart.
+  const sparkWidth = props.width < 80 ? 0 : Math.max(8, Math.min(30, Math.floor(props.width / 5)));
   const workerText = `workers ${workers.busy} busy ${workers.idle} idle${workers.bad > 0 ? ` ${workers.bad} lost` : ''}`;
-  const dbRoom = Math.max(10, props.width - 10 - workerText.length - sparkWidth - 12);
+  // "queuectl " and a gap of two before the workers; the rate takes 7 and the sparkline a gap of two.
+  const dbRoom = Math.max(4, props.width - 9 - 2 - workerText.length - (sparkWidth > 0 ? sparkWidth + 2 : 0) - 7);
   const dbText = db.length > dbRoom ? `…${db.slice(db.length - dbRoom + 1)}` : db;
   return (
     <Box flexDirection="column" width={props.width}>
       <Box width={props.width}>
-        <Box flexGrow={1}>
+        <Box flexGrow={1} flexShrink={1} marginRight={2}>
           <Text wrap="truncate">
             <Text bold>queuectl</Text>
             <Text dimColor> {dbText}</Text>
           </Text>
         </Box>
-        <Text>
-          <Text color={tone(workers.bad > 0 ? 'yellow' : undefined)}>{workerText}</Text>
-          {'  '}
-        </Text>
-        <Sparkline values={history} width={sparkWidth} />
-        <Text> {rate(latest).padStart(6)}</Text>
+        <Box flexShrink={0}>
+          <Text>
+            <Text color={tone(workers.bad > 0 ? 'yellow' : undefined)}>{workerText}</Text>
+            {sparkWidth > 0 ? '  ' : ''}
+          </Text>
+          {sparkWidth > 0 ? <Sparkline values={history} width={sparkWidth} /> : null}
+          <Text> {rate(latest).padStart(6)}</Text>
+        </Box>
       </Box>
       <Text wrap="truncate">
         {counts === null ? (
@@ -68,7 +72,7 @@ export function Header(props: { width: number }) {
             </Text>
           ))
         )}
-        <Text dimColor>last 1m </Text>
+        <Text dimColor>{narrow && props.width < 80 ? '1m ' : 'last 1m '}</Text>
         <Text color={tone('green')}>✓{compactCount(lastMinute.completed)}</Text>{' '}
         <Text color={tone(lastMinute.failed > 0 ? 'red' : undefined)}>✗{compactCount(lastMinute.failed)}</Text>
       </Text>

@@ -26,6 +26,10 @@ interface Props<T> {
   height: number;
   selected: number;
   empty?: string;
+  /** Rows of a previous query, shown dimmed while the new page loads. */
+  dim?: boolean;
+  /** Text to underline wherever it appears in a row (the filter), ignoring case. */
+  highlight?: string;
 }
 
 /** Widths for the columns that fit: drop low-priority columns until the fixed ones fit, then share the rest. */
@@ -70,20 +74,47 @@ export function runs(cells: readonly Cell[]): Cell[] {
   return out;
 }
 
-function RowLine(props: { cells: Cell[]; inverse: boolean }) {
+/** `text` cut at each occurrence of `needle` (ignoring case): pieces, with whether each is a match. */
+export function splitMatches(text: string, needle: string): Array<[string, boolean]> {
+  if (needle === '') return [[text, false]];
+  const out: Array<[string, boolean]> = [];
+  const hay = text.toLowerCase();
+  const n = needle.toLowerCase();
+  let from = 0;
+  for (let at = hay.indexOf(n); at >= 0; at = hay.indexOf(n, at + n.length)) {
+    if (at > from) out.push([text.slice(from, at), false]);
+    out.push([text.slice(at, at + n.length), true]);
+    from = at + n.length;
+  }
+  if (from < text.length) out.push([text.slice(from), false]);
+  return out;
+}
+
+function Run(props: { text: string; color: Color | undefined; highlight?: string }) {
+  const pieces = props.highlight ? splitMatches(props.text, props.highlight) : [[props.text, false] as [string, boolean]];
+  const body =
+    pieces.length === 1 && !pieces[0][1]
+      ? props.text
+      : pieces.map(([t, hit], i) => (hit ? <Text key={i} underline bold>{t}</Text> : t));
+  return props.color === undefined ? <>{body}</> : <Text color={props.color}>{body}</Text>;
+}
+
+function RowLine(props: { cells: Cell[]; inverse: boolean; dim?: boolean; highlight?: string }) {
   const rs = runs(props.cells);
   // Trailing blanks cost the renderer as much as text; only the highlighted row needs its full width.
   if (!props.inverse && rs.length > 0) rs[rs.length - 1] = { ...rs[rs.length - 1], text: rs[rs.length - 1].text.trimEnd() };
   return (
-    <Text wrap="truncate" inverse={props.inverse}>
-      {rs.map((r, i) => (r.color === undefined ? r.text : <Text key={i} color={r.color}>{r.text}</Text>))}
+    <Text wrap="truncate" inverse={props.inverse} dimColor={props.dim}>
+      {rs.map((r, i) =>
+        props.highlight ? <Run key={i} text={r.text} color={r.color} highlight={props.highlight} /> : r.color === undefined ? r.text : <Text key={i} color={r.color}>{r.text}</Text>,
+      )}
     </Text>
   );
 }
 
 const Row = memo(
   RowLine,
-  (a, b) => a.inverse === b.inverse && a.cells.length === b.cells.length && a.cells.every((c, i) => c.text === b.cells[i].text && c.color === b.cells[i].color),
+  (a, b) => a.inverse === b.inverse && a.dim === b.dim && a.highlight === b.highlight && a.cells.length === b.cells.length && a.cells.every((c, i) => c.text === b.cells[i].text && c.color === b.cells[i].color),
 );
 
 export function Table<T>(props: Props<T>) {
@@ -100,8 +131,10 @@ export function Table<T>(props: Props<T>) {
       {lines.map((row, i) => (
         <Row
           key={props.rowKey(row)}
-          inverse={i === props.selected}
-          cells={cols.map(({ col, width }) => ({ text: fit(col.text(row), width, col.align), color: tone(col.color?.(row)) }))}
+          inverse={!props.dim && i === props.selected}
+          dim={props.dim}
+          highlight={props.dim ? undefined : props.highlight}
+          cells={cols.map(({ col, width }) => ({ text: fit(col.text(row), width, col.align), color: props.dim ? undefined : tone(col.color?.(row)) }))}
         />
       ))}
     </Box>

@@ -45,7 +45,7 @@ export function DlqView(props: { width: number; height: number }) {
           </Text>
         </Box>
         <Box flexShrink={0}>
-          <Text color={tone('magenta')}>{pageInfoText({ search: list.search, marks: list.marks.length, prev: list.prev !== null, next: list.next !== null })}</Text>
+          <Text color={tone('magenta')}>{pageInfoText({ search: list.search, marks: list.marks.length, prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 })}</Text>
         </Box>
       </Box>
       <Table
@@ -55,6 +55,8 @@ export function DlqView(props: { width: number; height: number }) {
         width={props.width}
         height={props.height - 1 - tail}
         selected={list.row}
+        dim={!list.loaded}
+        highlight={list.search}
         empty={!list.loaded ? 'loading…' : list.search ? `no dead jobs match "${list.search}"` : 'the dead letter queue is empty'}
       />
       <Box flexDirection="column" height={tail} width={props.width}>

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { FORM_FIELDS } from '../../store/enqueue-form.js';
 import { useDash } from '../context.js';
 import { fit } from '../format.js';
+import { splitAtCursor } from '../line-edit.js';
 import { useTone } from '../theme.js';
 
 /**
@@ -23,7 +24,10 @@ export function EnqueueForm(props: { width: number; height: number }) {
         {FORM_FIELDS.map((f, i) => {
           const v = values[f.key];
           const focused = i === field;
-          const shown = [...v].slice(-(valueWidth - 1)).join('');
+          // The focused field shows its cursor, with as much text before it as fits.
+          const [before, under, after] = splitAtCursor({ text: v, cursor: modal.cursor });
+          const head = [...before].slice(-(valueWidth - 2)).join('');
+          const shown = focused ? head : [...v].slice(-(valueWidth - 1)).join('');
           return (
             <Text key={f.key} wrap="truncate">
               <Text bold={focused} color={tone(focused ? 'cyan' : undefined)}>
@@ -31,7 +35,8 @@ export function EnqueueForm(props: { width: number; height: number }) {
                 {fit(f.label, 13)}
               </Text>
               {v === '' && !focused ? <Text dimColor>{f.placeholder}</Text> : shown}
-              {focused ? <Text inverse> </Text> : null}
+              {focused ? <Text inverse>{under}</Text> : null}
+              {focused ? after : null}
               {focused && v === '' ? <Text dimColor> {f.placeholder}</Text> : null}
             </Text>
           );

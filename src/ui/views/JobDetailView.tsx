@@ -4,8 +4,20 @@ import { StatusBadge } from '../components/StatusBadge.js';
 import { Table, type Column } from '../components/Table.js';
 import { OutputLines } from '../components/OutputLines.js';
 import { useDash } from '../context.js';
-import { attemptOutcome, duration, fit, outcomeText, singleLine, tailLines, timestamp } from '../format.js';
+import { attemptOutcome, duration, fit, outcomeText, singleLine, timestamp } from '../format.js';
+import { COMMAND_LABEL, detailLayout } from '../detail-layout.js';
 import { useTone } from '../theme.js';
+import { canCancel, retryKind } from '../../store/validity.js';
+
+/** The title's hints: only the actions the job's state allows, then moving around. */
+export function detailTitleHints(job: Pick<Job, 'state'>): string {
+  const parts = ['Esc back'];
+  const retry = retryKind(job.state);
+  if (retry) parts.push(`r ${retry}`);
+  if (canCancel(job.state)) parts.push('c cancel');
+  parts.push('j/k scroll');
+  return parts.join(' · ');
+}
 
 function when(ms: number | null, now: number): string {
   if (ms === null) return '-';
@@ -74,28 +86,26 @@ export function JobDetailView(props: { width: number; height: number; }) {
   const colWidth = twoCols ? Math.floor(props.width / 2) : props.width;
   const fieldRows: Array<Array<[string, string]>> = [];
   for (let i = 0; i < fields.length; i += twoCols ? 2 : 1) fieldRows.push(fields.slice(i, i + (twoCols ? 2 : 1)));
-  const errorLines = job.last_error ? 1 : 0;
-  const attemptsShown = Math.min(detail.attempts.length, Math.max(1, Math.floor(props.height / 5)));
-  const attemptsHeight = detail.attempts.length === 0 ? 2 : attemptsShown + 2;
-  const outputHeight = Math.max(2, props.height - 2 - fieldRows.length - errorLines - attemptsHeight);
-  const all = tailLines(job.output, 100_000);
-  const room = outputHeight - 1;
-  const maxScroll = Math.max(0, all.length - room);
-  const scroll = Math.min(detail.scroll, maxScroll);
-  const lines = all.slice(Math.max(0, all.length - room - scroll), all.length - scroll);
+  const layout = detailLayout(job, detail.attempts, fields.length, props.width, props.height, detail);
+  const { room, rows } = layout;
+  const scroll = Math.min(detail.scroll, layout.maxScroll);
+  const lines = rows.slice(Math.max(0, rows.length - room - scroll), rows.length - scroll);
   const kept = Buffer.byteLength(job.output);
   const bytes = job.output_bytes > kept ? `last ${kept} of ${job.output_bytes} bytes` : `${job.output_bytes} bytes`;
   const following = scroll === 0 ? (job.state === 'processing' ? 'following live' : 'end') : `scrolled ${scroll} up · G follows`;
+  const sideways = detail.wrap ? 'wrapped · w cuts' : layout.widest > props.width ? `cut${detail.x > 0 ? ` from column ${detail.x + 1}` : ''} · ←→ scroll · w wraps` : '';
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Text wrap="truncate">
         <Text bold>{job.id}</Text> <StatusBadge state={job.state} />
-        <Text dimColor> · Esc back · r retry · c cancel · j/k scroll</Text>
+        <Text dimColor> · {detailTitleHints(job)}</Text>
       </Text>
-      <Text wrap="truncate">
-        <Text dimColor>command </Text>
-        {singleLine(job.command)}
-      </Text>
+      {layout.command.map((l, i) => (
+        <Text key={`c${i}`} wrap="truncate">
+          <Text dimColor>{i === 0 ? 'command ' : ' '.repeat(COMMAND_LABEL)}</Text>
+          {l}
+        </Text>
+      ))}
       {fieldRows.map((pair, i) => (
         <Text key={i} wrap="truncate">
           {pair.map(([k, v], j) => (
@@ -118,19 +128,20 @@ export function JobDetailView(props: { width: number; height: number; }) {
       ) : (
         <Table
           columns={attemptColumns(now)}
-          rows={detail.attempts.slice(-attemptsShown)}
+          rows={detail.attempts.slice(-layout.attemptsShown)}
           rowKey={(a) => String(a.n)}
           width={props.width}
-          height={attemptsShown + 1}
+          height={layout.attemptsShown + 1}
           selected={-1}
         />
       )}
-      <Box flexDirection="column" height={outputHeight} width={props.width}>
+      <Box flexDirection="column" height={layout.outputHeight} width={props.width}>
         <Text wrap="truncate">
           <Text bold>output</Text>
           <Text dimColor>
             {' '}
             ({bytes}) · {following}
+            {sideways ? ` · ${sideways}` : ''}
           </Text>
         </Text>
         <OutputLines lines={lines} empty="(none)" />

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Job } from '../../engine/types.js';
 import { JOB_TABS, type JobTab } from '../../store/types.js';
+import { marksElsewhere } from '../../store/slices/lists.js';
 import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, outcomeText, singleLine, whenText } from '../format.js';
@@ -32,15 +33,16 @@ export function idWidth(jobs: readonly Job[]): number {
 }
 
 /** Filter, marks, and which way more pages lie, as text. */
-export function pageInfoText(p: { search: string; marks: number; prev: boolean; next: boolean }): string {
+export function pageInfoText(p: { search: string; marks: number; elsewhere?: number; prev: boolean; next: boolean; loading?: boolean }): string {
   const parts: string[] = [];
+  if (p.loading) parts.push('loading…');
   if (p.search !== '') parts.push(`/${p.search}`);
-  if (p.marks > 0) parts.push(`${p.marks} marked`);
+  if (p.marks > 0) parts.push(`${p.marks} marked${p.elsewhere ? ` (${p.elsewhere} in other tabs)` : ''}`);
   parts.push(`${p.prev ? '▲' : ' '}${p.next ? '▼' : ' '}`);
   return ` ${parts.join(' · ')}`;
 }
 
-const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead' };
+const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
 
 function Tabs(props: { tab: JobTab; short: boolean }) {
   const tone = useTone();
@@ -68,13 +70,13 @@ export function JobsView(props: ViewProps) {
   const tone = useTone();
   const list = useDash((s) => s.lists.jobs);
   const now = useDash((s) => s.now);
-  const info = pageInfoText({ search: list.search, marks: list.marks.length, prev: list.prev !== null, next: list.next !== null });
+  const info = pageInfoText({ search: list.search, marks: list.marks.length, elsewhere: marksElsewhere(list), prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 });
   const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs match "${list.search}" (Esc clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs`;
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Box width={props.width}>
         <Box flexGrow={1} flexShrink={1}>
-          <Tabs tab={list.tab} short={props.width < 100} />
+          <Tabs tab={list.tab} short={props.width < 110} />
         </Box>
         <Box flexShrink={0}>
           <Text color={tone('magenta')}>{info}</Text>
@@ -88,6 +90,8 @@ export function JobsView(props: ViewProps) {
         height={props.height - 1}
         selected={list.row}
         empty={empty}
+        dim={!list.loaded}
+        highlight={list.search}
       />
     </Box>
   );
