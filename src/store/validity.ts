@@ -1,3 +1,4 @@
+import { canCancel as engineCanCancel } from '../engine/state-machine.js';
 import type { JobState } from '../engine/types.js';
 
 /**
@@ -5,9 +6,9 @@ import type { JobState } from '../engine/types.js';
  * before it offers, hints or confirms an action, so it never asks about something that will fail.
  */
 
-/** `queuectl cancel` takes pending and failed jobs. */
+/** `queuectl cancel` takes pending and failed jobs at once, and stops running ones (the engine's rule). */
 export function canCancel(state: JobState): boolean {
-  return state === 'pending' || state === 'failed';
+  return engineCanCancel(state);
 }
 
 /** What `r` does to a job in this state: `retry` (failed), `dlq retry` (dead), or nothing. */

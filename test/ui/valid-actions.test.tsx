@@ -43,6 +43,23 @@ describe('actions that cannot work are refused at once', () => {
     expect(f).not.toContain('Confirm');
   });
 
+  it('c on a running job asks, then marks it so its worker stops the command', async () => {
+    await m.press('3');
+    await m.waitForFrame((f) => rowOf(f, 'p-running') !== undefined && rowOf(f, 'c-done') === undefined, 'the processing tab');
+    await m.press('c');
+    await m.waitForFrame((f) => f.includes('Cancel job p-running?'), 'the question');
+    await m.press('y');
+    const q = openTestQueue(db.path);
+    try {
+      for (const deadline = Date.now() + 10_000; !(await q.get('p-running')).cancel_requested; ) {
+        if (Date.now() > deadline) throw new Error('the running job was not marked for cancelling');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await q.close();
+    }
+  });
+
   it('r on a pending job says it cannot be retried', async () => {
     await m.press('2');
     await m.waitForFrame((f) => rowOf(f, 'p-waiting') !== undefined && rowOf(f, 'c-done') === undefined, 'the pending tab');
