@@ -182,8 +182,23 @@ export function isUnknownOutcome(e: unknown): boolean {
  * connection is transient with an unknown outcome (the caller reads back); anything else the
  * server said is a transient StorageError.
  */
+/** Socket errors Node raises itself when the server goes away mid-operation (not wrapped by the driver). */
+const SOCKET_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CLOSED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_DESTROYED']);
+
+export function isSocketError(e: unknown): boolean {
+  return chain(e).some((x) => {
+    const err = x as { code?: unknown; message?: unknown };
+    return (typeof err.code === 'string' && SOCKET_CODES.has(err.code)) || /socket has been ended by the other party/i.test(String(err.message ?? ''));
+  });
+}
+
 export function mapMongoError(e: unknown, location: string, scrub: Scrubber): unknown {
-  if (e instanceof QueueError || !isMongoError(e)) return e;
+  if (e instanceof QueueError) return e;
+  if (!isMongoError(e)) {
+    // The connection broke under an operation: it may have been applied.
+    if (isSocketError(e)) return new StorageError(`MongoDB at ${location}: ${scrub(oneLine(e))}`, { transient: true, unknownOutcome: true });
+    return e;
+  }
   if (isAuthenticationFailure(e)) return authenticationError(location);
   if (isUnknownOutcome(e)) {
     return new StorageError(`MongoDB at ${location}: ${scrub(oneLine(e))}`, { transient: true, unknownOutcome: true });
