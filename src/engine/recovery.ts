@@ -40,8 +40,12 @@ export class Recovery {
     private readonly monotonic: () => number = () => performance.now(),
   ) {}
 
+  /** Whether the last run saw a worker of another host id (one whose processes cannot be seen from here). */
+  sawOtherHost = false;
+
   async run(config: Config): Promise<RecoveredJob[]> {
     const [workers, running] = await Promise.all([this.queue.workers(), this.queue.processing()]);
+    this.sawOtherHost = workers.some((w) => w.host_id !== this.probe.hostId);
     const now = this.queue.now();
     const byId = new Map(workers.map((w) => [w.id, w]));
     const deadHere = new Set<string>();

@@ -237,11 +237,9 @@ export class Runner {
       for (const r of recovered) {
         this.log('warn', 'job_recovered', { job: r.job.id, lost_worker: r.job.worker_id, state: r.state, attempts: r.job.attempts, why: r.why });
       }
-      if (!this.fencing) {
-        // Workers of another host id (a container sharing the file) cannot be seen from here: with any
-        // such peer, leases fence commands as they do on a database shared across hosts.
-        this.fencing = (await this.queue.workers()).some((w) => w.host_id !== this.probe.hostId);
-      }
+      // Workers of another host id (a container sharing the file) cannot be seen from here: with any
+      // such peer, leases fence commands as they do on a database shared across hosts.
+      if (!this.fencing) this.fencing = this.recovery.sawOtherHost;
     } catch (e) {
       this.dbError('recover lost jobs', e);
     }
