@@ -32,6 +32,8 @@ const SPECS: Record<string, Spec> = {
       '--timeout': 'timeout',
       '--queue': 'queue',
       '--file': 'file',
+      '--unique-key': 'uniqueKey',
+      '--unique-for': 'uniqueFor',
     },
     flags: { '--json': 'json' },
     operands: true,

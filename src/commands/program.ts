@@ -72,7 +72,7 @@ Exit codes: 0 success, 2 bad input, 1 runtime failure.`,
     .command('enqueue')
     .summary('add a job (JSON, or a command after --), or many from a file')
     .description('Add a job to the queue: as JSON, as a command after --, or many jobs from a file (one JSON per line, all or none).')
-    .argument('[job...]', `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue"}'`)
+    .argument('[job...]', `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue", "unique_key", "unique_for"}'`)
     .option('--id <id>', 'job id (default: generated)')
     .option('--max-retries <n>', 'retries after the first attempt (default: config max_retries)')
     .option('--priority <n>', 'higher runs first (default: 0)')
@@ -80,6 +80,8 @@ Exit codes: 0 success, 2 bad input, 1 runtime failure.`,
     .option('--run-at <time>', 'run no earlier than this ISO-8601 time, e.g. 2030-01-31T09:00:00Z')
     .option('--timeout <duration>', `kill the job after this long: ${DURATION} (default: config job_timeout_seconds)`)
     .option('--queue <name>', 'queue to put the job in (default: "default")')
+    .option('--unique-key <key>', 'enqueue nothing while a job with this key is pending, failed awaiting a retry or running; print that job instead')
+    .option('--unique-for <duration>', `with --unique-key: hold the key this long from enqueueing, whatever the job's state: ${DURATION}`)
     .option('--file <path>', 'read one JSON job per line from a file, or - for standard input')
     .option('--json', 'print the created job(s) as JSON')
     .option('--wait', 'wait until the job is finished and exit with how it ended (0 completed, its exit code when it died with one, 3 otherwise)')
@@ -93,6 +95,8 @@ Examples:
   queuectl enqueue --priority 5 --timeout 10m -- 'make test && make deploy'
   queuectl enqueue --file jobs.jsonl
   cat jobs.jsonl | queuectl enqueue --file -
+  queuectl enqueue --unique-key sync-users -- ./sync-users.sh       # no second sync while one is queued or running
+  queuectl enqueue --unique-key report --unique-for 1h -- ./report.sh   # at most one report an hour
 
 A single word after -- is run by /bin/sh as written (pipes and && work); several words are
 kept as separate arguments.`,
@@ -127,14 +131,40 @@ kept as separate arguments.`,
       result.exitCode = await runEvents(opts(cmd));
     });
 
-  const queueCmd = program.command('queue').description('queues: list them with their counts, pause and resume them');
+  const queueCmd = program.command('queue').description('queues: list them with their counts and limits, pause and resume them, limit them');
   queueCmd
     .command('list')
-    .description('every queue with its counts per state, and whether it is paused')
+    .description('every queue with its counts per state (processing: running now), its limits, and whether it is paused')
     .option('--json', 'print the queues as JSON')
     .action(async (_o: unknown, cmd: Command) => {
       const { runQueueList } = await import('./queue.js');
       result.exitCode = await runQueueList(opts(cmd));
+    });
+  queueCmd
+    .command('limit')
+    .description('limit how many of a queue\'s jobs run at once and how many start per window, across every worker and host')
+    .argument('<name>', 'the queue')
+    .option('--concurrency <n>', 'at most this many of its jobs running at once (0: no limit)')
+    .option('--rate <n/duration>', `at most n starts per window, e.g. 10/1m or 5/30s (0: no limit); windows are aligned on the clock`)
+    .option('--clear-concurrency', 'remove the concurrency limit')
+    .option('--clear-rate', 'remove the rate limit')
+    .option('--clear', 'remove both limits')
+    .option('--json', 'print the queue\'s limits as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  queuectl queue limit emails --concurrency 2        # at most 2 emails jobs running at once
+  queuectl queue limit api --rate 10/1m              # at most 10 api jobs start per minute
+  queuectl queue limit api --concurrency 0           # drop the concurrency limit, keep the rate
+  queuectl queue limit api --clear                   # no limits
+  queuectl queue limit api                           # show its limits
+
+Running jobs are never stopped by a lower limit; new starts wait until the queue is under it.`,
+    )
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const { runQueueLimit } = await import('./queue.js');
+      result.exitCode = await runQueueLimit(name, opts(cmd));
     });
   for (const [verb, paused, what] of [
     ['pause', true, 'stop taking the queue\'s jobs (running ones finish); enqueueing still works'],
