@@ -5,7 +5,9 @@ import { type JobInput, normalizeJob, parseIsoTime, parseJobJson } from '../engi
 import { jobToJson } from '../engine/serialize.js';
 import type { Job } from '../engine/types.js';
 import { plural } from './format.js';
+import { followOutput } from './logs.js';
 import { type GlobalOptions, out, parseWhole, printJson, withQueue } from './shared.js';
+import { EXIT_NOT_COMPLETED, EXIT_TIMED_OUT, finishedLine, parseTimeout, waitForJobs } from './wait.js';
 
 export interface EnqueueOptions extends GlobalOptions {
   id?: string;
@@ -171,12 +173,10 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
  * 0 only when all completed. `--follow` streams the output to stdout; notes go to stderr.
  */
 async function waitAfterEnqueue(jobs: Job[], o: EnqueueOptions): Promise<number> {
-  const { EXIT_NOT_COMPLETED, EXIT_TIMED_OUT, finishedLine, parseTimeout, waitForJobs } = await import('./wait.js');
   const timeoutMs = parseTimeout(o.waitTimeout);
   const note = (line: string) => (o.follow || o.json ? process.stderr : process.stdout).write(`${line}\n`);
   note(jobs.length === 1 ? `enqueued ${jobs[0].id}` : `enqueued ${plural(jobs.length, 'job')}`);
   if (o.follow) {
-    const { followOutput } = await import('./logs.js');
     await withQueue(o.db, (queue) => followOutput(queue, jobs[0].id, timeoutMs));
   }
   const { finished, unfinished } = await withQueue(o.db, (queue) =>

@@ -3,7 +3,7 @@ import { commandFromWords } from '../../src/commands/enqueue.js';
 import { parseFast } from '../../src/commands/fast-path.js';
 import { relative, renderTable, shortSpan, tries, truncate, visibleLength } from '../../src/commands/format.js';
 import { TailPrinter } from '../../src/commands/logs.js';
-import { splitDashDash } from '../../src/commands/program.js';
+import { splitDashDash } from '../../src/commands/table.js';
 
 describe('format', () => {
   it('truncates to one line with an ellipsis', () => {
