@@ -7,9 +7,12 @@ import { bullmqRate } from './bullmq.mjs';
 
 const ok = { outcome: 'succeeded', exit_code: 0, signal: null, error: null, output: '', output_bytes: 0 };
 
-export async function claimCompleteInProcess(q, n) {
+/** `limits`: the jobs go to a queue with these limits (the worker still serves every queue). */
+export async function claimCompleteInProcess(q, n, limits = null) {
   const cfg = await q.config();
-  await q.enqueueBulk(Array.from({ length: n }, () => ({ command: 'true' })), cfg);
+  const queue = limits ? 'limited' : 'default';
+  if (limits) await q.setQueueLimits(queue, limits);
+  await q.enqueueBulk(Array.from({ length: n }, () => ({ command: 'true', queue })), cfg);
   const t = performance.now();
   let done = 0;
   for (;;) {
@@ -21,9 +24,11 @@ export async function claimCompleteInProcess(q, n) {
   return done / ((performance.now() - t) / 1000);
 }
 
-async function claimCompleteProcesses(path, procs, n) {
+async function claimCompleteProcesses(path, procs, n, limits = null) {
   const q = await openSqliteQueue(path);
-  await q.enqueueBulk(Array.from({ length: n }, () => ({ command: 'true' })));
+  const queue = limits ? 'limited' : 'default';
+  if (limits) await q.setQueueLimits(queue, limits);
+  await q.enqueueBulk(Array.from({ length: n }, () => ({ command: 'true', queue })));
   await q.close();
   const startAt = Date.now() + 400;
   const runs = await Promise.all(
@@ -64,6 +69,17 @@ export async function run() {
     const rate1 = await claimCompleteInProcess(q1, 20_000);
     await q1.close();
     const four = await claimCompleteProcesses(join(t.dir, 'cycle4.db'), 4, 20_000);
+    // The same cycles on a queue with a concurrency limit, checked inside every claim.
+    const q1l = await openSqliteQueue(join(t.dir, 'cycle1-limited.db'));
+    const rate1l = await claimCompleteInProcess(q1l, 20_000, { concurrency: 2 });
+    await q1l.close();
+    report('engine', 'claim + complete, no-op, 1 process, queue limited to 2 at once', `${fmt(rate1l)}/s`, {
+      anchor: `unlimited ${fmt(rate1)}/s, ratio ${fmt(rate1l / rate1, 2)}`,
+    });
+    const fourl = await claimCompleteProcesses(join(t.dir, 'cycle4-limited.db'), 4, 20_000, { concurrency: 2 });
+    report('engine', 'claim + complete, no-op, 4 processes, queue limited to 2 at once', `${fmt(fourl.rate)}/s`, {
+      anchor: `unlimited ${fmt(four.rate)}/s, ratio ${fmt(fourl.rate / four.rate, 2)}`,
+    });
     const bull = await bullmqRate(5_000);
     if (bull.skipped) {
       report('engine', 'claim + complete, no-op, 1 process', `${fmt(rate1)}/s`, { anchor: `BullMQ skipped: ${bull.skipped}`, target: '≥ BullMQ c=1' });

@@ -38,6 +38,12 @@ export async function run(dir) {
     report('mongo', `claim + complete, no-op, 1 process (${N} jobs)`, `${fmt(mongoRate)}/s`, {
       anchor: `SQLite ${fmt(sqliteRate)}/s same run; server: ${which}`,
     });
+    const mql = new Queue(await openMongoBackend(uri.replace(/queuectl_bench_/, 'queuectl_bench_limited_'), { connectTimeoutMs: 5000 }));
+    const limitedRate = await claimCompleteInProcess(mql, N, { concurrency: 2 });
+    report('mongo', `claim + complete, no-op, 1 process, queue limited to 2 at once (${N} jobs)`, `${fmt(limitedRate)}/s`, {
+      anchor: `unlimited ${fmt(mongoRate)}/s, ratio ${fmt(limitedRate / mongoRate, 2)}`,
+    });
+    await mql.close();
     const sqliteDb = join(dir, 'mongo-compare.db');
     const sLat = await pickupLatencies(sq, sqliteDb, 50);
     const mLat = await pickupLatencies(mq, uri, 50);
@@ -50,6 +56,9 @@ export async function run(dir) {
       const conn = await mongoose.createConnection(uri).asPromise();
       await conn.dropDatabase();
       await conn.close();
+      const limited = await mongoose.createConnection(uri.replace(/queuectl_bench_/, 'queuectl_bench_limited_')).asPromise();
+      await limited.dropDatabase();
+      await limited.close();
     }
     await sq.close();
   } finally {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDuration } from '../engine/duration.js';
 import { ValidationError } from '../engine/errors.js';
 import { type JobInput, normalizeJob, parseIsoTime, parseJobJson } from '../engine/job-input.js';
+import type { Submitted } from '../engine/queue.js';
 import { jobToJson } from '../engine/serialize.js';
 import type { Job } from '../engine/types.js';
 import { plural } from './format.js';
@@ -24,6 +25,8 @@ export interface EnqueueOptions extends GlobalOptions {
   /** With --wait: stream the job's output while it runs. */
   follow?: boolean;
   waitTimeout?: string;
+  uniqueKey?: string;
+  uniqueFor?: string;
 }
 
 /** What the user typed after `enqueue`: words before `--`, and the command words after it (null: no `--`). */
@@ -40,6 +43,8 @@ const JOB_FLAGS: Array<[keyof EnqueueOptions, string]> = [
   ['runAt', '--run-at'],
   ['timeout', '--timeout'],
   ['queue', '--queue'],
+  ['uniqueKey', '--unique-key'],
+  ['uniqueFor', '--unique-for'],
 ];
 
 /** A word the shell would split or expand is quoted so it stays one argument. */
@@ -72,6 +77,11 @@ function inputFromFlags(command: string, o: EnqueueOptions): JobInput {
   }
   if (o.timeout !== undefined) input.timeout_seconds = parseDuration(o.timeout, '--timeout') / 1000;
   if (o.queue !== undefined) input.queue = o.queue;
+  if (o.uniqueKey !== undefined) input.unique_key = o.uniqueKey;
+  if (o.uniqueFor !== undefined) {
+    if (o.uniqueKey === undefined) throw new ValidationError('--unique-for needs --unique-key');
+    input.unique_for_ms = parseDuration(o.uniqueFor, '--unique-for');
+  }
   return input;
 }
 
@@ -138,8 +148,8 @@ async function plan(args: EnqueueArgs, o: EnqueueOptions): Promise<Plan> {
 
 export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<number> {
   const p = await plan(args, o);
-  const jobs: Job[] = await withQueue(o.db, async (queue) => {
-    if (p.kind === 'one') return queue.enqueue([p.input]);
+  const submitted: Submitted[] = await withQueue(o.db, async (queue) => {
+    if (p.kind === 'one') return queue.submit([p.input]);
     // Validated here first so an error can name its line; the engine checks again on insert.
     const config = await queue.config();
     const now = queue.now();
@@ -150,20 +160,36 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
       if (first !== undefined) throw new ValidationError(`job id "${row.id}" appears twice (lines ${first} and ${line})`);
       lineOf.set(row.id, line);
     }
-    return queue.enqueue(
+    return queue.submit(
       p.jobs.map((j) => j.input),
       config,
     );
   }, { create: true });
-  if (o.wait) return waitAfterEnqueue(jobs, o);
+  if (o.wait) return waitAfterEnqueue(submitted, o);
   if (o.json) {
-    printJson(p.kind === 'one' ? jobToJson(jobs[0]) : jobs.map(jobToJson));
+    printJson(p.kind === 'one' ? submittedToJson(submitted[0]) : submitted.map(submittedToJson));
   } else if (p.kind === 'one') {
-    out(`enqueued ${jobs[0].id}`);
+    out(submittedLine(submitted[0]));
   } else {
-    out(`enqueued ${plural(jobs.length, 'job')}`);
+    const made = submitted.filter((s) => !s.deduplicated).length;
+    const dups = submitted.length - made;
+    out(`enqueued ${plural(made, 'job')}${dups > 0 ? `; ${dups} deduplicated (another job held the unique key)` : ''}`);
   }
   return 0;
+}
+
+/**
+ * One input's result as `--json` prints it: the created job; or, when another job held the
+ * unique key, `deduplicated: true` with that job (`id` is its id). A job given a unique key
+ * carries `deduplicated: false` when it was created, so scripts can test the one field.
+ */
+function submittedToJson(s: Submitted) {
+  if (!s.deduplicated) return s.job.unique_key === null ? jobToJson(s.job) : { deduplicated: false, ...jobToJson(s.job) };
+  return s.job ? { deduplicated: true, ...jobToJson(s.job) } : { deduplicated: true, id: s.id, unique_key: s.unique_key };
+}
+
+function submittedLine(s: Submitted): string {
+  return s.deduplicated ? `deduplicated: job ${s.id} already holds key ${s.unique_key}` : `enqueued ${s.id}`;
 }
 
 /**
@@ -172,10 +198,12 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
  * (dead by a signal or timeout, cancelled), 4 when --wait-timeout ran out. With several jobs,
  * 0 only when all completed. `--follow` streams the output to stdout; notes go to stderr.
  */
-async function waitAfterEnqueue(jobs: Job[], o: EnqueueOptions): Promise<number> {
+async function waitAfterEnqueue(submitted: Submitted[], o: EnqueueOptions): Promise<number> {
+  // A deduplicated input waits for the job that holds its key.
+  const jobs = submitted.map((s) => s.job ?? ({ id: s.id } as Job));
   const timeoutMs = parseTimeout(o.waitTimeout);
   const note = (line: string) => (o.follow || o.json ? process.stderr : process.stdout).write(`${line}\n`);
-  note(jobs.length === 1 ? `enqueued ${jobs[0].id}` : `enqueued ${plural(jobs.length, 'job')}`);
+  note(submitted.length === 1 ? submittedLine(submitted[0]) : `enqueued ${plural(jobs.length, 'job')}`);
   if (o.follow) {
     await withQueue(o.db, (queue) => followOutput(queue, jobs[0].id, timeoutMs));
   }

@@ -21,7 +21,7 @@ import { runEvents, type EventsOptions } from './events.js';
 import { runList, type ListOptions } from './list.js';
 import { runLogs, type LogsOptions } from './logs.js';
 import { runPurge, type PurgeOptions } from './purge.js';
-import { runQueueList, runQueuePause, type QueueOptions } from './queue.js';
+import { runQueueLimit, runQueueList, runQueuePause, type QueueLimitOptions, type QueueOptions } from './queue.js';
 import { runShow, type ShowOptions } from './show.js';
 import { runStatus, type StatusOptions } from './status.js';
 import { runWait, type WaitOptions } from './wait.js';
@@ -121,7 +121,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: 'enqueue',
     summary: 'add a job (JSON, or a command after --), or many from a file',
     description: 'Add a job to the queue: as JSON, as a command after --, or many jobs from a file (one JSON per line, all or none).',
-    args: [{ syntax: '[job...]', help: `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue"}'` }],
+    args: [{ syntax: '[job...]', help: `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue", "unique_key", "unique_for"}'` }],
     options: [
       { flags: '--id <id>', help: 'job id (default: generated)' },
       { flags: '--max-retries <n>', help: 'retries after the first attempt (default: config max_retries)' },
@@ -130,6 +130,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: '--run-at <time>', help: 'run no earlier than this ISO-8601 time, e.g. 2030-01-31T09:00:00Z' },
       { flags: '--timeout <duration>', help: `kill the job after this long: ${DURATION} (default: config job_timeout_seconds)` },
       { flags: '--queue <name>', help: 'queue to put the job in (default: "default")' },
+      { flags: '--unique-key <key>', help: 'enqueue nothing while a job with this key is pending, failed awaiting a retry or running; print that job instead' },
+      { flags: '--unique-for <duration>', help: `with --unique-key: hold the key this long from enqueueing, whatever the job's state: ${DURATION}` },
       { flags: '--file <path>', help: 'read one JSON job per line from a file, or - for standard input' },
       JSON_OPTION('print the created job(s) as JSON'),
       { flags: '--wait', help: 'wait until the job is finished and exit with how it ended (0 completed, its exit code when it died with one, 3 otherwise)' },
@@ -142,6 +144,8 @@ Examples:
   queuectl enqueue --priority 5 --timeout 10m -- 'make test && make deploy'
   queuectl enqueue --file jobs.jsonl
   cat jobs.jsonl | queuectl enqueue --file -
+  queuectl enqueue --unique-key sync-users -- ./sync-users.sh       # no second sync while one is queued or running
+  queuectl enqueue --unique-key report --unique-for 1h -- ./report.sh   # at most one report an hour
 
 A single word after -- is run by /bin/sh as written (pipes and && work); several words are
 kept as separate arguments.`,
@@ -168,12 +172,35 @@ kept as separate arguments.`,
     run: ({ opts }) => runEvents(opts as EventsOptions),
   },
 
-  { path: 'queue', description: 'queues: list them with their counts, pause and resume them' },
+  { path: 'queue', description: 'queues: list them with their counts and limits, pause and resume them, limit them' },
   {
     path: 'queue list',
-    description: 'every queue with its counts per state, and whether it is paused',
+    description: 'every queue with its counts per state (processing: running now), its limits, and whether it is paused',
     options: [JSON_OPTION('print the queues as JSON')],
     run: ({ opts }) => runQueueList(opts as QueueOptions),
+  },
+  {
+    path: 'queue limit',
+    description: "limit how many of a queue's jobs run at once and how many start per window, across every worker and host",
+    args: [{ syntax: '<name>', help: 'the queue' }],
+    options: [
+      { flags: '--concurrency <n>', help: 'at most this many of its jobs running at once (0: no limit)' },
+      { flags: '--rate <n/duration>', help: 'at most n starts per window, e.g. 10/1m or 5/30s (0: no limit); windows are aligned on the clock' },
+      { flags: '--clear-concurrency', help: 'remove the concurrency limit' },
+      { flags: '--clear-rate', help: 'remove the rate limit' },
+      { flags: '--clear', help: 'remove both limits' },
+      JSON_OPTION("print the queue's limits as JSON"),
+    ],
+    helpAfter: `
+Examples:
+  queuectl queue limit emails --concurrency 2        # at most 2 emails jobs running at once
+  queuectl queue limit api --rate 10/1m              # at most 10 api jobs start per minute
+  queuectl queue limit api --concurrency 0           # drop the concurrency limit, keep the rate
+  queuectl queue limit api --clear                   # no limits
+  queuectl queue limit api                           # show its limits
+
+Running jobs are never stopped by a lower limit; new starts wait until the queue is under it.`,
+    run: ({ args, opts }) => runQueueLimit(str(args[0]), opts as QueueLimitOptions),
   },
   {
     path: 'queue pause',

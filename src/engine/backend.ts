@@ -8,7 +8,10 @@ import type {
   ListQuery,
   NewEvent,
   NewJob,
+  Deduplicated,
   QueueInfo,
+  QueueLimits,
+  QueueLimitsPatch,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -49,8 +52,13 @@ export interface Backend {
   /**
    * Inserts all jobs in one transaction, or none, each with its `enqueued` event
    * (`rules.enqueuedEvent`): throws DuplicateJobError naming the first clash.
+   *
+   * A job with a `unique_key` is inserted only if no job holds that key (`rules.holdsUniqueKey`),
+   * and then takes it; otherwise it is left out and reported with the holder's id. The check and
+   * the taking are one atomic step, so of any number of concurrent inserts with one key, from any
+   * processes, exactly one inserts a job.
    */
-  insertJobs(jobs: NewJob[]): Promise<void>;
+  insertJobs(jobs: NewJob[]): Promise<Deduplicated[]>;
   getJob(id: string): Promise<Job | null>;
   listJobs(query: ListQuery): Promise<JobPage>;
   /** Counts per state, exact. */
@@ -123,6 +131,14 @@ export interface Backend {
    * (SQLite: checked inside the claim's statement; MongoDB: within a second of the pause).
    */
   setQueuePaused(name: string, paused: boolean): Promise<void>;
+  /**
+   * Changes a queue's limits (`QueueInfo.limits`). Claims enforce them atomically: never more than
+   * `concurrency` of the queue's jobs processing, never more than `rate.limit` starts in one window
+   * (SQLite: inside the claim's transaction, from the moment this returns; MongoDB: through slot and
+   * window documents taken with conditional writes, read within a second of the change).
+   * Records the `queue_limits` event (`rules.queueLimitsEvent`) at `at`; returns the limits now.
+   */
+  setQueueLimits(name: string, patch: QueueLimitsPatch, at: number): Promise<QueueLimits>;
 
   // --- config -----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { parseDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import type { Job, NewJob } from './types.js';
 
@@ -15,9 +16,16 @@ export interface JobInput {
   timeout_seconds?: number | null;
   queue?: string;
   cwd?: string;
+  /** While a job with this key is active (or within `unique_for_ms` of its creation), another is not enqueued. */
+  unique_key?: string;
+  /** Milliseconds from creation during which the key stays held whatever the job's state. */
+  unique_for_ms?: number;
 }
 
-const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms']);
+const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms', 'unique_key', 'unique_for']);
+/** The longest unique key, and the longest window one may be held for (a year). */
+export const MAX_UNIQUE_KEY_LENGTH = 256;
+export const MAX_UNIQUE_FOR_MS = 365 * 86_400_000;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
 export const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -55,6 +63,14 @@ export function parseJobJson(text: string, where = ''): JobInput {
   }
   const command = str('command');
   if (command === undefined) throw new ValidationError(`invalid job${where}: "command" is required`);
+  // "unique_for": a duration as the flags write it ("10m"), or a number of seconds.
+  const uniqueFor = obj.unique_for;
+  let uniqueForMs: number | undefined;
+  if (typeof uniqueFor === 'number') uniqueForMs = Math.round(uniqueFor * 1000);
+  else if (typeof uniqueFor === 'string') uniqueForMs = parseDuration(uniqueFor, `"unique_for"${where}`);
+  else if (uniqueFor !== undefined && uniqueFor !== null) {
+    throw new ValidationError(`invalid job${where}: "unique_for" must be a duration such as "10m" or a number of seconds`);
+  }
   return {
     id: str('id'),
     command,
@@ -65,6 +81,8 @@ export function parseJobJson(text: string, where = ''): JobInput {
     timeout_seconds: num('timeout_seconds'),
     queue: str('queue'),
     cwd: str('cwd'),
+    unique_key: str('unique_key'),
+    unique_for_ms: uniqueForMs,
   };
 }
 
@@ -161,6 +179,7 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
   if (runAt - now > MAX_SCHEDULE_AHEAD_MS) {
     throw new ValidationError(`invalid job${where}: it would first run more than ten years from now`);
   }
+  const unique = uniqueOf(input, now, where);
   return {
     id,
     command,
@@ -171,7 +190,26 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
     queue,
     cwd: input.cwd ?? defaultCwd,
     created_at: now,
+    unique_key: unique.key,
+    unique_until: unique.until,
   };
+}
+
+function uniqueOf(input: JobInput, now: number, where: string): { key: string | null; until: number | null } {
+  const key = input.unique_key;
+  if (key === undefined) {
+    if (input.unique_for_ms !== undefined) throw new ValidationError(`invalid job${where}: a unique window needs a unique key (--unique-key, "unique_key")`);
+    return { key: null, until: null };
+  }
+  if (key.length === 0 || key.length > MAX_UNIQUE_KEY_LENGTH || /[\0-\x1f\x7f]/.test(key)) {
+    throw new ValidationError(`invalid job${where}: the unique key must be 1-${MAX_UNIQUE_KEY_LENGTH} characters without control characters`);
+  }
+  const ms = input.unique_for_ms;
+  if (ms === undefined) return { key, until: null };
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_UNIQUE_FOR_MS) {
+    throw new ValidationError(`invalid job${where}: the unique window must be longer than 0 and at most a year`);
+  }
+  return { key, until: now + Math.round(ms) };
 }
 
 /** A job as it stands right after it is created: pending, never run. */
@@ -204,5 +242,7 @@ export function pendingJob(j: NewJob): Job {
     command_host: null,
     claim_token: null,
     cancel_requested: false,
+    unique_key: j.unique_key ?? null,
+    unique_until: j.unique_until ?? null,
   };
 }

@@ -27,7 +27,10 @@ import type {
   ListQuery,
   NewEvent,
   NewJob,
+  Deduplicated,
   QueueInfo,
+  QueueLimits,
+  QueueLimitsPatch,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -39,6 +42,19 @@ export interface QueueOptions {
   /** Working directory recorded for jobs that give none. */
   cwd?: string;
 }
+
+/** What became of one input of an enqueue. */
+export type Submitted =
+  | { deduplicated: false; id: string; job: Job }
+  /**
+   * Another job held the input's unique key: nothing was inserted. `job` is the holder as read
+   * just after (null in the moment a holder on MongoDB is still being inserted by its enqueuer).
+   */
+  | { deduplicated: true; id: string; unique_key: string; job: Job | null };
+
+/** The largest concurrency and rate limits a queue may be given. */
+export const MAX_CONCURRENCY = 10_000;
+export const MAX_RATE = 1_000_000;
 
 export interface SettleOutcome {
   /** False when the worker had lost the job before it could settle it. */
@@ -115,18 +131,36 @@ export class Queue {
 
   // --- jobs ------------------------------------------------------------------------------
 
-  /** Validates every input first, then inserts all of them in one transaction; returns the jobs. */
+  /**
+   * Validates every input first, then inserts all of them in one transaction; returns the jobs.
+   * An input whose unique key another job holds is not inserted: its place holds that job.
+   */
   async enqueue(inputs: JobInput[], config?: Config): Promise<Job[]> {
-    const rows = await this.insert(inputs, config);
-    return rows.map(pendingJob);
+    return (await this.submit(inputs, config)).flatMap((s) => (s.job ? [s.job] : []));
   }
 
-  /** The same as `enqueue` for large batches: returns the ids only, building no job objects. */
+  /** `enqueue`, telling for each input whether a job was made or another job held its unique key. */
+  async submit(inputs: JobInput[], config?: Config): Promise<Submitted[]> {
+    const { rows, deduplicated } = await this.insert(inputs, config);
+    const holders = new Map(deduplicated.map((d) => [d.index, d.holder]));
+    const out: Submitted[] = [];
+    for (const [i, r] of rows.entries()) {
+      const holder = holders.get(i);
+      if (holder === undefined) out.push({ deduplicated: false, id: r.id, job: pendingJob(r) });
+      else out.push({ deduplicated: true, id: holder, unique_key: r.unique_key!, job: await this.backend.getJob(holder) });
+    }
+    return out;
+  }
+
+  /** The same as `enqueue` for large batches: returns the ids only (a holder's for a deduplicated input), building no job objects. */
   async enqueueBulk(inputs: JobInput[], config?: Config): Promise<string[]> {
-    return (await this.insert(inputs, config)).map((r) => r.id);
+    const { rows, deduplicated } = await this.insert(inputs, config);
+    const ids = rows.map((r) => r.id);
+    for (const d of deduplicated) ids[d.index] = d.holder;
+    return ids;
   }
 
-  private async insert(inputs: JobInput[], config?: Config): Promise<NewJob[]> {
+  private async insert(inputs: JobInput[], config?: Config): Promise<{ rows: NewJob[]; deduplicated: Deduplicated[] }> {
     if (inputs.length === 0) throw new ValidationError('no jobs to enqueue');
     const cfg = config ?? (await this.config());
     const now = this.now();
@@ -145,8 +179,8 @@ export class Queue {
         if (!isDirectory(r.cwd)) throw new ValidationError(`invalid job${many ? ` (job ${i + 1})` : ''}: working directory ${r.cwd} does not exist`);
       }
     }
-    await this.backend.insertJobs(rows);
-    return rows;
+    const deduplicated = await this.backend.insertJobs(rows);
+    return { rows, deduplicated };
   }
 
   async get(id: string): Promise<Job> {
@@ -317,6 +351,24 @@ export class Queue {
   async setQueuePaused(name: string, paused: boolean): Promise<void> {
     if (!QUEUE_RE.test(name)) throw new ValidationError(`invalid queue name "${name}": 1-64 letters, digits or ._:-`);
     await this.backend.setQueuePaused(name, paused);
+  }
+
+  /**
+   * `queue limit <name>`: how many of the queue's jobs may process at once, and start per window,
+   * across every worker. Null clears a limit; an omitted one is kept. Returns the limits now.
+   */
+  async setQueueLimits(name: string, patch: QueueLimitsPatch): Promise<QueueLimits> {
+    if (!QUEUE_RE.test(name)) throw new ValidationError(`invalid queue name "${name}": 1-64 letters, digits or ._:-`);
+    const c = patch.concurrency;
+    if (c !== undefined && c !== null && (!Number.isInteger(c) || c < 1 || c > MAX_CONCURRENCY)) {
+      throw new ValidationError(`invalid concurrency ${c}: a whole number in 1..${MAX_CONCURRENCY} (0 or --clear for none)`);
+    }
+    const r = patch.rate;
+    if (r !== undefined && r !== null) {
+      if (!Number.isInteger(r.limit) || r.limit < 1 || r.limit > MAX_RATE) throw new ValidationError(`invalid rate: the count must be a whole number in 1..${MAX_RATE}`);
+      if (!Number.isInteger(r.window_ms) || r.window_ms < 1 || r.window_ms > 86_400_000) throw new ValidationError('invalid rate: the window must be 1ms..1d');
+    }
+    return this.backend.setQueueLimits(name, patch, this.now());
   }
 
   // --- events ----------------------------------------------------------------------------

@@ -6,8 +6,8 @@
 import type { JobPatch, Move } from './backend.js';
 import type { Config } from './config.js';
 import { countsAsAttempt, decideAfterFailure, describeOutcome } from './policy.js';
-import { TRANSITIONS } from './state-machine.js';
-import type { AttemptResult, EventType, Job, JobState, NewEvent, NewJob, OutcomeKind } from './types.js';
+import { ACTIVE_STATES, TRANSITIONS } from './state-machine.js';
+import type { AttemptResult, EventType, Job, JobState, NewEvent, NewJob, OutcomeKind, QueueLimits } from './types.js';
 
 /** The fields a claim sets (it also adds one to `attempts`). */
 export function claimSet(workerId: string, now: number, leaseMs: number, token: string): JobPatch {
@@ -36,6 +36,37 @@ export function startedEvent(job: Pick<Job, 'id' | 'queue' | 'worker_id' | 'atte
 
 export function enqueuedEvent(job: Pick<NewJob, 'id' | 'queue' | 'created_at'>): NewEvent {
   return { at: job.created_at, type: 'enqueued', job_id: job.id, queue: job.queue, worker_id: null, attempt: null, detail: null };
+}
+
+/**
+ * Whether the job that last took a unique key still holds it: while it is active (pending,
+ * failed awaiting a retry, processing), and, when it was given a window, until that window ends
+ * whatever its state. `holder` null: the job is gone (purged), so only its window can hold the key.
+ */
+export function holdsUniqueKey(holder: { state: JobState } | null, until: number | null, now: number): boolean {
+  if (holder !== null && ACTIVE_STATES.includes(holder.state)) return true;
+  return until !== null && now < until;
+}
+
+/** A window length as limits are written: `1m`, `30s`, `1h`, `250ms` (the largest whole unit). */
+export function formatWindow(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** A queue's limits in a few words: `concurrency 2, rate 10/1m`, or `no limits`. */
+export function describeLimits(l: QueueLimits): string {
+  const parts: string[] = [];
+  if (l.concurrency !== null) parts.push(`concurrency ${l.concurrency}`);
+  if (l.rate !== null) parts.push(`rate ${l.rate.limit}/${formatWindow(l.rate.window_ms)}`);
+  return parts.length === 0 ? 'no limits' : parts.join(', ');
+}
+
+/** The event recording a change of a queue's limits (it belongs to no job). */
+export function queueLimitsEvent(queue: string, limits: QueueLimits, at: number): NewEvent {
+  return { at, type: 'queue_limits', job_id: null, queue, worker_id: null, attempt: null, detail: describeLimits(limits) };
 }
 
 export interface SettleDecision {

@@ -32,6 +32,8 @@ export function jobToJson(job: Job) {
     output_bytes: job.output_bytes,
     command_pid: job.command_pid,
     cancel_requested: job.cancel_requested,
+    unique_key: job.unique_key,
+    unique_until: iso(job.unique_until),
   };
 }
 

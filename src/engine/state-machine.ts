@@ -43,6 +43,12 @@ export function canCancel(state: JobState): boolean {
   return canTransition('cancel', state) || canTransition('cancelRunning', state);
 }
 
+/**
+ * States in which a job is still on its way to running (or running): a job in one of them holds
+ * its unique key. Every other state is finished.
+ */
+export const ACTIVE_STATES: readonly JobState[] = ['pending', 'failed', 'processing'];
+
 export function isFinished(state: JobState): boolean {
   return FINISHED_STATES.includes(state);
 }

@@ -29,6 +29,25 @@ export interface QueueInfo {
   /** Paused queues are not claimed from; jobs already running finish. */
   paused: boolean;
   counts: StateCounts;
+  /** The queue's limits on starting jobs (none by default). */
+  limits: QueueLimits;
+}
+
+/**
+ * How fast a queue's jobs may start, across every worker on every host. Both are checked inside
+ * the claim itself, so no race between workers can exceed them.
+ */
+export interface QueueLimits {
+  /** At most this many of the queue's jobs processing at once; null: no limit. */
+  concurrency: number | null;
+  /** At most `limit` starts in each window of `window_ms` (windows aligned on the clock); null: no limit. */
+  rate: { limit: number; window_ms: number } | null;
+}
+
+/** A change to a queue's limits: a field left undefined keeps its value; null clears it. */
+export interface QueueLimitsPatch {
+  concurrency?: number | null;
+  rate?: { limit: number; window_ms: number } | null;
 }
 
 /** How one attempt ended. `interrupted` (graceful shutdown) is not counted as an attempt. */
@@ -85,6 +104,13 @@ export interface Job {
    * client saw an error) is found again by this token.
    */
   claim_token: string | null;
+  /**
+   * While the job holds this key, enqueuing another job with it is a no-op that names this one
+   * (see `rules.holdsUniqueKey`); null: no key.
+   */
+  unique_key: string | null;
+  /** With a unique key: the key stays held until this time whatever the job's state; null: only while it is active. */
+  unique_until: number | null;
 }
 
 /** What a caller gives to create a job; everything but `command` has a default. */
@@ -98,6 +124,14 @@ export interface NewJob {
   queue: string;
   cwd: string;
   created_at: number;
+  unique_key?: string | null;
+  unique_until?: number | null;
+}
+
+/** A job not inserted because another held its unique key: its index in the batch, and the holder. */
+export interface Deduplicated {
+  index: number;
+  holder: string;
 }
 
 export interface Attempt {
@@ -191,6 +225,7 @@ export const EVENT_TYPES = [
   'worker_started',
   'worker_stopped',
   'worker_lost',
+  'queue_limits',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -265,7 +265,7 @@ describe('help', () => {
   const commands = [
     [], ['enqueue'], ['worker'], ['worker', 'start'], ['worker', 'stop'], ['worker', 'list'], ['status'], ['list'], ['show'],
     ['logs'], ['retry'], ['cancel'], ['dlq'], ['dlq', 'list'], ['dlq', 'retry'], ['dlq', 'purge'], ['purge'], ['config'],
-    ['config', 'list'], ['config', 'get'], ['config', 'set'], ['dashboard'], ['wait'], ['events'], ['queue'], ['queue', 'list'], ['queue', 'pause'], ['queue', 'resume'],
+    ['config', 'list'], ['config', 'get'], ['config', 'set'], ['dashboard'], ['wait'], ['events'], ['queue'], ['queue', 'list'], ['queue', 'pause'], ['queue', 'resume'], ['queue', 'limit'],
   ];
   it.each(commands.map((c) => [c.join(' ') || '(program)', c]))('%s --help describes every option', (_name, words) => {
     const r = cli(sb, [...(words as string[]), '--help'], { db: null });

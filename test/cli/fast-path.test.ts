@@ -60,6 +60,9 @@ const CASES: Array<{ args: string[]; input?: string }> = [
   { args: ['enqueue', '--file', '-', '--json'], input: '{"id":"f1","command":"true"}\n{"id":"f2","command":"true"}\n' },
   { args: ['enqueue', '--file=-'], input: '{"id":"f1","command":"true"}\n' },
   { args: ['enqueue', '--id='] },
+  { args: ['enqueue', '--id', 'x', '--unique-key', 'k', '--unique-for', '10m', '--json', '--', 'true'] },
+  { args: ['enqueue', '--unique-key=k', '--', 'true'] },
+  { args: ['enqueue', '{"id":"a","command":"true","unique_key":"k","unique_for":"1h"}', '--json'] },
   // enqueue: invalid, help, odd shapes
   { args: ['enqueue'] },
   { args: ['enqueue', '--'] },
@@ -81,6 +84,9 @@ const CASES: Array<{ args: string[]; input?: string }> = [
   { args: ['enqueue', '--id', 'x', '--delay', '1s', '--run-at', '2030-01-01T00:00:00Z', '--', 'true'] },
   { args: ['enqueue', '--id', 'x', '--priority', 'high', '--', 'true'] },
   { args: ['enqueue', '--file'] },
+  { args: ['enqueue', '--unique-for', '1m', '--', 'true'] },
+  { args: ['enqueue', '--unique-key'] },
+  { args: ['enqueue', '--unique-key', 'k', '{"command":"true"}'] },
   { args: ['enqueue', '--help'] },
   { args: ['enqueue', '-h', '--', 'true'] },
   // list, show, worker list and others, valid and with values their commands reject

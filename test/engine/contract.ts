@@ -12,6 +12,7 @@ import { recoveryGraceMs } from '../../src/engine/policy.js';
 import { Recovery } from '../../src/engine/recovery.js';
 import { localProbe, processStart, processState } from '../../src/os/host.js';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { uniqueAndLimitsContract } from './contract-unique-limits.js';
 
 /** A real process to stand for a worker or a command (`group`: leading its own process group). */
 function spawnSleeper(group = false): ChildProcess {
@@ -81,6 +82,7 @@ function worker(id: string, now: number, extra: Partial<WorkerRecord> = {}): Wor
 }
 
 export function backendContract(name: string, make: () => Promise<BackendFixture>): void {
+  uniqueAndLimitsContract(name, make);
   describe(`storage contract: ${name}`, () => {
     let fx: BackendFixture;
     let q: Queue;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, LATEST_VERSION } from '../../src/engine/backends/sqlite/schema.js';
+import { MIGRATIONS, MIGRATION_COUNT, migrate } from '../../src/engine/backends/sqlite/schema.js';
 import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.js';
 import { Queue } from '../../src/engine/queue.js';
 
@@ -36,7 +36,7 @@ describe('SQLite migrations', () => {
     await backend.close();
 
     const db = new Database(path, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATION_COUNT);
     expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
     db.close();
   });
@@ -50,5 +50,43 @@ describe('SQLite migrations', () => {
     const db = new Database(path, { readonly: true });
     expect(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.length);
     db.close();
+  });
+
+  it('applies a migration numbered below ones already applied (versions may land out of order)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queuectl-migrate-'));
+    dirs.push(dir);
+    const db = new Database(join(dir, 'gap.db'));
+    migrate(db, 0);
+    expect(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.length);
+    // A later build knows a migration numbered between the ones this database has.
+    const versions = MIGRATIONS.map((m) => m.version);
+    const gap = [...Array(Math.max(...versions)).keys()].map((i) => i + 1).find((v) => !versions.includes(v));
+    expect(gap).toBeDefined();
+    const later = [...MIGRATIONS, { version: gap!, name: 'arrived later', sql: 'CREATE TABLE arrived_later (x INTEGER);' }];
+    migrate(db, 0, later);
+    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'arrived_later'").pluck().get()).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(later.length);
+    // And it is not applied twice.
+    migrate(db, 0, later);
+    db.close();
+  });
+
+  it('keeps the running count of a queue with settings through claims and settles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queuectl-migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'q.db');
+    const backend = SqliteBackend.open(path);
+    const q = new Queue(backend);
+    await q.enqueue([{ id: 'a', command: 'true', queue: 'x' }, { id: 'b', command: 'true', queue: 'x' }]);
+    const a = (await q.claim('w', 'x', 30_000))!;
+    // Settings made while a job runs start from the jobs already processing.
+    await q.setQueueLimits('x', { concurrency: 1 });
+    expect(await q.claim('w', 'x', 30_000)).toBeNull();
+    await q.settle(a, 'w', { outcome: 'succeeded', exit_code: 0, signal: null, error: null, output: '', output_bytes: 0, finished_at: Date.now() }, await q.config());
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare("SELECT running FROM queue_settings WHERE name = 'x'").pluck().get()).toBe(0);
+    raw.close();
+    expect((await q.claim('w', 'x', 30_000))?.id).toBe('b');
+    await backend.close();
   });
 });

@@ -79,15 +79,17 @@ export async function listEvents(
   let events = rows.map((r) => toEvent(r.events, r._id, r.queue));
   await fillStartedAttempts(Job, events);
 
-  // Events of no job: only when the query does not ask for a job or a queue.
-  if (q.job_id === undefined && q.queue === undefined) {
+  // Events of no job (workers; a queue's, such as a change of its limits): only when the query
+  // does not ask for a job.
+  if (q.job_id === undefined) {
     const conds: Record<string, unknown>[] = [];
+    if (q.queue !== undefined) conds.push({ queue: q.queue });
     if (q.since !== undefined) conds.push({ at: { $gte: q.since } });
     if (from) conds.push(after('at', '_id', from));
     const filter = conds.length === 0 ? {} : conds.length === 1 ? conds[0] : { $and: conds };
     const docs = await WorkerEvent.find(filter).sort({ at: 1, _id: 1 }).limit(limit).lean();
     if (docs.length > 0) {
-      events = events.concat(docs.map((d) => toEvent({ k: d._id, at: d.at, type: d.type, worker_id: d.worker_id, attempt: null, detail: d.detail }, null, null)));
+      events = events.concat(docs.map((d) => toEvent({ k: d._id, at: d.at, type: d.type, worker_id: d.worker_id, attempt: null, detail: d.detail }, null, d.queue ?? null)));
       events.sort(byPosition);
       events = events.slice(0, limit);
     }

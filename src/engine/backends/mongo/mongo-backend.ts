@@ -1,7 +1,7 @@
 import mongoose, { type AnyBulkWriteOperation, type Connection, type Model } from 'mongoose';
 import { type Backend, type ClaimRequest, type Guard, type JobPatch, type Move, PATCHABLE_FIELDS, type StopRequest, type WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
-import { classifyOutcome, startedEvent } from '../../rules.js';
+import { classifyOutcome, queueLimitsEvent, startedEvent } from '../../rules.js';
 import { CLAIMABLE_STATES } from '../../state-machine.js';
 import { JOB_STATES } from '../../types.js';
 import type {
@@ -16,6 +16,9 @@ import type {
   ListQuery,
   NewEvent,
   NewJob,
+  Deduplicated,
+  QueueLimits,
+  QueueLimitsPatch,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -38,6 +41,8 @@ import {
 } from './rows.js';
 import { type AttemptDoc, COUNTER_ID, type JobDoc, type Models, type WorkerDoc, defineModels } from './schema.js';
 import { type Scrubber, databaseOf, makeScrubber, maskUri } from './uri.js';
+import { SettingsCache, ensureSlots, giveBackRate, limitsOf, releaseSlot, renewSlot, takeRate, takeSlot } from './limits.js';
+import { IN_FLIGHT_MS, keysLost, releaseKeys, takeKeys } from './unique.js';
 import { type ChangeStreamSupport, JOB_CHANGES, WORKER_CHANGES, watchCollection } from './watch.js';
 
 /** A CLI command gives up on an unreachable server after this long, with one line. */
@@ -51,10 +56,11 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * Bumped when indexes or stored shapes change; opening an older database creates the missing
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
+ * 4: queue slots (concurrency limits) and unique keys.
  */
-const SCHEMA_VERSION = 3;
-/** How long a claim trusts its list of paused queues. */
-const PAUSED_TTL_MS = 1000;
+const SCHEMA_VERSION = 4;
+/** Claims tried across queues by a worker serving every queue when some are limited. */
+const MAX_LIMITED_ROUNDS = 8;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
 const HISTORY_LIMIT = 1000;
 /** Jobs moved per round trip by `moveAll`. */
@@ -144,6 +150,7 @@ export class MongoBackend implements Backend {
   private readonly Job: Model<JobDoc>;
   private readonly Worker: Model<WorkerDoc>;
   private readonly clock: ServerClock;
+  private readonly settings: SettingsCache;
   /** Learnt on first use: whether bulk inserts can run in a transaction, and whether `watch` works. */
   private readonly transactions: TransactionSupport = {};
   private readonly changeStreams: ChangeStreamSupport = {};
@@ -157,6 +164,7 @@ export class MongoBackend implements Backend {
     this.Job = models.Job;
     this.Worker = models.Worker;
     this.clock = new ServerClock(() => conn.db);
+    this.settings = new SettingsCache(models.QueueSettings);
   }
 
   /**
@@ -167,7 +175,7 @@ export class MongoBackend implements Backend {
     const { Counter } = this.models;
     const c = await Counter.findById(COUNTER_ID).lean();
     if (!c || (c.schema ?? 0) < SCHEMA_VERSION) {
-      await Promise.all([this.Job.createIndexes(), this.Worker.createIndexes(), this.models.WorkerEvent.createIndexes()]);
+      await Promise.all([this.Job.createIndexes(), this.Worker.createIndexes(), this.models.WorkerEvent.createIndexes(), this.models.QueueSlot.createIndexes()]);
       if (!c) {
         // Jobs may already exist (counters dropped by hand): number on after the newest.
         const last = await this.Job.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean();
@@ -211,8 +219,40 @@ export class MongoBackend implements Backend {
 
   // --- jobs -------------------------------------------------------------------------------
 
-  insertJobs(jobs: NewJob[]): Promise<void> {
+  /**
+   * Unique keys are taken first (`unique.ts`), then the jobs that took theirs (and those without
+   * one) are inserted; if that fails the keys are given back. An enqueuer that dies in between
+   * leaves a key naming a job that never comes: it is free again after `IN_FLIGHT_MS`.
+   */
+  insertJobs(jobs: NewJob[]): Promise<Deduplicated[]> {
     return this.run(async () => {
+      if (!jobs.some((j) => j.unique_key)) {
+        await this.insertRows(jobs);
+        return [];
+      }
+      const t = performance.now();
+      const keyed = await takeKeys(this.models.UniqueLock, this.Job, jobs);
+      try {
+        await this.insertRows(keyed.rows);
+      } catch (e) {
+        await releaseKeys(this.models.UniqueLock, keyed.taken).catch(() => {});
+        throw e;
+      }
+      if (performance.now() - t > IN_FLIGHT_MS / 2) {
+        // Slow enough that another enqueuer may have judged the key abandoned and taken it: then
+        // the job just inserted gives way (it has not run: it was inserted a moment ago, pending).
+        const lost = await keysLost(this.models.UniqueLock, keyed.taken);
+        for (const [id, holder] of lost) {
+          const gone = await this.Job.deleteOne({ _id: id, state: 'pending', attempts: 0 });
+          if (gone.deletedCount === 1) keyed.deduplicated.push({ index: jobs.findIndex((j) => j.id === id), holder });
+        }
+      }
+      return keyed.deduplicated.sort((a, b) => a.index - b.index);
+    });
+  }
+
+  private async insertRows(jobs: NewJob[]): Promise<void> {
+    {
       if (jobs.length === 0) return;
       const ids = jobs.map((j) => j.id);
       if (jobs.length > 1) {
@@ -238,7 +278,7 @@ export class MongoBackend implements Backend {
       const seq0 = reserved.seq - jobs.length + 1;
       const docs = jobs.map((j, i) => newJobDoc(j, seq0 + i));
       await insertAllOrNone(this.conn, this.Job, docs, this.transactions);
-    });
+    }
   }
 
   getJob(id: string): Promise<Job | null> {
@@ -309,6 +349,37 @@ export class MongoBackend implements Backend {
     });
   }
 
+  claimNext(r: ClaimRequest): Promise<Job | null> {
+    return this.run(async () => {
+      const { paused, limited } = await this.settings.get();
+      if (r.queue !== null) {
+        if (paused.includes(r.queue)) return null;
+        const limits = limited.get(r.queue);
+        return limits ? this.claimLimited(r, r.queue, limits) : this.claimWhere(r, { queue: r.queue });
+      }
+      if (limited.size === 0) return this.claimWhere(r, paused.length > 0 ? { queue: { $nin: paused } } : {});
+      // Some queues are limited: the best eligible job decides which queue to claim from. A
+      // limited queue needs its slot (and rate) first; a queue found full is passed over.
+      const skip = new Set(paused);
+      const unlimitedOnly = { $nin: [...paused, ...limited.keys()] };
+      for (let round = 0; round < MAX_LIMITED_ROUNDS + limited.size; round++) {
+        const best = await this.Job.findOne({ ...this.eligible(r), queue: { $nin: [...skip] } }, { queue: 1 })
+          .sort({ priority: -1, run_at: 1, seq: 1 })
+          .lean();
+        if (!best) return null;
+        const limits = limited.get(best.queue);
+        const job = limits ? await this.claimLimited(r, best.queue, limits) : await this.claimWhere(r, { queue: unlimitedOnly });
+        if (job) return job;
+        if (limits) skip.add(best.queue);
+      }
+      return null;
+    });
+  }
+
+  private eligible(r: ClaimRequest): Record<string, unknown> {
+    return { state: { $in: [...CLAIMABLE_STATES] }, run_at: { $lte: r.now } };
+  }
+
   /**
    * The claim, in one findOneAndUpdate: the server picks the best eligible job through the
    * `claim` index (a claimable state, run_at come; highest priority, then earliest run_at, then
@@ -318,41 +389,48 @@ export class MongoBackend implements Backend {
    * longer matches and the server moves on to the next job. The event's attempt number is filled
    * in when it is read (see `events.ts`).
    */
-  /** Paused queue names, read at most once a second (a pause reaches every claim within that). */
-  private paused: { names: string[]; at: number } = { names: [], at: -Infinity };
-
-  private async pausedQueues(): Promise<string[]> {
-    if (performance.now() - this.paused.at < PAUSED_TTL_MS) return this.paused.names;
-    const names = (await this.models.QueueSettings.find({ paused: true }, { _id: 1 }).lean()).map((d) => d._id);
-    this.paused = { names, at: performance.now() };
-    return names;
+  private async claimWhere(r: ClaimRequest, where: Record<string, unknown>): Promise<Job | null> {
+    const { job_id: _j, queue: _q, ...started } = startedEvent({
+      id: '',
+      queue: '',
+      worker_id: r.set.worker_id ?? r.workerId,
+      attempts: 0,
+      started_at: r.set.started_at ?? null,
+      updated_at: r.set.updated_at ?? r.now,
+    });
+    const doc = await this.Job.findOneAndUpdate(
+      { ...this.eligible(r), ...where },
+      { $set: setOf(r.set), $inc: { attempts: 1 }, $push: { events: pushEvent({ ...started, attempt: null }) } },
+      { sort: { priority: -1, run_at: 1, seq: 1 }, returnDocument: 'after', projection: JOB_FIELDS, lean: true },
+    );
+    return doc ? toJob(doc) : null;
   }
 
-  claimNext(r: ClaimRequest): Promise<Job | null> {
-    return this.run(async () => {
-      const filter: Record<string, unknown> = { state: { $in: [...CLAIMABLE_STATES] }, run_at: { $lte: r.now } };
-      const paused = await this.pausedQueues();
-      if (r.queue !== null) {
-        if (paused.includes(r.queue)) return null;
-        filter.queue = r.queue;
-      } else if (paused.length > 0) {
-        filter.queue = { $nin: paused };
+  /**
+   * A claim from a limited queue: a slot first (concurrency), then a start in the rate window,
+   * then the job, each one conditional write; what was taken is given back when a later step
+   * finds nothing. The slot carries the claim's token and lease, so a claimer that dies between
+   * the steps holds it no longer than a lease.
+   */
+  private async claimLimited(r: ClaimRequest, queue: string, limits: QueueLimits): Promise<Job | null> {
+    const token = r.set.claim_token;
+    const lease = r.set.lease_expires_at;
+    if (!token || !lease) throw new StorageError('a claim of a limited queue needs a claim token and a lease');
+    if (limits.concurrency !== null && !(await takeSlot(this.models, queue, limits.concurrency, token, lease, r.now))) return null;
+    // An error on the way leaves what was taken to expire: the claim may have been applied.
+    let window: number | null = null;
+    if (limits.rate !== null) {
+      window = await takeRate(this.models, queue, limits.rate, r.now);
+      if (window === null) {
+        if (limits.concurrency !== null) await releaseSlot(this.models, token);
+        return null;
       }
-      const { job_id: _j, queue: _q, ...started } = startedEvent({
-        id: '',
-        queue: '',
-        worker_id: r.set.worker_id ?? r.workerId,
-        attempts: 0,
-        started_at: r.set.started_at ?? null,
-        updated_at: r.set.updated_at ?? r.now,
-      });
-      const doc = await this.Job.findOneAndUpdate(
-        filter,
-        { $set: setOf(r.set), $inc: { attempts: 1 }, $push: { events: pushEvent({ ...started, attempt: null }) } },
-        { sort: { priority: -1, run_at: 1, seq: 1 }, returnDocument: 'after', projection: JOB_FIELDS, lean: true },
-      );
-      return doc ? toJob(doc) : null;
-    });
+    }
+    const job = await this.claimWhere(r, { queue });
+    if (job) return job;
+    if (window !== null) await giveBackRate(this.models, queue, window);
+    if (limits.concurrency !== null) await releaseSlot(this.models, token);
+    return null;
   }
 
   findClaimed(token: string): Promise<Job | null> {
@@ -377,11 +455,24 @@ export class MongoBackend implements Backend {
       if (m.attempt) push.history = { $each: [{ ...m.attempt }], $slice: -HISTORY_LIMIT };
       if (m.event) push.events = pushEvent(m.event);
       if (Object.keys(push).length > 0) update.$push = push;
-      const doc =
-        Object.keys(update).length === 0
-          ? await this.Job.findOne(filter, JOB_FIELDS).lean()
-          : await this.Job.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: JOB_FIELDS, lean: true });
-      return doc ? toJob(doc) : null;
+      if (Object.keys(update).length === 0) {
+        const found = await this.Job.findOne(filter, JOB_FIELDS).lean();
+        return found ? toJob(found) : null;
+      }
+      const leaves = m.guard.states.includes('processing') && m.set.state !== undefined && m.set.state !== 'processing';
+      if (!leaves) {
+        const doc = await this.Job.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: JOB_FIELDS, lean: true });
+        if (doc && m.set.lease_expires_at && doc.claim_token && this.settings.peek().limited.get(doc.queue)?.concurrency) {
+          await renewSlot(this.models, doc.claim_token, m.set.lease_expires_at);
+        }
+        return doc ? toJob(doc) : null;
+      }
+      // Leaving processing: the job as it was tells the claim token that names its queue slot (the
+      // move clears it); the job afterwards is that with the move's fields, as the server wrote it.
+      const before = await this.Job.findOneAndUpdate(filter, update, { returnDocument: 'before', projection: JOB_FIELDS, lean: true });
+      if (!before) return null;
+      if (before.claim_token && this.settings.peek().limited.get(before.queue)?.concurrency) await releaseSlot(this.models, before.claim_token);
+      return toJob({ ...before, ...set });
     });
   }
 
@@ -432,7 +523,7 @@ export class MongoBackend implements Backend {
   addEvent(e: NewEvent): Promise<void> {
     return this.run(async () => {
       if (e.job_id === null) {
-        await this.models.WorkerEvent.create({ _id: eventKey(), at: e.at, type: e.type, worker_id: e.worker_id, detail: e.detail });
+        await this.models.WorkerEvent.create({ _id: eventKey(), at: e.at, type: e.type, worker_id: e.worker_id, detail: e.detail, queue: e.queue });
         return;
       }
       const { job_id, queue: _q, ...rest } = e;
@@ -488,7 +579,7 @@ export class MongoBackend implements Backend {
       const get = (name: string) => {
         let q = byName.get(name);
         if (!q) {
-          q = { name, paused: false, counts: Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts };
+          q = { name, paused: false, counts: Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts, limits: { concurrency: null, rate: null } };
           byName.set(name, q);
         }
         return q;
@@ -497,7 +588,11 @@ export class MongoBackend implements Backend {
         { $group: { _id: { queue: '$queue', state: '$state' }, n: { $sum: 1 } } },
       ]);
       for (const r of rows) get(r._id.queue).counts[r._id.state] = r.n;
-      for (const d of await this.models.QueueSettings.find({}).lean()) get(d._id).paused = d.paused === true;
+      for (const d of await this.models.QueueSettings.find({}).lean()) {
+        const q = get(d._id);
+        q.paused = d.paused === true;
+        q.limits = limitsOf(d);
+      }
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     });
   }
@@ -505,7 +600,33 @@ export class MongoBackend implements Backend {
   setQueuePaused(name: string, paused: boolean): Promise<void> {
     return this.run(async () => {
       await this.models.QueueSettings.updateOne({ _id: name }, { $set: { paused } }, { upsert: true });
-      this.paused.at = -Infinity;
+      this.settings.invalidate();
+    });
+  }
+
+  /**
+   * Slots are made before the limit is written, so a claim that reads the new limit finds its
+   * slots there. Claims in other processes see the change within `SETTINGS_TTL_MS`.
+   */
+  setQueueLimits(name: string, patch: QueueLimitsPatch, at: number): Promise<QueueLimits> {
+    return this.run(async () => {
+      if (patch.concurrency) await ensureSlots(this.models, name, patch.concurrency);
+      const set: Record<string, unknown> = {};
+      if (patch.concurrency !== undefined) set.concurrency = patch.concurrency;
+      if (patch.rate !== undefined) {
+        set.rate_limit = patch.rate?.limit ?? null;
+        set.rate_window_ms = patch.rate?.window_ms ?? null;
+      }
+      const d = await this.models.QueueSettings.findOneAndUpdate(
+        { _id: name },
+        { $set: set, $setOnInsert: { paused: false } },
+        { upsert: true, returnDocument: 'after', lean: true },
+      );
+      this.settings.invalidate();
+      const limits = limitsOf(d ?? {});
+      const { job_id: _j, ...e } = queueLimitsEvent(name, limits, at);
+      await this.models.WorkerEvent.create({ _id: eventKey(), ...e });
+      return limits;
     });
   }
 

@@ -39,6 +39,8 @@ export function toJob(d: Partial<JobDoc>): Job {
     command_host: d.command_host ?? null,
     claim_token: d.claim_token ?? null,
     cancel_requested: d.cancel_requested === true,
+    unique_key: d.unique_key ?? null,
+    unique_until: d.unique_until ?? null,
   };
 }
 

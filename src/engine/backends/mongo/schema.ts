@@ -40,13 +40,18 @@ export interface EventDoc {
   detail: string | null;
 }
 
-/** An event that belongs to no job (a worker started, stopped or was found lost); `_id` is its key. */
+/**
+ * An event that belongs to no job (a worker started, stopped or was found lost; a queue's limits
+ * changed); `_id` is its key.
+ */
 export interface WorkerEventDoc {
   _id: string;
   at: number;
   type: EventType;
   worker_id: string | null;
   detail: string | null;
+  /** The queue a queue's event is about. */
+  queue?: string | null;
 }
 
 export interface JobDoc {
@@ -77,6 +82,8 @@ export interface JobDoc {
   command_host: string | null;
   claim_token: string | null;
   cancel_requested?: boolean;
+  unique_key?: string | null;
+  unique_until?: number | null;
   history: AttemptDoc[];
   events: EventDoc[];
 }
@@ -161,6 +168,8 @@ const jobSchema = new Schema<JobDoc>(
     command_host: str,
     claim_token: str,
     cancel_requested: { type: Boolean, default: false },
+    unique_key: str,
+    unique_until: num,
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
   },
@@ -207,7 +216,7 @@ const workerSchema = new Schema<WorkerDoc>(
 workerSchema.index({ started_at: 1, _id: 1 }, { name: 'started' });
 
 const workerEventSchema = new Schema<WorkerEventDoc>(
-  { _id: String, at: Number, type: String, worker_id: str, detail: str },
+  { _id: String, at: Number, type: String, worker_id: str, detail: str, queue: str },
   { ...opts, collection: 'worker_events' },
 );
 workerEventSchema.index({ at: 1, _id: 1 }, { name: 'at' });
@@ -217,9 +226,58 @@ const configSchema = new Schema<ConfigDoc>({ _id: String, value: String }, { ...
 export interface QueueSettingsDoc {
   _id: string;
   paused: boolean;
+  /** At most this many of the queue's jobs processing at once (held slots, see `QueueSlotDoc`); null: no limit. */
+  concurrency?: number | null;
+  /** At most `rate_limit` starts per window of `rate_window_ms`; null: no limit. */
+  rate_limit?: number | null;
+  rate_window_ms?: number | null;
+  /** The current rate window (aligned on the clock) and the starts counted in it. */
+  rate_window_start?: number | null;
+  rate_count?: number;
 }
 
-const queueSettingsSchema = new Schema<QueueSettingsDoc>({ _id: String, paused: Boolean }, { ...opts, collection: 'queue_settings' });
+const queueSettingsSchema = new Schema<QueueSettingsDoc>(
+  { _id: String, paused: Boolean, concurrency: num, rate_limit: num, rate_window_ms: num, rate_window_start: num, rate_count: Number },
+  { ...opts, collection: 'queue_settings' },
+);
+
+/**
+ * One of the `concurrency` places of a limited queue (`_id`: queue/i). A claim first takes a free
+ * slot (or one whose holder's lease has run out) with one conditional write, and only then a job;
+ * the slot carries the claim's token and the job's lease, is renewed with the lease and given back
+ * when the job leaves processing. A worker killed while holding one loses it when its lease ends.
+ */
+export interface QueueSlotDoc {
+  _id: string;
+  queue: string;
+  i: number;
+  /** The claim token of the holder; null: free. */
+  token: string | null;
+  /** Free again from this time on (the holder's lease). */
+  expires_at: number;
+}
+
+const queueSlotSchema = new Schema<QueueSlotDoc>(
+  { _id: String, queue: String, i: Number, token: str, expires_at: Number },
+  { ...opts, collection: 'queue_slots' },
+);
+queueSlotSchema.index({ queue: 1, i: 1 }, { name: 'queue_i' });
+queueSlotSchema.index({ token: 1 }, { name: 'token', partialFilterExpression: { token: { $type: 'string' } } });
+
+/**
+ * The holder of a unique key (`_id`: the key): the job that last took it, until when its window
+ * holds it (null: only while the job is active), and when it was taken. `_id` being the key, one
+ * insert decides between enqueuers racing for a free key; a key whose holder is done is taken over
+ * by a conditional update on the holder seen, so only one enqueuer wins that too.
+ */
+export interface UniqueLockDoc {
+  _id: string;
+  job_id: string;
+  until: number | null;
+  at: number;
+}
+
+const uniqueLockSchema = new Schema<UniqueLockDoc>({ _id: String, job_id: String, until: num, at: Number }, { ...opts, collection: 'unique_locks' });
 
 const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number, schema: Number }, { ...opts, collection: 'counters' });
 
@@ -230,6 +288,8 @@ export interface Models {
   Config: Model<ConfigDoc>;
   Counter: Model<CounterDoc>;
   QueueSettings: Model<QueueSettingsDoc>;
+  QueueSlot: Model<QueueSlotDoc>;
+  UniqueLock: Model<UniqueLockDoc>;
 }
 
 export function defineModels(conn: Connection): Models {
@@ -240,5 +300,7 @@ export function defineModels(conn: Connection): Models {
     Config: conn.model<ConfigDoc>('Config', configSchema),
     Counter: conn.model<CounterDoc>('Counter', counterSchema),
     QueueSettings: conn.model<QueueSettingsDoc>('QueueSettings', queueSettingsSchema),
+    QueueSlot: conn.model<QueueSlotDoc>('QueueSlot', queueSlotSchema),
+    UniqueLock: conn.model<UniqueLockDoc>('UniqueLock', uniqueLockSchema),
   };
 }

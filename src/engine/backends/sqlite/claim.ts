@@ -21,8 +21,15 @@ import type { Job } from '../../types.js';
  */
 const STATES = CLAIMABLE_STATES.map((s) => `'${s}'`).join(', ');
 
-// Paused queues are skipped inside the same statement, so a pause is never raced by a claim.
-const NOT_PAUSED = 'queue NOT IN (SELECT name FROM queue_settings WHERE paused = 1)';
+// Queues that may not start a job now are skipped inside the same statement, so neither a pause
+// nor a limit is ever raced by a claim: paused; as many processing as the concurrency limit
+// (`running` is kept by triggers, see schema.ts); or the rate window's starts used up (the
+// trigger that counts `running` also counts the start, in the same write as the claim). The
+// subquery does not depend on the row, so SQLite evaluates it once per claim, over the handful of
+// queues with settings, and the claim still stops at the first eligible row of its index.
+const NOT_PAUSED = `queue NOT IN (SELECT name FROM queue_settings WHERE paused = 1
+  OR running >= concurrency
+  OR (rate_count >= rate_limit AND rate_window_start = @now - @now % rate_window_ms))`;
 
 const ANY_QUEUE = `
   SELECT seq FROM jobs INDEXED BY jobs_ready

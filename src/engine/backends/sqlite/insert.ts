@@ -1,15 +1,19 @@
 import type Database from 'better-sqlite3';
-import type { NewJob } from '../../types.js';
+import { holdsUniqueKey } from '../../rules.js';
+import type { Deduplicated, JobState, NewJob } from '../../types.js';
 
-/** Rows per multi-row INSERT in a bulk enqueue (10 parameters each, well under SQLite's limit). */
+/** Rows per multi-row INSERT in a bulk enqueue (12 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
 
-/** Builds the insert transaction once: enqueue is a hot path, one by one as much as in bulk. */
-export function makeInserter(db: Database.Database): (jobs: NewJob[]) => void {
+/**
+ * Builds the insert transaction once: enqueue is a hot path, one by one as much as in bulk.
+ * Returns the jobs left out because another job held their unique key.
+ */
+export function makeInserter(db: Database.Database): (jobs: NewJob[]) => Deduplicated[] {
   const statement = (rows: number) =>
     db.prepare(
-      `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at)
-       VALUES ${Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+      `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until)
+       VALUES ${Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     );
   const batch = statement(INSERT_BATCH);
   const single = statement(1);
@@ -20,26 +24,79 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => void {
   const enqueued = db.prepare(
     "INSERT INTO events (at, type, job_id, queue) SELECT created_at, 'enqueued', id, queue FROM jobs WHERE seq > ? ORDER BY seq",
   );
+  const lockOf = db.prepare('SELECT l.job_id, l.until, j.state FROM unique_locks l LEFT JOIN jobs j ON j.id = l.job_id WHERE l.key = ?');
+  const takeLock = db.prepare(
+    'INSERT INTO unique_locks (key, job_id, until) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET job_id = excluded.job_id, until = excluded.until',
+  );
   const params: unknown[] = [];
   const bind = (j: NewJob) =>
-    params.push(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
-  const insert = db.transaction((jobs: NewJob[]) => {
+    params.push(
+      j.id,
+      j.command,
+      j.max_retries,
+      j.priority,
+      j.run_at,
+      j.timeout_seconds,
+      j.queue,
+      j.cwd,
+      j.created_at,
+      j.created_at,
+      j.unique_key ?? null,
+      j.unique_until ?? null,
+    );
+
+  /**
+   * The jobs whose keys are free take them; the others are left out, naming the holder. Runs
+   * inside the insert's immediate transaction: no other process can take a key between the
+   * read and the write, and a failed insert gives every key back with the rollback.
+   */
+  const takeKeys = (jobs: NewJob[], deduplicated: Deduplicated[]): NewJob[] => {
+    const rows: NewJob[] = [];
+    const taken = new Map<string, string>();
+    for (const [index, j] of jobs.entries()) {
+      const key = j.unique_key;
+      if (key === undefined || key === null) {
+        rows.push(j);
+        continue;
+      }
+      const earlier = taken.get(key);
+      if (earlier !== undefined) {
+        deduplicated.push({ index, holder: earlier });
+        continue;
+      }
+      const lock = lockOf.get(key) as { job_id: string; until: number | null; state: JobState | null } | undefined;
+      if (lock && holdsUniqueKey(lock.state === null ? null : { state: lock.state }, lock.until, j.created_at)) {
+        deduplicated.push({ index, holder: lock.job_id });
+        continue;
+      }
+      takeLock.run(key, j.id, j.unique_until ?? null);
+      taken.set(key, j.id);
+      rows.push(j);
+    }
+    return rows;
+  };
+
+  const insert = db.transaction((jobs: NewJob[]): Deduplicated[] => {
+    const deduplicated: Deduplicated[] = [];
+    const rows = jobs.some((j) => j.unique_key) ? takeKeys(jobs, deduplicated) : jobs;
+    if (rows.length === 0) return deduplicated;
     const before = lastSeq.get() as number;
     // Many rows per statement: each run() crosses into SQLite once, and in bulk that
     // crossing, not the insert itself, is most of the cost.
     let i = 0;
-    for (; i + INSERT_BATCH <= jobs.length; i += INSERT_BATCH) {
+    for (; i + INSERT_BATCH <= rows.length; i += INSERT_BATCH) {
       params.length = 0;
-      for (let k = i; k < i + INSERT_BATCH; k++) bind(jobs[k]);
+      for (let k = i; k < i + INSERT_BATCH; k++) bind(rows[k]);
       batch.run(params);
     }
-    for (; i < jobs.length; i++) {
+    for (; i < rows.length; i++) {
       params.length = 0;
-      bind(jobs[i]);
+      bind(rows[i]);
       single.run(params);
     }
-    count.run(jobs.length);
+    count.run(rows.length);
     enqueued.run(before);
+    return deduplicated;
   });
   return (jobs) => insert.immediate(jobs);
 }

@@ -39,6 +39,8 @@ export function toJob(r: Row): Job {
     command_host: (r.command_host as string | null) ?? null,
     claim_token: (r.claim_token as string | null) ?? null,
     cancel_requested: r.cancel_requested === 1,
+    unique_key: (r.unique_key as string | null) ?? null,
+    unique_until: (r.unique_until as number | null) ?? null,
   };
 }
 

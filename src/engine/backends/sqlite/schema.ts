@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 
 /**
  * Numbered schema migrations. Each runs once, in order, inside one immediate transaction, and is
- * recorded in `schema_migrations`; `PRAGMA user_version` mirrors the latest so an up-to-date
+ * recorded in `schema_migrations`; `PRAGMA user_version` holds how many are applied, so an up-to-date
  * database is recognised with a single read.
  */
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
@@ -137,22 +137,77 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE queue_settings (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'unique jobs and queue limits',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN unique_key TEXT;
+      ALTER TABLE jobs ADD COLUMN unique_until INTEGER;
+      -- Who took each unique key last; the insert transaction reads and takes it (rules.holdsUniqueKey).
+      -- A row outlives its job: once the job is finished (or purged) and its window has passed, the
+      -- next job with the key takes the row over.
+      CREATE TABLE unique_locks (key TEXT PRIMARY KEY, job_id TEXT NOT NULL, until INTEGER) WITHOUT ROWID;
+
+      -- Limits per queue (NULL: none), the queue's jobs processing now, and the current rate
+      -- window (its start, aligned on the clock, and the starts counted in it).
+      ALTER TABLE queue_settings ADD COLUMN concurrency INTEGER;
+      ALTER TABLE queue_settings ADD COLUMN rate_limit INTEGER;
+      ALTER TABLE queue_settings ADD COLUMN rate_window_ms INTEGER;
+      ALTER TABLE queue_settings ADD COLUMN running INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE queue_settings ADD COLUMN rate_window_start INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE queue_settings ADD COLUMN rate_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE queue_settings SET running = (SELECT COUNT(*) FROM jobs WHERE state = 'processing' AND queue = queue_settings.name);
+      -- Kept by triggers, so the claim reads one small row per queue instead of counting jobs. Only
+      -- queues with settings have a row (the row is made with the current count); for any other
+      -- the update matches nothing. Entering processing is always a claim (state-machine.ts), so
+      -- the same write counts the start in the rate window, at the claim's own time.
+      CREATE TRIGGER jobs_running_start AFTER UPDATE OF state ON jobs
+      WHEN NEW.state = 'processing' AND OLD.state <> 'processing' BEGIN
+        UPDATE queue_settings SET
+          running = running + 1,
+          rate_count = CASE
+            WHEN rate_window_ms IS NULL THEN 0
+            WHEN rate_window_start = NEW.started_at - NEW.started_at % rate_window_ms THEN rate_count + 1
+            ELSE 1 END,
+          rate_window_start = CASE
+            WHEN rate_window_ms IS NULL THEN 0
+            ELSE NEW.started_at - NEW.started_at % rate_window_ms END
+        WHERE name = NEW.queue;
+      END;
+      CREATE TRIGGER jobs_running_end AFTER UPDATE OF state ON jobs
+      WHEN OLD.state = 'processing' AND NEW.state <> 'processing' BEGIN
+        UPDATE queue_settings SET running = running - 1 WHERE name = OLD.queue;
+      END;
+      CREATE TRIGGER jobs_running_delete AFTER DELETE ON jobs WHEN OLD.state = 'processing' BEGIN
+        UPDATE queue_settings SET running = running - 1 WHERE name = OLD.queue;
+      END;
+    `,
+  },
 ];
 
-export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
-export function migrate(db: Database, now: number): void {
-  if ((db.pragma('user_version', { simple: true }) as number) >= LATEST_VERSION) return;
+/**
+ * `PRAGMA user_version` holds how many migrations are applied, not the highest version: versions
+ * are numbered as they are planned and may land out of order (6 before 5), so a database with
+ * 1-4 and 6 must still be given 5 once this build knows it. Up to date means all of them applied.
+ * (Databases from before this rule hold 1-4 and user_version 4: the same count.)
+ */
+export const MIGRATION_COUNT = MIGRATIONS.length;
+
+export function migrate(db: Database, now: number, migrations = MIGRATIONS): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= migrations.length) return;
   db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     // Another process may have migrated between the check above and taking the write lock.
     const done = new Set((db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]));
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    for (const m of MIGRATIONS) {
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       db.exec(m.sql);
       record.run(m.version, m.name, now);
+      done.add(m.version);
     }
-    db.pragma(`user_version = ${LATEST_VERSION}`);
+    db.pragma(`user_version = ${done.size}`);
   }).immediate();
 }

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import type { Backend, ClaimRequest, JobPatch, Move, StopRequest, WorkerBeat } from '../../backend.js';
 import { DatabaseReplacedError, DuplicateJobError, StorageError } from '../../errors.js';
 import { JOB_STATES, OUTCOME_KINDS } from '../../types.js';
-import { classifyOutcome } from '../../rules.js';
+import { classifyOutcome, queueLimitsEvent } from '../../rules.js';
 import type {
   Attempt,
   EventQuery,
@@ -16,7 +16,10 @@ import type {
   ListQuery,
   NewEvent,
   NewJob,
+  Deduplicated,
   QueueInfo,
+  QueueLimits,
+  QueueLimitsPatch,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -85,7 +88,7 @@ export class SqliteBackend implements Backend {
   private readonly events: EventWriter;
   private claimer: Claimer | undefined;
   private mover: Mover | undefined;
-  private inserter: ((jobs: NewJob[]) => void) | undefined;
+  private inserter: ((jobs: NewJob[]) => Deduplicated[]) | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -171,11 +174,11 @@ export class SqliteBackend implements Backend {
 
   // --- jobs -------------------------------------------------------------------------------
 
-  insertJobs(jobs: NewJob[]): Promise<void> {
+  insertJobs(jobs: NewJob[]): Promise<Deduplicated[]> {
     return this.run(() => {
       this.inserter ??= makeInserter(this.db);
       try {
-        this.inserter(jobs);
+        return this.inserter(jobs);
       } catch (e) {
         if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateJobError(this.firstExisting(jobs));
         throw e;
@@ -222,7 +225,7 @@ export class SqliteBackend implements Backend {
       const get = (name: string) => {
         let q = byName.get(name);
         if (!q) {
-          q = { name, paused: false, counts: Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts };
+          q = { name, paused: false, counts: Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts, limits: { concurrency: null, rate: null } };
           byName.set(name, q);
         }
         return q;
@@ -230,15 +233,59 @@ export class SqliteBackend implements Backend {
       for (const r of this.stmt('SELECT queue, state, COUNT(*) AS n FROM jobs GROUP BY queue, state').all() as { queue: string; state: JobState; n: number }[]) {
         get(r.queue).counts[r.state] = r.n;
       }
-      for (const r of this.stmt('SELECT name, paused FROM queue_settings').all() as { name: string; paused: number }[]) get(r.name).paused = r.paused === 1;
+      type SettingsRow = { name: string; paused: number; concurrency: number | null; rate_limit: number | null; rate_window_ms: number | null };
+      for (const r of this.stmt('SELECT name, paused, concurrency, rate_limit, rate_window_ms FROM queue_settings').all() as SettingsRow[]) {
+        const q = get(r.name);
+        q.paused = r.paused === 1;
+        q.limits = {
+          concurrency: r.concurrency,
+          rate: r.rate_limit !== null && r.rate_window_ms !== null ? { limit: r.rate_limit, window_ms: r.rate_window_ms } : null,
+        };
+      }
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     });
   }
 
+  /**
+   * A queue's settings row, made if missing with the count of its jobs processing now: the
+   * triggers keep `running` from then on. One statement, so no claim falls between count and insert.
+   */
+  private ensureQueueSettings(name: string): void {
+    this.stmt(
+      "INSERT INTO queue_settings (name, running) VALUES (?, (SELECT COUNT(*) FROM jobs WHERE state = 'processing' AND queue = ?)) ON CONFLICT (name) DO NOTHING",
+    ).run(name, name);
+  }
+
   setQueuePaused(name: string, paused: boolean): Promise<void> {
     return this.run(() => {
-      this.stmt('INSERT INTO queue_settings (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused').run(name, paused ? 1 : 0);
+      this.db.transaction(() => {
+        this.ensureQueueSettings(name);
+        this.stmt('UPDATE queue_settings SET paused = ? WHERE name = ?').run(paused ? 1 : 0, name);
+      }).immediate();
     });
+  }
+
+  setQueueLimits(name: string, patch: QueueLimitsPatch, at: number): Promise<QueueLimits> {
+    return this.run(() =>
+      this.db.transaction((): QueueLimits => {
+        this.ensureQueueSettings(name);
+        if (patch.concurrency !== undefined) this.stmt('UPDATE queue_settings SET concurrency = ? WHERE name = ?').run(patch.concurrency, name);
+        if (patch.rate !== undefined) {
+          this.stmt('UPDATE queue_settings SET rate_limit = ?, rate_window_ms = ? WHERE name = ?').run(patch.rate?.limit ?? null, patch.rate?.window_ms ?? null, name);
+        }
+        const r = this.stmt('SELECT concurrency, rate_limit, rate_window_ms FROM queue_settings WHERE name = ?').get(name) as {
+          concurrency: number | null;
+          rate_limit: number | null;
+          rate_window_ms: number | null;
+        };
+        const limits: QueueLimits = {
+          concurrency: r.concurrency,
+          rate: r.rate_limit !== null && r.rate_window_ms !== null ? { limit: r.rate_limit, window_ms: r.rate_window_ms } : null,
+        };
+        this.events.add(queueLimitsEvent(name, limits, at));
+        return limits;
+      }).immediate(),
+    );
   }
 
   throughput(since: number): Promise<Throughput> {
