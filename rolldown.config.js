@@ -1,20 +1,45 @@
-// The CLI ships as one bundle (dist/cli.js, its lazily loaded commands as chunks in dist/chunks):
-// Node 20's module loader costs about half a millisecond per file, and `queuectl status` would
-// otherwise load nineteen of them before doing anything. Dependencies stay external, loaded
-// from node_modules as usual. The worker process runs from the compiled modules in dist/.
+// One build graph: rolldown reads the TypeScript sources once and writes each entry (the CLI,
+// and the worker process the CLI starts) with the modules they share in chunks, so no module is
+// in dist twice (test/cli/build.test.ts checks). Dependencies stay external, loaded from
+// node_modules as usual.
+//
+// Node 20's module loader costs about half a millisecond per file, so the chunks follow what a
+// command needs rather than one per module: `core` holds the engine, the SQLite adapter and the
+// commands' own modules, enough for every everyday command (cli.js + core is all `status`
+// loads); what is heavy or rarely used loads later in its own chunk: commander's program, shell
+// completion, the dashboard (Ink, React), the MongoDB adapter (mongoose), the worker runtime.
 import { builtinModules } from 'node:module';
 import pkg from './package.json' with { type: 'json' };
 
-const external = [...Object.keys(pkg.dependencies), ...builtinModules, /^node:/];
+const externals = [...Object.keys(pkg.dependencies), ...builtinModules, /^node:/];
+export const external = (id) => externals.some((e) => (typeof e === 'string' ? id === e || id.startsWith(`${e}/`) : e.test(id)));
+
+/** The chunk a source module goes in, by its path under src/. */
+export function chunkOf(id) {
+  const m = /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'));
+  if (!m) return null;
+  const path = m[1];
+  if (path === 'cli.ts' || path === 'worker/main.ts') return null; // the entries themselves
+  // Loaded by `import()` only: rolldown gives each its own chunks. (A module that `import()`
+  // loads from inside a named group would get a re-exporting file of its own besides.)
+  if (/^(ui|store|worker|engine\/backends\/mongo)\//.test(path)) return null;
+  if (path === 'commands/program.ts' || path === 'commands/completion.ts') return null;
+  return 'core';
+}
 
 export default {
-  input: 'dist/cli.js',
+  input: { cli: 'src/cli.ts', 'worker/main': 'src/worker/main.ts' },
   platform: 'node',
-  external: (id) => external.some((e) => (typeof e === 'string' ? id === e || id.startsWith(`${e}/`) : e.test(id))),
+  external,
+  // Nothing imports the entries; without this, each module loaded by `import()` from inside a
+  // chunk would get a file of its own re-exporting it (one more file to load).
+  preserveEntrySignatures: false,
+  transform: { define: { QUEUECTL_VERSION: JSON.stringify(pkg.version) } },
   output: {
     dir: 'dist',
     format: 'esm',
-    entryFileNames: 'cli.js',
+    entryFileNames: '[name].js',
     chunkFileNames: 'chunks/[name]-[hash].js',
+    codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: chunkOf, debugName: 'by path' }] },
   },
 };

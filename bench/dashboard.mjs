@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
-import { DIST, fmt, median, openSqliteQueue, percentile, report, skipped, waitFor } from './lib.mjs';
+import { DIST, fmt, internals, median, openSqliteQueue, percentile, report, skipped, waitFor } from './lib.mjs';
 import { buildLargeDb } from './large.mjs';
 
 class FakeTerminal extends Writable {
@@ -35,10 +35,7 @@ async function tickFigures(path) {
   process.env.NODE_ENV = 'production';
   const React = (await import('react')).default;
   const { render } = await import('ink');
-  const { createDashboard } = await import(join(DIST, 'store/dashboard.js'));
-  const { App } = await import(join(DIST, 'ui/App.js'));
-  const { DashboardContext } = await import(join(DIST, 'ui/context.js'));
-  const { ColorContext } = await import(join(DIST, 'ui/theme.js'));
+  const { createDashboard, App, DashboardContext, ColorContext } = await internals();
   const q = await openSqliteQueue(path);
   const dash = createDashboard(q, { refreshMs: 3_600_000 });
   let renderedAt = 0;

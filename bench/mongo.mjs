@@ -3,7 +3,7 @@
 // (mongo-java-server, in memory: a functional stand-in whose speed is not MongoDB's).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DIST, ROOT, fmt, median, openSqliteQueue, percentile, report, skipped } from './lib.mjs';
+import { DIST, ROOT, fmt, internals, median, openSqliteQueue, percentile, report, skipped } from './lib.mjs';
 import { claimCompleteInProcess } from './engine.mjs';
 import { pickupLatencies } from './processes.mjs';
 
@@ -28,8 +28,7 @@ export async function run(dir) {
   }
   const which = process.env.MONGO_URI ? 'MONGO_URI' : 'mongo-java-server (in-memory test server; scans on every query)';
   const uri = server.uri.replace(/\/([^/?]*)(\?|$)/, `/queuectl_bench_${process.pid}$2`);
-  const { openMongoBackend } = await import(join(DIST, 'engine/backends/mongo/mongo-backend.js'));
-  const { Queue } = await import(join(DIST, 'engine/queue.js'));
+  const { openMongoBackend, Queue } = await internals();
   try {
     const N = 300;
     const mq = new Queue(await openMongoBackend(uri, { connectTimeoutMs: 5000 }));

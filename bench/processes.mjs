@@ -1,8 +1,8 @@
 // Figures that involve real processes: the raw spawn rate, a drain of `true` jobs by four worker
-// processes, pickup latency of an idle worker, and whole-process time of CLI commands.
+// processes, pickup latency of an idle worker.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DIST, fmt, median, openSqliteQueue, percentile, report, timeEach, waitFor } from './lib.mjs';
+import { DIST, fmt, median, openSqliteQueue, percentile, report, waitFor } from './lib.mjs';
 
 /** Raw child_process.spawn of `/bin/sh -c true`, `concurrency` at a time, from a fresh small process. */
 export function rawSpawnRate(total, concurrency) {
@@ -73,13 +73,6 @@ export async function pickupLatencies(q, db, samples) {
   return lat;
 }
 
-function wholeProcessMs(args, n, env = {}) {
-  return timeEach(() => {
-    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  }, n, 2);
-}
-
 export async function run(dir) {
   console.log('\n== processes ==');
   const raw = rawSpawnRate(2000, 4);
@@ -103,19 +96,5 @@ export async function run(dir) {
     ok: p50 <= 10 && p99 <= 50,
   });
   await q.close();
-
-  const cli = join(DIST, 'cli.js');
-  const base = median(await wholeProcessMs(['-e', '0'], 20));
-  const status = median(await wholeProcessMs([cli, 'status', '--db', db], 20));
-  const enqueue = median(await wholeProcessMs([cli, 'enqueue', '--db', db, '--', 'true'], 20));
-  report('processes', '`queuectl status` whole process', `${fmt(status, 1)} ms`, {
-    anchor: `node -e 0 ${fmt(base, 1)} ms, ratio ${fmt(status / base, 2)}`,
-    target: '≤ 1.3 ×',
-    ok: status / base <= 1.3,
-  });
-  report('processes', '`queuectl enqueue -- true` whole process', `${fmt(enqueue, 1)} ms`, {
-    anchor: `node -e 0 ${fmt(base, 1)} ms, ratio ${fmt(enqueue / base, 2)}`,
-    target: '≤ 1.3 ×',
-    ok: enqueue / base <= 1.3,
-  });
+  // Start-up time of the CLI commands: bench/startup.mjs.
 }

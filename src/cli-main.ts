@@ -1,3 +1,4 @@
+import { runDashboardCommand } from './commands/dashboard.js';
 import { fastPath } from './commands/fast-path.js';
 import { QueueError, oneLine } from './engine/errors.js';
 import { loadDotEnv } from './engine/open.js';
@@ -24,7 +25,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (fast) return fast();
   const bare = bareDb(argv);
   if (bare && process.stdin.isTTY && process.stdout.isTTY) {
-    const { runDashboardCommand } = await import('./commands/dashboard.js');
     return runDashboardCommand(bare);
   }
   const program = await import('./commands/program.js');

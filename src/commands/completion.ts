@@ -15,6 +15,7 @@ import { CONFIG_KEY_NAMES } from '../engine/config.js';
 import { resolveDbTarget } from '../engine/open.js';
 import type { Queue } from '../engine/queue.js';
 import { JOB_STATES, type JobState } from '../engine/types.js';
+import { withQueue } from './shared.js';
 
 /** States `purge --state` accepts: only finished jobs can be purged. */
 const FINISHED_STATES: JobState[] = ['completed', 'dead', 'cancelled'];
@@ -230,7 +231,6 @@ export async function runComplete(typed: string[], program: Command): Promise<nu
       const target = resolveDbTarget(db);
       // Completing never creates a database, not even the default one.
       if (target.kind === 'mongo' || existsSync(target.path)) {
-        const { withQueue } = await import('./shared.js');
         const last = words.length > 0 ? words[words.length - 1] : '';
         const prefix = last.startsWith('-') && last.includes('=') ? last.slice(last.indexOf('=') + 1) : last;
         await withQueue(db, (queue) => readLookups(queue, lookups, prefix), { create: false });

@@ -6,7 +6,9 @@ import type { Submitted } from '../engine/queue.js';
 import { jobToJson } from '../engine/serialize.js';
 import type { Job } from '../engine/types.js';
 import { plural } from './format.js';
+import { followOutput } from './logs.js';
 import { type GlobalOptions, out, parseWhole, printJson, withQueue } from './shared.js';
+import { EXIT_NOT_COMPLETED, EXIT_TIMED_OUT, finishedLine, parseTimeout, waitForJobs } from './wait.js';
 
 export interface EnqueueOptions extends GlobalOptions {
   id?: string;
@@ -199,12 +201,10 @@ function submittedLine(s: Submitted): string {
 async function waitAfterEnqueue(submitted: Submitted[], o: EnqueueOptions): Promise<number> {
   // A deduplicated input waits for the job that holds its key.
   const jobs = submitted.map((s) => s.job ?? ({ id: s.id } as Job));
-  const { EXIT_NOT_COMPLETED, EXIT_TIMED_OUT, finishedLine, parseTimeout, waitForJobs } = await import('./wait.js');
   const timeoutMs = parseTimeout(o.waitTimeout);
   const note = (line: string) => (o.follow || o.json ? process.stderr : process.stdout).write(`${line}\n`);
   note(submitted.length === 1 ? submittedLine(submitted[0]) : `enqueued ${plural(jobs.length, 'job')}`);
   if (o.follow) {
-    const { followOutput } = await import('./logs.js');
     await withQueue(o.db, (queue) => followOutput(queue, jobs[0].id, timeoutMs));
   }
   const { finished, unfinished } = await withQueue(o.db, (queue) =>

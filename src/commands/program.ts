@@ -1,15 +1,18 @@
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../package-root.js';
-import { Argument, Command, CommanderError } from 'commander';
-import { JOB_STATES } from '../engine/types.js';
+import { type Call, COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec, PROGRAM } from './table.js';
 
 /**
- * Every subcommand, its options and help, as commander sees them. Each action loads its
- * command module only when it runs, so a command pays only for what it uses.
+ * Commander's program, built from the command table (table.ts): every subcommand, its options
+ * and help. Each action loads its command module only when it runs, so a command pays only
+ * for what it uses.
  */
 
-const DURATION = 'a duration such as 30s, 5m, 1h30m or 500ms';
+/** Set at build time from package.json; read from it when running from the sources. */
+declare const QUEUECTL_VERSION: string | undefined;
 
 function version(): string {
+  if (typeof QUEUECTL_VERSION === 'string') return QUEUECTL_VERSION;
   try {
     return packageVersion();
   } catch {
@@ -21,20 +24,24 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Words after the first `--` are a command to run; commander hands them over mixed with the others. */
-export function splitDashDash(argv: readonly string[], operands: string[]): { positional: string[]; command: string[] | null } {
-  const at = argv.indexOf('--');
-  if (at < 0) return { positional: operands, command: null };
-  const command = argv.slice(at + 1);
-  return { positional: operands.slice(0, Math.max(0, operands.length - command.length)), command };
-}
-
 export interface ProgramResult {
   exitCode: number;
 }
 
-export function buildProgram(argv: readonly string[], result: ProgramResult): Command {
-  const program = new Command('queuectl');
+/** How an action runs its command: by default the table's `run`; the tests record the call instead. */
+export type Runner = (spec: CommandSpec, call: Call) => Promise<number> | number;
+
+const runSpec: Runner = (spec, call) => (spec.run as NonNullable<CommandSpec['run']>)(call);
+
+function commanderOption(o: OptionSpec): Option {
+  const option = new Option(o.flags, o.help);
+  if (o.repeat) option.argParser(collect).default([...((o.default as readonly string[] | undefined) ?? [])]);
+  else if (o.default !== undefined) option.default(o.default);
+  return option;
+}
+
+export function buildProgram(argv: readonly string[], result: ProgramResult, runner: Runner = runSpec): Command {
+  const program = new Command(PROGRAM.name);
   // Set before any subcommand is added: commander copies these settings to subcommands.
   program.exitOverride();
   program.configureOutput({
@@ -42,377 +49,40 @@ export function buildProgram(argv: readonly string[], result: ProgramResult): Co
     outputError: (message, write) => write(`queuectl: ${message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
   });
   program
-    .description('A background job queue for shell commands: enqueue, run with workers, retry with backoff, inspect.')
+    .description(PROGRAM.description)
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .helpCommand('help [command]', 'show help for a command')
-    .option('--db <path|uri>', 'database to use: a SQLite file path or a mongodb:// URI (default: $QUEUECTL_DB, $MONGO_URI, or ~/.local/share/queuectl/queue.db)')
-    .addHelpText(
-      'after',
-      `
-With no command on an interactive terminal, opens the dashboard.
+    .addHelpText('after', PROGRAM.helpAfter);
+  for (const o of GLOBAL_OPTIONS) program.addOption(commanderOption(o));
 
-Examples:
-  queuectl enqueue '{"id":"job-ok","command":"echo This will succeed"}'
-  queuectl enqueue --max-retries 5 --delay 10s -- ./backup.sh --full
-  queuectl worker start --count 2
-  queuectl status
-  queuectl list --state failed
-  queuectl dlq retry --all
-
-Exit codes: 0 success, 2 bad input, 1 runtime failure.`,
-    );
-
-  /** The command's own options plus the global ones (`--db`). */
-  const opts = <T>(cmd: Command) => cmd.optsWithGlobals() as T;
-
-  // --- enqueue -------------------------------------------------------------------------
-
-  program
-    .command('enqueue')
-    .summary('add a job (JSON, or a command after --), or many from a file')
-    .description('Add a job to the queue: as JSON, as a command after --, or many jobs from a file (one JSON per line, all or none).')
-    .argument('[job...]', `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue", "unique_key", "unique_for"}'`)
-    .option('--id <id>', 'job id (default: generated)')
-    .option('--max-retries <n>', 'retries after the first attempt (default: config max_retries)')
-    .option('--priority <n>', 'higher runs first (default: 0)')
-    .option('--delay <duration>', `run no earlier than this from now: ${DURATION}`)
-    .option('--run-at <time>', 'run no earlier than this ISO-8601 time, e.g. 2030-01-31T09:00:00Z')
-    .option('--timeout <duration>', `kill the job after this long: ${DURATION} (default: config job_timeout_seconds)`)
-    .option('--queue <name>', 'queue to put the job in (default: "default")')
-    .option('--unique-key <key>', 'enqueue nothing while a job with this key is pending, failed awaiting a retry or running; print that job instead')
-    .option('--unique-for <duration>', `with --unique-key: hold the key this long from enqueueing, whatever the job's state: ${DURATION}`)
-    .option('--file <path>', 'read one JSON job per line from a file, or - for standard input')
-    .option('--json', 'print the created job(s) as JSON')
-    .option('--wait', 'wait until the job is finished and exit with how it ended (0 completed, its exit code when it died with one, 3 otherwise)')
-    .option('--follow', 'with --wait: stream the job\'s output while it runs')
-    .option('--wait-timeout <duration>', `with --wait: give up after this long, exit 4: ${DURATION}`)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  queuectl enqueue '{"id":"job-ok","command":"echo This will succeed"}'
-  queuectl enqueue --priority 5 --timeout 10m -- 'make test && make deploy'
-  queuectl enqueue --file jobs.jsonl
-  cat jobs.jsonl | queuectl enqueue --file -
-  queuectl enqueue --unique-key sync-users -- ./sync-users.sh       # no second sync while one is queued or running
-  queuectl enqueue --unique-key report --unique-for 1h -- ./report.sh   # at most one report an hour
-
-A single word after -- is run by /bin/sh as written (pipes and && work); several words are
-kept as separate arguments.`,
-    )
-    .action(async (operands: string[], _o: unknown, cmd: Command) => {
-      const { runEnqueue } = await import('./enqueue.js');
-      result.exitCode = await runEnqueue(splitDashDash(argv, operands), opts(cmd));
+  const byPath = new Map<string, Command>([['', program]]);
+  for (const spec of COMMANDS) {
+    const words = spec.path.split(' ');
+    const parent = byPath.get(words.slice(0, -1).join(' '));
+    if (!parent) throw new Error(`command "${spec.path}" comes before its group`);
+    const cmd = parent.command(words[words.length - 1], { hidden: spec.hidden === true });
+    byPath.set(spec.path, cmd);
+    if (spec.description) cmd.description(spec.description);
+    if (spec.summary) cmd.summary(spec.summary);
+    for (const alias of spec.aliases ?? []) cmd.alias(alias);
+    for (const a of spec.args ?? []) {
+      const arg = new Argument(a.syntax, a.help);
+      if (a.choices) arg.choices(a.choices);
+      cmd.addArgument(arg);
+    }
+    for (const o of spec.options ?? []) cmd.addOption(commanderOption(o));
+    if (spec.helpAfter) cmd.addHelpText('after', spec.helpAfter);
+    if (!spec.run) continue;
+    // Commander calls an action with one value per argument, then the options, then the command.
+    cmd.action(async (...values: unknown[]) => {
+      const self = values[values.length - 1] as Command;
+      const args = values.slice(0, -2) as Call['args'];
+      // The command's own options plus the global ones (--db).
+      const call: Call = { args, opts: self.optsWithGlobals(), argv, ...(spec.usesProgram ? { program } : {}) };
+      result.exitCode = await runner(spec, call);
     });
-
-  program
-    .command('wait')
-    .description('wait until jobs are finished (completed, dead or cancelled), printing each as it ends')
-    .argument('<ids...>', 'job ids')
-    .option('--timeout <duration>', `give up after this long: ${DURATION}`)
-    .option('--json', 'print the jobs as JSON once all are finished')
-    .addHelpText('after', '\nExit codes: 0 every job completed, 3 some job is dead or cancelled, 4 timed out, 2 bad input, 1 runtime failure.')
-    .action(async (ids: string[], _o: unknown, cmd: Command) => {
-      const { runWait } = await import('./wait.js');
-      result.exitCode = await runWait(ids, opts(cmd));
-    });
-
-  program
-    .command('events')
-    .description('the event log: one line per job transition and per worker start or stop, oldest first')
-    .option('--follow', 'keep printing events as they happen, until interrupted')
-    .option('--json', 'one JSON object per line')
-    .option('--queue <name>', 'only events of jobs in this queue')
-    .option('--job <id>', 'only events of this job')
-    .option('--since <duration>', `only events from this long ago: ${DURATION}`)
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runEvents } = await import('./events.js');
-      result.exitCode = await runEvents(opts(cmd));
-    });
-
-  const queueCmd = program.command('queue').description('queues: list them with their counts and limits, pause and resume them, limit them');
-  queueCmd
-    .command('list')
-    .description('every queue with its counts per state (processing: running now), its limits, and whether it is paused')
-    .option('--json', 'print the queues as JSON')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runQueueList } = await import('./queue.js');
-      result.exitCode = await runQueueList(opts(cmd));
-    });
-  queueCmd
-    .command('limit')
-    .description('limit how many of a queue\'s jobs run at once and how many start per window, across every worker and host')
-    .argument('<name>', 'the queue')
-    .option('--concurrency <n>', 'at most this many of its jobs running at once (0: no limit)')
-    .option('--rate <n/duration>', `at most n starts per window, e.g. 10/1m or 5/30s (0: no limit); windows are aligned on the clock`)
-    .option('--clear-concurrency', 'remove the concurrency limit')
-    .option('--clear-rate', 'remove the rate limit')
-    .option('--clear', 'remove both limits')
-    .option('--json', 'print the queue\'s limits as JSON')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  queuectl queue limit emails --concurrency 2        # at most 2 emails jobs running at once
-  queuectl queue limit api --rate 10/1m              # at most 10 api jobs start per minute
-  queuectl queue limit api --concurrency 0           # drop the concurrency limit, keep the rate
-  queuectl queue limit api --clear                   # no limits
-  queuectl queue limit api                           # show its limits
-
-Running jobs are never stopped by a lower limit; new starts wait until the queue is under it.`,
-    )
-    .action(async (name: string, _o: unknown, cmd: Command) => {
-      const { runQueueLimit } = await import('./queue.js');
-      result.exitCode = await runQueueLimit(name, opts(cmd));
-    });
-  for (const [verb, paused, what] of [
-    ['pause', true, 'stop taking the queue\'s jobs (running ones finish); enqueueing still works'],
-    ['resume', false, 'take the queue\'s jobs again'],
-  ] as const) {
-    queueCmd
-      .command(verb)
-      .description(what)
-      .argument('<name>', 'the queue')
-      .option('--json', 'print the result as JSON')
-      .action(async (name: string, _o: unknown, cmd: Command) => {
-        const { runQueuePause } = await import('./queue.js');
-        result.exitCode = await runQueuePause(name, paused, opts(cmd));
-      });
   }
-
-  // --- worker --------------------------------------------------------------------------
-
-  const worker = program.command('worker').description('start, stop and list worker processes');
-  worker
-    .command('start')
-    .description('start detached worker processes (each runs one job at a time), or one in the foreground')
-    .option('--count <n>', 'how many workers to start', '1')
-    .option('--queue <name>', 'serve only this queue (default: every queue)')
-    .option('--foreground', 'run one worker in this terminal, logging to stdout, until stopped')
-    .option('--id <id>', 'worker id for --foreground (default: generated)')
-    .option('--json', 'print the started workers as JSON')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runWorkerStart } = await import('./worker.js');
-      result.exitCode = await runWorkerStart(opts(cmd));
-    });
-  worker
-    .command('stop')
-    .description('ask workers to stop: each finishes its current job, then exits; waits and reports')
-    .argument('[ids...]', 'worker ids (default: every worker)')
-    .option('--timeout <duration>', `how long to wait: ${DURATION} (default: config shutdown_timeout_seconds + 5s)`)
-    .option('--force', 'kill running jobs now and return them to the queue (not counted as attempts)')
-    .option('--json', 'print the report as JSON')
-    .action(async (ids: string[], _o: unknown, cmd: Command) => {
-      const { runWorkerStop } = await import('./worker.js');
-      result.exitCode = await runWorkerStop(ids, opts(cmd));
-    });
-  worker
-    .command('list')
-    .description('workers with pid, host, state, current job, jobs done and last heartbeat; stale ones are marked')
-    .option('--json', 'print an array of workers as JSON')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runWorkerList } = await import('./worker.js');
-      result.exitCode = await runWorkerList(opts(cmd));
-    });
-
-  // --- reads ---------------------------------------------------------------------------
-
-  program
-    .command('status')
-    .description('job counts per state, workers, and the database in use')
-    .option('--json', 'print {db, counts, workers} as JSON')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runStatus } = await import('./status.js');
-      result.exitCode = await runStatus(opts(cmd));
-    });
-
-  program
-    .command('list')
-    .description('list jobs, newest first, a page at a time')
-    .option('--state <state>', `only jobs in this state: ${JOB_STATES.join(', ')} (default: all)`)
-    .option('--queue <name>', 'only jobs in this queue')
-    .option('--search <text>', 'only jobs whose id or command contains the text')
-    .option('--limit <n>', 'jobs per page', '50')
-    .option('--offset <n>', 'skip this many jobs (slower on deep pages than --cursor)')
-    .option('--cursor <cursor>', 'continue from a cursor printed by the previous page')
-    .option('--json', 'print an array of jobs as JSON')
-    .option('--cursor-json', 'print {"jobs": [...], "next": cursor or null} as JSON, to walk every page with --cursor')
-    .option('--jsonl', 'print one job per line as compact JSON')
-    .option('--all', 'with --jsonl: every matching job, read page by page (--limit jobs at a time)')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runList } = await import('./list.js');
-      result.exitCode = await runList(opts(cmd));
-    });
-
-  program
-    .command('show')
-    .description('one job in full: fields, attempt history, last error and output tail')
-    .argument('<id>', 'job id')
-    .option('--json', 'print the job with its attempts as JSON')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const { runShow } = await import('./show.js');
-      result.exitCode = await runShow(id, opts(cmd));
-    });
-
-  program
-    .command('logs')
-    .description("print a job's output (the stored tail); --follow streams it across retries until the job ends")
-    .argument('<id>', 'job id')
-    .option('-f, --follow', 'keep printing new output until the job is completed, dead or cancelled')
-    .option('--json', 'print {id, state, attempt, output, output_bytes} as JSON')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const { runLogs } = await import('./logs.js');
-      result.exitCode = await runLogs(id, opts(cmd));
-    });
-
-  // --- actions -------------------------------------------------------------------------
-
-  program
-    .command('retry')
-    .description('run a failed job now instead of waiting for its backoff (dead jobs: use dlq retry)')
-    .argument('<id>', 'job id')
-    .option('--json', 'print the job as JSON')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const { runRetry } = await import('./actions.js');
-      result.exitCode = await runRetry(id, opts(cmd));
-    });
-
-  program
-    .command('cancel')
-    .description('take a pending or failed job out of the queue: it becomes cancelled and keeps its history')
-    .argument('<id>', 'job id')
-    .option('--json', 'print the job as JSON')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
-      const { runCancel } = await import('./actions.js');
-      result.exitCode = await runCancel(id, opts(cmd));
-    });
-
-  const dlq = program.command('dlq').description('the dead letter queue: jobs whose retries are exhausted');
-  dlq
-    .command('list')
-    .description('dead jobs, newest first, with their last error')
-    .option('--limit <n>', 'jobs per page', '50')
-    .option('--offset <n>', 'skip this many jobs')
-    .option('--cursor <cursor>', 'continue from a cursor printed by the previous page')
-    .option('--search <text>', 'only jobs whose id or command contains the text')
-    .option('--queue <name>', 'only jobs in this queue')
-    .option('--json', 'print an array of jobs as JSON')
-    .option('--cursor-json', 'print {"jobs": [...], "next": cursor or null} as JSON, to walk every page with --cursor')
-    .option('--jsonl', 'print one job per line as compact JSON')
-    .option('--all', 'with --jsonl: every dead job, read page by page (--limit jobs at a time)')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runList } = await import('./list.js');
-      result.exitCode = await runList(opts(cmd), 'dlq');
-    });
-  dlq
-    .command('retry')
-    .description('move a dead job (or every one with --all) back to pending, with its attempts reset')
-    .argument('[id]', 'job id')
-    .option('--all', 'retry every dead job')
-    .option('--json', 'print the job (or {retried: n}) as JSON')
-    .action(async (id: string | undefined, _o: unknown, cmd: Command) => {
-      const { runDlqRetry } = await import('./actions.js');
-      result.exitCode = await runDlqRetry(id, opts(cmd));
-    });
-  dlq
-    .command('purge')
-    .description('delete dead jobs and their history')
-    .option('--older-than <duration>', `only jobs that died longer ago than this: ${DURATION}`)
-    .option('--json', 'print {purged: n} as JSON')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runPurge } = await import('./purge.js');
-      result.exitCode = await runPurge(opts(cmd), 'dead');
-    });
-
-  program
-    .command('purge')
-    .description('delete finished jobs (completed, dead or cancelled) and their history')
-    .option('--state <state>', 'which finished jobs: completed, dead, cancelled (repeat or comma-separate)', collect, [])
-    .option('--older-than <duration>', `only jobs that finished longer ago than this: ${DURATION}`)
-    .option('--json', 'print {purged: n} as JSON')
-    .addHelpText('after', '\nExample:\n  queuectl purge --state completed --older-than 7d')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runPurge } = await import('./purge.js');
-      result.exitCode = await runPurge(opts(cmd));
-    });
-
-  // --- config --------------------------------------------------------------------------
-
-  const config = program
-    .command('config')
-    .description('settings stored in the database, shared by every worker')
-    .addHelpText('after', '\nKeys accept dashes too (max-retries), and default_max_retries as an alias of max_retries.');
-  config
-    .command('list')
-    .description('every key with its value, default and meaning')
-    .option('--json', 'print {key: value} as JSON')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runConfigList } = await import('./config.js');
-      result.exitCode = await runConfigList(opts(cmd));
-    });
-  config
-    .command('get')
-    .description('print one value')
-    .argument('<key>', 'config key, e.g. max_retries')
-    .option('--json', 'print {key, value} as JSON')
-    .action(async (key: string, _o: unknown, cmd: Command) => {
-      const { runConfigGet } = await import('./config.js');
-      result.exitCode = await runConfigGet(key, opts(cmd));
-    });
-  config
-    .command('set')
-    .description('change one value (validated); running workers pick it up within seconds')
-    .argument('<key>', 'config key, e.g. max_retries')
-    .argument('<value>', 'new value, a number')
-    .option('--json', 'print {key, value} as JSON')
-    .action(async (key: string, value: string, _o: unknown, cmd: Command) => {
-      const { runConfigSet } = await import('./config.js');
-      result.exitCode = await runConfigSet(key, value, opts(cmd));
-    });
-
-  // --- dashboard -----------------------------------------------------------------------
-
-  program
-    .command('dashboard')
-    .alias('ui')
-    .description('open the full-screen dashboard (needs an interactive terminal)')
-    .option('--refresh <duration>', `refresh interval: ${DURATION}`, '1s')
-    .action(async (_o: unknown, cmd: Command) => {
-      const { runDashboardCommand } = await import('./dashboard.js');
-      result.exitCode = await runDashboardCommand(opts(cmd));
-    });
-
-  // --- shell completion ----------------------------------------------------------------
-
-  program
-    .command('completion')
-    .description('print a shell completion script for bash, zsh or fish')
-    .addArgument(new Argument('<shell>', 'the shell to complete in').choices(['bash', 'zsh', 'fish']))
-    .addHelpText(
-      'after',
-      `
-Completes commands, options, state names and config keys, and from the database job ids,
-queue names and worker ids (the database given with --db on the line, or the default).
-
-Examples:
-  source <(queuectl completion bash)                             # in ~/.bashrc
-  source <(queuectl completion zsh)                              # in ~/.zshrc
-  queuectl completion fish > ~/.config/fish/completions/queuectl.fish`,
-    )
-    .action(async (shell: string) => {
-      const { runCompletion } = await import('./completion.js');
-      result.exitCode = runCompletion(shell, program);
-    });
-  // What the completion scripts call on each TAB: `queuectl complete -- <words typed so far>`.
-  program
-    .command('complete', { hidden: true })
-    .argument('[words...]')
-    .action(async (words: string[]) => {
-      const { runComplete } = await import('./completion.js');
-      result.exitCode = await runComplete(words, program);
-    });
-
   return program;
 }
 
@@ -424,9 +94,9 @@ export function commanderExitCode(e: CommanderError): number {
 }
 
 /** Parses argv and runs the command; returns the exit code. Engine errors propagate to the caller. */
-export async function runProgram(argv: readonly string[]): Promise<number> {
+export async function runProgram(argv: readonly string[], runner: Runner = runSpec): Promise<number> {
   const result: ProgramResult = { exitCode: 0 };
-  const program = buildProgram(argv, result);
+  const program = buildProgram(argv, result, runner);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Backend } from './backend.js';
+import { SqliteBackend } from './backends/sqlite/sqlite-backend.js';
 import { Queue, type QueueOptions } from './queue.js';
 
 /** `named`: the path was given (`--db`, QUEUECTL_DB), rather than the default file. */
@@ -48,10 +49,12 @@ export interface OpenOptions extends QueueOptions {
   create?: boolean;
 }
 
-/** Opens the backend for a target; each adapter is loaded only when used. */
+/**
+ * Opens the backend for a target. The MongoDB adapter (and mongoose) load only when used; the
+ * SQLite adapter is small and loads its driver itself on the first open.
+ */
 export async function openBackend(target: DbTarget, options: OpenOptions = {}): Promise<Backend> {
   if (target.kind === 'sqlite') {
-    const { SqliteBackend } = await import('./backends/sqlite/sqlite-backend.js');
     return SqliteBackend.open(target.path, { create: options.create !== false || !target.named });
   }
   const { openMongoBackend } = await import('./backends/mongo/mongo-backend.js');

@@ -3,7 +3,7 @@ import { commandFromWords } from '../../src/commands/enqueue.js';
 import { parseFast } from '../../src/commands/fast-path.js';
 import { relative, renderTable, shortSpan, tries, truncate, visibleLength } from '../../src/commands/format.js';
 import { TailPrinter } from '../../src/commands/logs.js';
-import { splitDashDash } from '../../src/commands/program.js';
+import { splitDashDash } from '../../src/commands/table.js';
 
 describe('format', () => {
   it('truncates to one line with an ellipsis', () => {
@@ -57,23 +57,32 @@ describe('enqueue command words', () => {
 });
 
 describe('the fast path parser', () => {
-  it('takes the plain forms of status and enqueue', () => {
-    expect(parseFast(['status'])).toEqual({ command: 'status', options: {}, positional: [], rest: null });
-    expect(parseFast(['--db', 'x.db', 'status', '--json'])).toEqual({ command: 'status', options: { db: 'x.db', json: true }, positional: [], rest: null });
-    expect(parseFast(['status', '--db=y.db'])).toMatchObject({ options: { db: 'y.db' } });
-    expect(parseFast(['enqueue', '{"command":"true"}', '--json'])).toEqual({ command: 'enqueue', options: { json: true }, positional: ['{"command":"true"}'], rest: null });
-    expect(parseFast(['enqueue', '--priority', '-3', '--max-retries=2', '--', 'echo', '--json'])).toEqual({
-      command: 'enqueue',
-      options: { priority: '-3', maxRetries: '2' },
-      positional: [],
-      rest: ['echo', '--json'],
+  const read = (argv: string[]) => {
+    const p = parseFast(argv);
+    return p && { path: p.spec.path, args: p.call.args, opts: p.call.opts };
+  };
+
+  it('takes the plain forms of the commands, with their defaults', () => {
+    expect(read(['status'])).toEqual({ path: 'status', args: [], opts: {} });
+    expect(read(['--db', 'x.db', 'status', '--json'])).toEqual({ path: 'status', args: [], opts: { db: 'x.db', json: true } });
+    expect(read(['status', '--db=y.db'])).toMatchObject({ opts: { db: 'y.db' } });
+    expect(read(['enqueue', '{"command":"true"}', '--json'])).toEqual({ path: 'enqueue', args: [['{"command":"true"}']], opts: { json: true } });
+    expect(read(['enqueue', '--priority', '-3', '--max-retries=2', '--', 'echo', '--json'])).toEqual({
+      path: 'enqueue',
+      args: [['echo', '--json']],
+      opts: { priority: '-3', maxRetries: '2' },
     });
+    expect(read(['list'])).toEqual({ path: 'list', args: [], opts: { limit: '50' } });
+    expect(read(['show', 'j1', '--json'])).toEqual({ path: 'show', args: ['j1'], opts: { json: true } });
+    expect(read(['worker', 'list'])).toEqual({ path: 'worker list', args: [], opts: {} });
+    expect(read(['purge', '--state', 'dead', '--state=completed'])).toEqual({ path: 'purge', args: [], opts: { state: ['dead', 'completed'] } });
+    expect(read(['logs', '-f', 'j1'])).toEqual({ path: 'logs', args: ['j1'], opts: { follow: true } });
+    expect(read(['ui'])).toEqual({ path: 'dashboard', args: [], opts: { refresh: '1s' } });
   });
 
   it('leaves everything else to commander', () => {
     for (const argv of [
       [],
-      ['list'],
       ['status', '--help'],
       ['status', '-h'],
       ['status', 'extra'],
@@ -83,6 +92,12 @@ describe('the fast path parser', () => {
       ['enqueue', '--delay'],
       ['enqueue', '-f', 'x'],
       ['enqueue', '--prio', '2'],
+      ['enqueue', '--id', '--db', 'x', '--', 'true'],
+      ['show'],
+      ['show', 'a', 'b'],
+      ['worker'],
+      ['worker', 'bogus'],
+      ['completion', 'bash'],
       ['--db'],
       ['--', 'status'],
       ['status', '--', 'x'],

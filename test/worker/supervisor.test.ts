@@ -115,9 +115,9 @@ describe('supervisor', () => {
   it('runs a worker in the foreground of the calling process', async () => {
     box = await new Sandbox().open();
     await box.queue.enqueue([{ id: 'fg', command: 'echo front' }]);
-    const supervisor = resolve(import.meta.dirname, '../../dist/worker/supervisor.js');
-    const script = `import(${JSON.stringify(supervisor)}).then((m) => m.runForeground({ db: process.argv[1], queue: null, id: 'w-fg' })).then((c) => { process.exitCode = c; })`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, box.db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The built CLI's `worker start --foreground` is runForeground in a process of its own.
+    const cli = resolve(import.meta.dirname, '../../dist/cli.js');
+    const child = spawn(process.execPath, [cli, 'worker', 'start', '--foreground', '--id', 'w-fg', '--db', box.db], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));

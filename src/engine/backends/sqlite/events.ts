@@ -8,11 +8,17 @@ export interface EventWriter {
   add(e: NewEvent): void;
 }
 
+/** The statement is prepared on the first event: a command that only reads never writes one. */
 export function makeEventWriter(db: Database): EventWriter {
-  const insert = db.prepare(
-    'INSERT INTO events (at, type, job_id, queue, worker_id, attempt, detail) VALUES (@at, @type, @job_id, @queue, @worker_id, @attempt, @detail)',
-  );
-  return { add: (e) => void insert.run(e) };
+  let insert: ReturnType<Database['prepare']> | undefined;
+  return {
+    add: (e) => {
+      insert ??= db.prepare(
+        'INSERT INTO events (at, type, job_id, queue, worker_id, attempt, detail) VALUES (@at, @type, @job_id, @queue, @worker_id, @attempt, @detail)',
+      );
+      insert.run(e);
+    },
+  };
 }
 
 function decodeSeq(cursor: string): number {

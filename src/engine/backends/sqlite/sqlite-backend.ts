@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Backend, ClaimRequest, JobPatch, Move, StopRequest, WorkerBeat } from '../../backend.js';
 import { DatabaseReplacedError, DuplicateJobError, StorageError } from '../../errors.js';
 import { JOB_STATES, OUTCOME_KINDS } from '../../types.js';
@@ -33,19 +33,29 @@ import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, 
 import { migrate } from './schema.js';
 import { watchFile } from './watch.js';
 
+let driver: { Database: typeof Database; nativeBinding: string | undefined } | undefined;
+
 /**
- * The compiled addon, named directly: left to itself, better-sqlite3 searches a list of build
+ * better-sqlite3, loaded on the first open rather than with this module: the CLI's modules share
+ * one chunk, and a command that never opens a SQLite file (help, MongoDB) need not pay for it.
+ * It is a CommonJS package, so `require` loads it without the ES module loader's detour.
+ *
+ * The compiled addon is named directly: left to itself, better-sqlite3 searches a list of build
  * directories for it through the `bindings` package, which costs every command ~5 ms of start-up.
  * Undefined (the default search) when the addon is somewhere else.
  */
-const NATIVE_BINDING = ((): string | undefined => {
+function loadDriver(): NonNullable<typeof driver> {
+  if (driver) return driver;
+  const require = createRequire(import.meta.url);
+  let nativeBinding: string | undefined;
   try {
-    const file = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
-    return existsSync(file) ? file : undefined;
+    const file = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+    nativeBinding = existsSync(file) ? file : undefined;
   } catch {
-    return undefined;
+    nativeBinding = undefined;
   }
-})();
+  return (driver = { Database: require('better-sqlite3') as typeof Database, nativeBinding });
+}
 const PAGE_SIZE = 2048;
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
@@ -102,7 +112,8 @@ export class SqliteBackend implements Backend {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         closeSync(openSync(path, 'a', 0o600));
       }
-      db = new Database(path, { timeout: BUSY_TIMEOUT_MS, fileMustExist: true, ...(NATIVE_BINDING ? { nativeBinding: NATIVE_BINDING } : {}) });
+      const { Database, nativeBinding } = loadDriver();
+      db = new Database(path, { timeout: BUSY_TIMEOUT_MS, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
       // Small pages suit a queue: each commit rewrites a handful of rows spread over several
       // indexes, and the write-ahead log copies and checksums whole pages. Only takes effect
       // when the file is created.

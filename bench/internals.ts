@@ -1,0 +1,9 @@
+// The engine and dashboard modules the benchmarks drive directly. dist holds only the bundled
+// CLI and worker, so bench/lib.mjs bundles this file from the sources into dist-bench/.
+export { SqliteBackend } from '../src/engine/backends/sqlite/sqlite-backend.js';
+export { openMongoBackend } from '../src/engine/backends/mongo/mongo-backend.js';
+export { Queue } from '../src/engine/queue.js';
+export { createDashboard } from '../src/store/dashboard.js';
+export { App } from '../src/ui/App.js';
+export { DashboardContext } from '../src/ui/context.js';
+export { ColorContext } from '../src/ui/theme.js';

@@ -1,0 +1,61 @@
+/**
+ * The build (rolldown.config.js) is one graph: each source module is in exactly one file of dist,
+ * whichever entries (the CLI, the worker process) use it. Checked twice: by rolldown's own chunk
+ * information for the configuration, and in the files dist holds, by the `// src/...` line
+ * rolldown writes at the start of each module it bundles.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { requireBuild } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Duplicates in a list of [module, file] pairs, as "module: file, file". */
+function duplicates(pairs: Array<[string, string]>): string[] {
+  const where = new Map<string, string[]>();
+  for (const [m, f] of pairs) where.set(m, [...(where.get(m) ?? []), f]);
+  return [...where].filter(([, fs]) => fs.length > 1).map(([m, fs]) => `${m}: ${fs.join(', ')}`);
+}
+
+describe('the build', () => {
+  it('rolldown puts every module in one chunk only, the dashboard and MongoDB in chunks of their own', async () => {
+    const { rolldown } = await import('rolldown');
+    const { default: config } = await import(join(ROOT, 'rolldown.config.js'));
+    const bundle = await rolldown({ ...config, cwd: ROOT, logLevel: 'silent' });
+    const { output } = await bundle.generate(config.output);
+    await bundle.close();
+    const chunks = output.filter((o) => o.type === 'chunk');
+    const pairs = chunks.flatMap((c) => c.moduleIds.map((m) => [relative(ROOT, m), c.fileName] as [string, string]));
+    expect(pairs.length).toBeGreaterThan(50);
+    expect(duplicates(pairs)).toEqual([]);
+    const fileOf = (module: string) => pairs.find(([m]) => m === module)?.[1];
+    // Loaded only through import(): never in the files every command loads.
+    const eager = new Set(['cli.js', fileOf('src/engine/queue.ts')]);
+    for (const lazy of ['src/ui/main.ts', 'src/engine/backends/mongo/mongo-backend.ts', 'src/commands/program.ts', 'src/commands/completion.ts', 'src/worker/runner.ts']) {
+      expect(fileOf(lazy), lazy).toBeDefined();
+      expect(eager.has(fileOf(lazy)), `${lazy} is in ${fileOf(lazy)}`).toBe(false);
+    }
+    expect(fileOf('src/worker/main.ts')).toBe('worker/main.js');
+  });
+
+  it('dist holds the two entries and their chunks, and each module once', () => {
+    requireBuild();
+    const all = files(DIST).map((f) => relative(DIST, f));
+    expect(all.filter((f) => !/^(cli\.js|worker\/main\.js|chunks\/[\w-]+\.js)$/.test(f))).toEqual([]);
+    const pairs = all.flatMap((f) =>
+      readFileSync(join(DIST, f), 'utf8')
+        .split('\n')
+        .filter((line) => /^\/\/ src\/\S+\.tsx?$/.test(line))
+        .map((line) => [line.slice(3), f] as [string, string]),
+    );
+    expect(pairs.length).toBeGreaterThan(50);
+    expect(duplicates(pairs)).toEqual([]);
+  });
+});
