@@ -48,9 +48,27 @@ export interface Backend {
 
   /**
    * Inserts all jobs in one transaction, or none, each with its `enqueued` event
-   * (`rules.enqueuedEvent`): throws DuplicateJobError naming the first clash.
+   * (`rules.enqueuedEvent`): throws DuplicateJobError naming the first clash. A job inserted
+   * `waiting` has its dependencies checked again after it is written (inside the transaction on
+   * SQLite, right after the write on MongoDB) and is resolved as `resolveWaiting` does, so a
+   * dependency that finished while the job was being inserted never leaves it waiting.
    */
   insertJobs(jobs: NewJob[]): Promise<void>;
+  /** The states of these jobs; ids with no job are absent. */
+  jobStates(ids: readonly string[]): Promise<Map<string, JobState>>;
+  /**
+   * Checks these waiting jobs' dependencies and applies `dependencies.dependencyVerdict`: releases
+   * those whose dependencies all completed, cancels those with one dead, cancelled or gone, and
+   * on down the chain their own waiting dependents. Returns how many jobs moved.
+   */
+  resolveWaiting(ids: readonly string[]): Promise<number>;
+  /**
+   * True when a move that finishes a job resolves its waiting dependents in the same
+   * transaction (SQLite). False when it does so right after its write (MongoDB: no
+   * multi-document transactions), where a process lost in between leaves dependents for the
+   * recovery pass's sweep (`Queue.sweepWaiting`).
+   */
+  readonly releasesAtomically: boolean;
   getJob(id: string): Promise<Job | null>;
   listJobs(query: ListQuery): Promise<JobPage>;
   /** Counts per state, exact. */
@@ -73,7 +91,9 @@ export interface Backend {
   /**
    * Applies a move in one conditional write: `set` (and the attempt and event, if given) only if
    * the job matches `guard`. Returns the job as it is afterwards, or null when the guard did not
-   * match (the job is missing or has moved on).
+   * match (the job is missing or has moved on). A move that finishes a job (completed, dead,
+   * cancelled) also resolves the waiting jobs that depend on it, found through an index of
+   * dependents (see `resolveWaiting` and `releasesAtomically`).
    */
   move(id: string, move: Move): Promise<Job | null>;
 

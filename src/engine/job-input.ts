@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { MAX_DEPENDENCIES } from './dependencies.js';
 import { ValidationError } from './errors.js';
 import type { Job, NewJob } from './types.js';
 
@@ -15,9 +16,11 @@ export interface JobInput {
   timeout_seconds?: number | null;
   queue?: string;
   cwd?: string;
+  /** Ids of jobs that must complete before this one runs. */
+  after?: string[];
 }
 
-const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms']);
+const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms', 'after']);
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
 export const QUEUE_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -55,6 +58,10 @@ export function parseJobJson(text: string, where = ''): JobInput {
   }
   const command = str('command');
   if (command === undefined) throw new ValidationError(`invalid job${where}: "command" is required`);
+  const after = obj.after;
+  if (after !== undefined && after !== null && (!Array.isArray(after) || after.some((a) => typeof a !== 'string'))) {
+    throw new ValidationError(`invalid job${where}: "after" must be an array of job ids`);
+  }
   return {
     id: str('id'),
     command,
@@ -65,6 +72,7 @@ export function parseJobJson(text: string, where = ''): JobInput {
     timeout_seconds: num('timeout_seconds'),
     queue: str('queue'),
     cwd: str('cwd'),
+    ...(after ? { after: after as string[] } : {}),
   };
 }
 
@@ -161,6 +169,7 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
   if (runAt - now > MAX_SCHEDULE_AHEAD_MS) {
     throw new ValidationError(`invalid job${where}: it would first run more than ten years from now`);
   }
+  const after = normalizeAfter(input.after, where);
   return {
     id,
     command,
@@ -171,16 +180,29 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
     queue,
     cwd: input.cwd ?? defaultCwd,
     created_at: now,
+    after,
+    state: after.length > 0 ? 'waiting' : 'pending',
   };
 }
 
-/** A job as it stands right after it is created: pending, never run. */
+/** Dependency ids, checked and without repeats (order kept). Whether they exist is the engine's check. */
+function normalizeAfter(after: string[] | undefined, where: string): string[] {
+  if (after === undefined || after.length === 0) return [];
+  const ids = [...new Set(after.map((a) => a.trim()))];
+  for (const id of ids) {
+    if (!ID_RE.test(id)) throw new ValidationError(`invalid job${where}: "after" names an invalid job id "${id}"`);
+  }
+  if (ids.length > MAX_DEPENDENCIES) throw new ValidationError(`invalid job${where}: at most ${MAX_DEPENDENCIES} dependencies`);
+  return ids;
+}
+
+/** A job as it stands right after it is created: pending (or waiting for its dependencies), never run. */
 export function pendingJob(j: NewJob): Job {
   // Spelled out rather than spread: enqueue builds one per job, and a spread costs several times more.
   return {
     id: j.id,
     command: j.command,
-    state: 'pending',
+    state: j.state,
     attempts: 0,
     max_retries: j.max_retries,
     priority: j.priority,
@@ -204,5 +226,6 @@ export function pendingJob(j: NewJob): Job {
     command_host: null,
     claim_token: null,
     cancel_requested: false,
+    after: j.after,
   };
 }

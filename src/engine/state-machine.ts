@@ -18,7 +18,11 @@ export const TRANSITIONS = {
   /** `dlq retry`: a dead job starts over with its attempts reset. */
   revive: { from: ['dead'], to: ['pending'] },
   /** `cancel <id>`: the job leaves the queue but keeps its history. */
-  cancel: { from: ['pending', 'failed'], to: ['cancelled'] },
+  cancel: { from: ['pending', 'waiting', 'failed'], to: ['cancelled'] },
+  /** Every dependency of a waiting job has completed: it joins the queue. */
+  release: { from: ['waiting'], to: ['pending'] },
+  /** A dependency ended dead or cancelled: the waiting job can never run, and is cancelled. */
+  dependencyFailed: { from: ['waiting'], to: ['cancelled'] },
   /**
    * `cancel <id>` of a running job: it stays processing, marked; its worker stops the command
    * and the attempt's settle ends it cancelled.

@@ -7,8 +7,8 @@ import { useTone } from '../theme.js';
 import { Sparkline } from './Sparkline.js';
 import { StatusBadge } from './StatusBadge.js';
 
-const SHOWN: readonly JobState[] = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'];
-const SHORT: Record<JobState, string> = { pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
+const SHOWN: readonly JobState[] = ['pending', 'waiting', 'processing', 'completed', 'failed', 'dead', 'cancelled'];
+const SHORT: Record<JobState, string> = { pending: 'pend', waiting: 'wait', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
 
 /**
  * Two lines: the database, the workers and a throughput sparkline; then the count of jobs in each
