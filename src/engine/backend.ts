@@ -59,9 +59,10 @@ export interface Backend {
   /**
    * Checks these waiting jobs' dependencies and applies `dependencies.dependencyVerdict`: releases
    * those whose dependencies all completed, cancels those with one dead, cancelled or gone, and
-   * on down the chain their own waiting dependents. Returns how many jobs moved.
+   * on down the chain their own waiting dependents, each move recorded at `now`. Returns how
+   * many jobs moved. (A move that finishes a job records its dependents' moves at its own time.)
    */
-  resolveWaiting(ids: readonly string[]): Promise<number>;
+  resolveWaiting(ids: readonly string[], now: number): Promise<number>;
   /**
    * True when a move that finishes a job resolves its waiting dependents in the same
    * transaction (SQLite). False when it does so right after its write (MongoDB: no

@@ -187,7 +187,7 @@ export class Queue {
     // transaction may not all be visible yet, and its dependencies would look missing).
     const settledBefore = this.now() - SWEEP_MIN_AGE_MS;
     const ids = page.jobs.filter((j) => j.created_at < settledBefore).map((j) => j.id);
-    const moved = ids.length > 0 ? await this.backend.resolveWaiting(ids) : 0;
+    const moved = ids.length > 0 ? await this.backend.resolveWaiting(ids, this.now()) : 0;
     return { moved, next: page.next_cursor };
   }
 

@@ -199,7 +199,7 @@ export function dependencyContract(c: DependencyContext): void {
     const q = c.q();
     await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true', after: ['a'] }]);
     // Nothing has settled: the sweep leaves it waiting.
-    expect(await c.backend().resolveWaiting(['b', 'a', 'missing'])).toBe(0);
+    expect(await c.backend().resolveWaiting(['b', 'a', 'missing'], c.now())).toBe(0);
     expect(await stateOf('b')).toBe('waiting');
   });
 }

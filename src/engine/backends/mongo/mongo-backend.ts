@@ -244,7 +244,7 @@ export class MongoBackend implements Backend {
       // Write, then check: a dependency that finished after the engine read its state, and
       // before these jobs were visible to it, is seen now.
       const waiting = jobs.filter((j) => j.state === 'waiting').map((j) => j.id);
-      if (waiting.length > 0) await this.resolveQuietly(waiting);
+      if (waiting.length > 0) await this.resolveQuietly(waiting, jobs[0].created_at);
     });
   }
 
@@ -259,8 +259,8 @@ export class MongoBackend implements Backend {
     });
   }
 
-  resolveWaiting(ids: readonly string[]): Promise<number> {
-    return this.run(() => this.resolve(ids));
+  resolveWaiting(ids: readonly string[], now: number): Promise<number> {
+    return this.run(() => this.resolve(ids, now));
   }
 
   /**
@@ -270,7 +270,7 @@ export class MongoBackend implements Backend {
    * have settled them, on both sides (the settle and the insert), so one of the two always sees
    * the other's write.
    */
-  private async resolve(ids: readonly string[]): Promise<number> {
+  private async resolve(ids: readonly string[], now: number): Promise<number> {
     const work = [...ids];
     let moved = 0;
     while (work.length > 0) {
@@ -278,7 +278,6 @@ export class MongoBackend implements Backend {
       const docs = await this.Job.find({ _id: { $in: batch }, state: 'waiting' }, { after: 1 }).lean();
       if (docs.length === 0) continue;
       const states = await this.jobStates([...new Set(docs.flatMap((d) => d.after ?? []))]);
-      const now = this.now();
       for (const d of docs) {
         const m = verdictMove(dependencyVerdict(d.after ?? [], states), now);
         if (!m) continue;
@@ -301,9 +300,9 @@ export class MongoBackend implements Backend {
    * failed (a retried settle or insert would then misread what happened). What is missed is
    * found by the recovery pass's sweep.
    */
-  private async resolveQuietly(ids: readonly string[]): Promise<void> {
+  private async resolveQuietly(ids: readonly string[], now: number): Promise<void> {
     try {
-      await this.resolve(ids);
+      await this.resolve(ids, now);
     } catch {
       // left to the sweep
     }
@@ -441,7 +440,7 @@ export class MongoBackend implements Backend {
       // Write, then check: the dependents of a job that just finished are resolved after its write.
       if (job && m.set.state !== undefined && isFinished(job.state)) {
         const dependents = await this.dependentsOf(id).catch(() => []);
-        if (dependents.length > 0) await this.resolveQuietly(dependents);
+        if (dependents.length > 0) await this.resolveQuietly(dependents, job.updated_at);
       }
       return job;
     });

@@ -295,8 +295,8 @@ export class SqliteBackend implements Backend {
     });
   }
 
-  resolveWaiting(ids: readonly string[]): Promise<number> {
-    return this.run(() => this.theMover().resolveWaiting(ids, this.now()));
+  resolveWaiting(ids: readonly string[], now: number): Promise<number> {
+    return this.run(() => this.theMover().resolveWaiting(ids, now));
   }
 
   listProcessing(): Promise<Job[]> {
