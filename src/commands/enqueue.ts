@@ -15,6 +15,8 @@ export interface EnqueueOptions extends GlobalOptions {
   runAt?: string;
   timeout?: string;
   queue?: string;
+  /** --after, as given: each may hold several comma-separated ids. */
+  after?: string[];
   file?: string;
   json?: boolean;
   /** Wait until the job (every job) is finished, and exit with how it ended. */
@@ -38,6 +40,7 @@ const JOB_FLAGS: Array<[keyof EnqueueOptions, string]> = [
   ['runAt', '--run-at'],
   ['timeout', '--timeout'],
   ['queue', '--queue'],
+  ['after', '--after'],
 ];
 
 /** A word the shell would split or expand is quoted so it stays one argument. */
@@ -70,6 +73,11 @@ function inputFromFlags(command: string, o: EnqueueOptions): JobInput {
   }
   if (o.timeout !== undefined) input.timeout_seconds = parseDuration(o.timeout, '--timeout') / 1000;
   if (o.queue !== undefined) input.queue = o.queue;
+  if (o.after !== undefined) {
+    const ids = o.after.flatMap((a) => a.split(',')).map((a) => a.trim());
+    if (ids.some((a) => a === '')) throw new ValidationError('invalid value for --after: expected job ids separated by commas');
+    input.after = ids;
+  }
   return input;
 }
 
@@ -151,6 +159,7 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
     return queue.enqueue(
       p.jobs.map((j) => j.input),
       config,
+      (i) => ` on line ${p.jobs[i].line}`,
     );
   }, { create: true });
   if (o.wait) return waitAfterEnqueue(jobs, o);

@@ -14,6 +14,8 @@ export type FastRun = () => Promise<number>;
 interface Spec {
   /** Long options taking a value, mapped to their commander attribute names. */
   values: Record<string, string>;
+  /** Long options taking a value that may be given again: their values are collected in order. */
+  repeated?: Record<string, string>;
   flags: Record<string, string>;
   operands: boolean;
 }
@@ -33,6 +35,7 @@ const SPECS: Record<string, Spec> = {
       '--queue': 'queue',
       '--file': 'file',
     },
+    repeated: { '--after': 'after' },
     flags: { '--json': 'json' },
     operands: true,
   },
@@ -40,14 +43,14 @@ const SPECS: Record<string, Spec> = {
 
 export interface FastParse {
   command: string;
-  options: Record<string, string | boolean>;
+  options: Record<string, string | boolean | string[]>;
   positional: string[];
   /** Words after `--`, or null when there was none. */
   rest: string[] | null;
 }
 
 export function parseFast(argv: readonly string[]): FastParse | null {
-  const options: Record<string, string | boolean> = {};
+  const options: Record<string, string | boolean | string[]> = {};
   const positional: string[] = [];
   let command: string | undefined;
   let rest: string[] | null = null;
@@ -62,15 +65,19 @@ export function parseFast(argv: readonly string[]): FastParse | null {
       const eq = arg.indexOf('=');
       const name = eq > 0 ? arg.slice(0, eq) : arg;
       const spec = command === undefined ? undefined : SPECS[command];
-      const valueKey = GLOBAL_VALUES[name] ?? spec?.values[name];
+      const repeatKey = spec?.repeated?.[name];
+      const valueKey = GLOBAL_VALUES[name] ?? spec?.values[name] ?? repeatKey;
       if (valueKey !== undefined) {
-        if (eq > 0) options[valueKey] = arg.slice(eq + 1);
+        let value: string;
+        if (eq > 0) value = arg.slice(eq + 1);
         else {
           // A missing value, or `--` taken as one (commander would take it, and then read the
           // words after it as operands, not as the command): commander decides.
           if (i + 1 >= argv.length || argv[i + 1] === '--') return null;
-          options[valueKey] = argv[++i];
+          value = argv[++i];
         }
+        if (repeatKey !== undefined) options[valueKey] = [...((options[valueKey] as string[] | undefined) ?? []), value];
+        else options[valueKey] = value;
         continue;
       }
       const flagKey = spec?.flags[name];

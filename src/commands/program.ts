@@ -21,6 +21,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** A repeatable option with no default: absent when never given (as the fast path leaves it). */
+function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** Words after the first `--` are a command to run; commander hands them over mixed with the others. */
 export function splitDashDash(argv: readonly string[], operands: string[]): { positional: string[]; command: string[] | null } {
   const at = argv.indexOf('--');
@@ -72,7 +77,7 @@ Exit codes: 0 success, 2 bad input, 1 runtime failure.`,
     .command('enqueue')
     .summary('add a job (JSON, or a command after --), or many from a file')
     .description('Add a job to the queue: as JSON, as a command after --, or many jobs from a file (one JSON per line, all or none).')
-    .argument('[job...]', `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue"}'`)
+    .argument('[job...]', `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue", "after"}'`)
     .option('--id <id>', 'job id (default: generated)')
     .option('--max-retries <n>', 'retries after the first attempt (default: config max_retries)')
     .option('--priority <n>', 'higher runs first (default: 0)')
@@ -80,6 +85,7 @@ Exit codes: 0 success, 2 bad input, 1 runtime failure.`,
     .option('--run-at <time>', 'run no earlier than this ISO-8601 time, e.g. 2030-01-31T09:00:00Z')
     .option('--timeout <duration>', `kill the job after this long: ${DURATION} (default: config job_timeout_seconds)`)
     .option('--queue <name>', 'queue to put the job in (default: "default")')
+    .option('--after <ids>', 'run only once these jobs have completed (comma-separated, or repeat the option)', repeatable)
     .option('--file <path>', 'read one JSON job per line from a file, or - for standard input')
     .option('--json', 'print the created job(s) as JSON')
     .option('--wait', 'wait until the job is finished and exit with how it ended (0 completed, its exit code when it died with one, 3 otherwise)')
@@ -93,9 +99,13 @@ Examples:
   queuectl enqueue --priority 5 --timeout 10m -- 'make test && make deploy'
   queuectl enqueue --file jobs.jsonl
   cat jobs.jsonl | queuectl enqueue --file -
+  queuectl enqueue --id build -- make && queuectl enqueue --after build -- make deploy
+  queuectl enqueue --after fetch-a,fetch-b --after fetch-c -- ./merge.sh
 
 A single word after -- is run by /bin/sh as written (pipes and && work); several words are
-kept as separate arguments.`,
+kept as separate arguments. A job given --after (or "after": [...] in JSON) waits, in state
+waiting, until every one of those jobs has completed; if one ends dead or cancelled, it is
+cancelled too. Unknown ids, cycles and dependencies already dead or cancelled are refused.`,
     )
     .action(async (operands: string[], _o: unknown, cmd: Command) => {
       const { runEnqueue } = await import('./enqueue.js');

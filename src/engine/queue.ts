@@ -121,8 +121,8 @@ export class Queue {
   // --- jobs ------------------------------------------------------------------------------
 
   /** Validates every input first, then inserts all of them in one transaction; returns the jobs. */
-  async enqueue(inputs: JobInput[], config?: Config): Promise<Job[]> {
-    const rows = await this.insert(inputs, config);
+  async enqueue(inputs: JobInput[], config?: Config, label?: (i: number) => string): Promise<Job[]> {
+    const rows = await this.insert(inputs, config, label);
     return rows.map(pendingJob);
   }
 
@@ -131,12 +131,14 @@ export class Queue {
     return (await this.insert(inputs, config)).map((r) => r.id);
   }
 
-  private async insert(inputs: JobInput[], config?: Config): Promise<NewJob[]> {
+  /** `label`: how an error names the i-th job (default: "(job i+1)" in a batch). */
+  private async insert(inputs: JobInput[], config?: Config, label?: (i: number) => string): Promise<NewJob[]> {
     if (inputs.length === 0) throw new ValidationError('no jobs to enqueue');
     const cfg = config ?? (await this.config());
     const now = this.now();
     const many = inputs.length > 1;
-    const rows = inputs.map((input, i) => normalizeJob(input, cfg, now, this.cwd, many ? ` (job ${i + 1})` : ''));
+    const where = label ?? ((i: number) => (many ? ` (job ${i + 1})` : ''));
+    const rows = inputs.map((input, i) => normalizeJob(input, cfg, now, this.cwd, where(i)));
     if (many) {
       const seen = new Set<string>();
       for (const r of rows) {
@@ -144,7 +146,7 @@ export class Queue {
         seen.add(r.id);
       }
     }
-    await this.planDependencies(rows, many);
+    await this.planDependencies(rows, where);
     if (!this.backend.multiHost) {
       // One host: a working directory that does not exist here would fail every attempt; say so now.
       for (const [i, r] of rows.entries()) {
@@ -160,12 +162,12 @@ export class Queue {
    * never complete, and cycles (see `dependencies.planDependencies`). Nothing is read for a batch
    * without dependencies.
    */
-  private async planDependencies(rows: NewJob[], many: boolean): Promise<void> {
+  private async planDependencies(rows: NewJob[], where: (i: number) => string): Promise<void> {
     if (!rows.some((r) => r.after.length > 0)) return;
     const ids = new Set(rows.map((r) => r.id));
     const outside = [...new Set(rows.flatMap((r) => r.after))].filter((id) => !ids.has(id));
     const states = outside.length > 0 ? await this.backend.jobStates(outside) : new Map<string, JobState>();
-    const waiting = planDependencies(rows, states, (i) => (many ? ` (job ${i + 1})` : ''));
+    const waiting = planDependencies(rows, states, where);
     rows.forEach((r, i) => (r.state = waiting[i] ? 'waiting' : 'pending'));
   }
 

@@ -70,6 +70,8 @@ const CASES: Array<{ args: string[]; input?: string }> = [
   { args: ['enqueue', '--file', '-', '--json'], input: '{"id":"f1","command":"true"}\n{"id":"f2","command":"true"}\n' },
   { args: ['enqueue', '--file=-'], input: '{"id":"f1","command":"true"}\n' },
   { args: ['enqueue', '--id='] },
+  { args: ['enqueue', '--id', 'x', '--after', 'a', '--after=b,c', '--json', '--', 'true'] },
+  { args: ['enqueue', '--after', 'nope', '--', 'true'] },
   // enqueue: invalid, help, odd shapes
   { args: ['enqueue'] },
   { args: ['enqueue', '--'] },
@@ -91,6 +93,9 @@ const CASES: Array<{ args: string[]; input?: string }> = [
   { args: ['enqueue', '--id', 'x', '--delay', '1s', '--run-at', '2030-01-01T00:00:00Z', '--', 'true'] },
   { args: ['enqueue', '--id', 'x', '--priority', 'high', '--', 'true'] },
   { args: ['enqueue', '--file'] },
+  { args: ['enqueue', '--after'] },
+  { args: ['enqueue', '--after', 'a', '{"command":"true"}'] },
+  { args: ['enqueue', '--after', '--', 'true'] },
   { args: ['enqueue', '--help'] },
   { args: ['enqueue', '-h', '--', 'true'] },
 ];
