@@ -42,7 +42,7 @@ describe('the poller', () => {
     await queue.registerWorker(worker('w-stale', { heartbeat_at: Date.now() - 10 * 60_000 }));
     await queue.registerWorker(worker('w-dead', { pid: gone }));
     await dash.poller.refresh();
-    expect(s().header.counts).toEqual({ pending: 1, processing: 1, completed: 1, failed: 1, dead: 1, cancelled: 1 });
+    expect(s().header.counts).toEqual({ pending: 1, waiting: 0, processing: 1, completed: 1, failed: 1, dead: 1, cancelled: 1 });
     expect(s().header.lastMinute).toEqual({ completed: 1, failed: 2 });
     const health = Object.fromEntries(s().workers.map((w) => [w.id, w.health]));
     expect(health).toEqual({ 'w-ok': 'ok', 'w-stale': 'stale', 'w-dead': 'dead' });
