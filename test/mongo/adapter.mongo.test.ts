@@ -16,7 +16,7 @@ import { JOB_STATES, type AttemptResult, type Job, type NewJob, type WorkerRecor
 import { MONGO_URI, PrivateServer, canRunTestServer, dropDatabase, freePort, uniqueDbName, until, warnSkipped, withDatabase } from './helpers.js';
 
 function job(id: string, extra: Partial<NewJob> = {}): NewJob {
-  return { id, command: 'true', max_retries: 3, priority: 0, run_at: 0, timeout_seconds: null, queue: 'default', cwd: '/tmp', created_at: Date.now(), ...extra };
+  return { id, command: 'true', max_retries: 3, priority: 0, run_at: 0, timeout_seconds: null, queue: 'default', cwd: '/tmp', created_at: Date.now(), after: [], state: 'pending', ...extra };
 }
 
 let tokens = 0;
