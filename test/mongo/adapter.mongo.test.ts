@@ -103,7 +103,7 @@ if (!MONGO_URI) {
       expect(b.multiHost).toBe(true);
       await b.insertJobs([job('a'), job('b')]);
       const counter = await withConnection(uri, (db) => db.collection('counters').findOne({}));
-      expect(counter).toMatchObject({ _id: 'jobs', seq: 2, schema: 3 });
+      expect(counter).toMatchObject({ _id: 'jobs', seq: 2, schema: 4 });
       expect(Object.keys(counter!).sort()).toEqual(['_id', 'schema', 'seq']);
     });
 
@@ -221,9 +221,9 @@ if (!MONGO_URI) {
         workerEvents: (await db.collection('worker_events').indexes()).map((i) => i.name),
         counter: await db.collection('counters').findOne({}),
       }));
-      expect(state.indexes).toEqual(expect.arrayContaining(['claim', 'claim_queue', 'seq', 'state_seq', 'claim_token', 'events_at']));
+      expect(state.indexes).toEqual(expect.arrayContaining(['claim', 'dependents', 'claim_queue', 'seq', 'state_seq', 'claim_token', 'events_at']));
       expect(state.workerEvents).toContain('at');
-      expect(state.counter).toEqual({ _id: 'jobs', seq: 1, schema: 3 });
+      expect(state.counter).toEqual({ _id: 'jobs', seq: 1, schema: 4 });
       expect((await again.countByState()).pending).toBe(1);
       await again.insertJobs([job('b')]);
       expect((await again.listJobs({ limit: 10 })).jobs.map((j) => j.id)).toEqual(['b', 'a']);
