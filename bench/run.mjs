@@ -4,6 +4,7 @@ import { printSummary, tempDir } from './lib.mjs';
 
 const sections = {
   engine: () => import('./engine.mjs').then((m) => m.run()),
+  deps: () => import('./dependencies.mjs').then((m) => m.run()),
   processes: (dir) => import('./processes.mjs').then((m) => m.run(dir)),
   startup: (dir) => import('./startup.mjs').then((m) => m.run(dir)),
   large: (dir) => import('./large.mjs').then((m) => m.run(dir)),

@@ -3,6 +3,7 @@ import type { JobState } from './engine/types.js';
 /** The colour of each job state, the same in the CLI's tables and the dashboard. */
 export const STATE_COLORS = {
   pending: 'cyan',
+  waiting: 'magenta',
   processing: 'blue',
   completed: 'green',
   failed: 'yellow',

@@ -18,6 +18,8 @@ export interface EnqueueOptions extends GlobalOptions {
   runAt?: string;
   timeout?: string;
   queue?: string;
+  /** --after, as given: each may hold several comma-separated ids. */
+  after?: string[];
   file?: string;
   json?: boolean;
   /** Wait until the job (every job) is finished, and exit with how it ended. */
@@ -45,6 +47,7 @@ const JOB_FLAGS: Array<[keyof EnqueueOptions, string]> = [
   ['queue', '--queue'],
   ['uniqueKey', '--unique-key'],
   ['uniqueFor', '--unique-for'],
+  ['after', '--after'],
 ];
 
 /** A word the shell would split or expand is quoted so it stays one argument. */
@@ -81,6 +84,11 @@ function inputFromFlags(command: string, o: EnqueueOptions): JobInput {
   if (o.uniqueFor !== undefined) {
     if (o.uniqueKey === undefined) throw new ValidationError('--unique-for needs --unique-key');
     input.unique_for_ms = parseDuration(o.uniqueFor, '--unique-for');
+  }
+  if (o.after !== undefined) {
+    const ids = o.after.flatMap((a) => a.split(',')).map((a) => a.trim());
+    if (ids.some((a) => a === '')) throw new ValidationError('invalid value for --after: expected job ids separated by commas');
+    input.after = ids;
   }
   return input;
 }
@@ -163,6 +171,7 @@ export async function runEnqueue(args: EnqueueArgs, o: EnqueueOptions): Promise<
     return queue.submit(
       p.jobs.map((j) => j.input),
       config,
+      (i) => ` on line ${p.jobs[i].line}`,
     );
   }, { create: true });
   if (o.wait) return waitAfterEnqueue(submitted, o);

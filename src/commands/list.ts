@@ -37,6 +37,8 @@ export function when(job: Job, now: number): string {
     case 'pending':
     case 'failed':
       return job.run_at <= now ? 'ready' : relative(job.run_at, now);
+    case 'waiting':
+      return `after ${job.after.length === 1 ? job.after[0] : `${job.after.length} jobs`}`;
     case 'processing':
       return job.started_at === null ? 'running' : `running ${relative(job.started_at, now).replace(/ ago$/, '')}`;
     default:

@@ -20,8 +20,8 @@ function version(): string {
   }
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export interface ProgramResult {
@@ -35,8 +35,11 @@ const runSpec: Runner = (spec, call) => (spec.run as NonNullable<CommandSpec['ru
 
 function commanderOption(o: OptionSpec): Option {
   const option = new Option(o.flags, o.help);
-  if (o.repeat) option.argParser(collect).default([...((o.default as readonly string[] | undefined) ?? [])]);
-  else if (o.default !== undefined) option.default(o.default);
+  if (o.repeat) {
+    option.argParser(collect);
+    // No default: absent when never given, as the fast path leaves it.
+    if (o.default !== undefined) option.default([...(o.default as readonly string[])]);
+  } else if (o.default !== undefined) option.default(o.default);
   return option;
 }
 

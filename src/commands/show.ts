@@ -1,7 +1,7 @@
 import { formatDuration } from '../engine/duration.js';
 import { describeOutcome } from '../engine/policy.js';
-import { attemptToJson, jobToJson } from '../engine/serialize.js';
-import type { Attempt, Job } from '../engine/types.js';
+import { attemptToJson, dependenciesToJson, jobToJson } from '../engine/serialize.js';
+import type { Attempt, Dependency, Job } from '../engine/types.js';
 import { isoAndRelative, paint, paintState, relative, renderFields, renderTable } from './format.js';
 import { terminalSafe } from '../present/text.js';
 import { lastOutcome } from './list.js';
@@ -17,7 +17,12 @@ function attemptResult(a: Attempt): string {
   return a.outcome === 'succeeded' ? paint(text, 'green') : a.outcome === 'interrupted' ? text : paint(text, 'red');
 }
 
-function jobFields(job: Job, now: number): Array<[string, string]> {
+/** Each dependency with its state now; those not yet completed are what the job waits for. */
+export function dependencyText(deps: Dependency[]): string {
+  return deps.map((d) => `${d.id} (${d.state === null ? 'purged' : paintState(d.state)})`).join(', ');
+}
+
+function jobFields(job: Job, now: number, deps: Dependency[]): Array<[string, string]> {
   const timeout = job.timeout_seconds === null ? 'default (config job_timeout_seconds)' : formatDuration(job.timeout_seconds * 1000);
   const pairs: Array<[string, string]> = [
     ['id', job.id],
@@ -28,9 +33,16 @@ function jobFields(job: Job, now: number): Array<[string, string]> {
     ['queue', job.queue],
     ['cwd', job.cwd],
     ['timeout', timeout],
+  ];
+  if (deps.length > 0) {
+    pairs.push(['after', dependencyText(deps)]);
+    const open = deps.filter((d) => d.state !== 'completed').map((d) => d.id);
+    if (job.state === 'waiting') pairs.push(['waiting for', open.length > 0 ? open.join(', ') : 'nothing (being released)']);
+  }
+  pairs.push(
     ['created', isoAndRelative(job.created_at, now)],
     ['updated', isoAndRelative(job.updated_at, now)],
-  ];
+  );
   if (job.state === 'pending' || job.state === 'failed') pairs.push(['runs at', isoAndRelative(job.run_at, now)]);
   if (job.started_at !== null) pairs.push(['started', isoAndRelative(job.started_at, now)]);
   if (job.finished_at !== null) pairs.push(['finished', isoAndRelative(job.finished_at, now)]);
@@ -76,13 +88,13 @@ export function outputHeading(job: Job): string {
 }
 
 export async function runShow(id: string, o: ShowOptions): Promise<number> {
-  const { job, attempts, now } = await withQueue(o.db, async (queue) => ({ ...(await queue.show(id)), now: queue.now() }));
+  const { job, attempts, dependencies, now } = await withQueue(o.db, async (queue) => ({ ...(await queue.show(id)), now: queue.now() }));
   if (o.json) {
     // `attempts` stays the job's count, as in every other job shape; the attempts themselves are `history`.
-    printJson({ ...jobToJson(job), history: attempts.map(attemptToJson) });
+    printJson({ ...jobToJson(job), ...dependenciesToJson(dependencies), history: attempts.map(attemptToJson) });
     return 0;
   }
-  let text = renderFields(jobFields(job, now));
+  let text = renderFields(jobFields(job, now, dependencies));
   text += `\n${paint('attempts', 'bold')}\n`;
   text += attempts.length === 0 ? 'none yet\n' : attemptsTable(attempts, now);
   text += `\n${paint(outputHeading(job), 'bold')}\n`;

@@ -121,7 +121,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: 'enqueue',
     summary: 'add a job (JSON, or a command after --), or many from a file',
     description: 'Add a job to the queue: as JSON, as a command after --, or many jobs from a file (one JSON per line, all or none).',
-    args: [{ syntax: '[job...]', help: `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue", "unique_key", "unique_for"}'` }],
+    args: [{ syntax: '[job...]', help: `the job as JSON: '{"command": "...", "id", "max_retries", "priority", "run_at", "timeout_seconds", "queue", "after", "unique_key", "unique_for"}'` }],
     options: [
       { flags: '--id <id>', help: 'job id (default: generated)' },
       { flags: '--max-retries <n>', help: 'retries after the first attempt (default: config max_retries)' },
@@ -130,6 +130,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: '--run-at <time>', help: 'run no earlier than this ISO-8601 time, e.g. 2030-01-31T09:00:00Z' },
       { flags: '--timeout <duration>', help: `kill the job after this long: ${DURATION} (default: config job_timeout_seconds)` },
       { flags: '--queue <name>', help: 'queue to put the job in (default: "default")' },
+      { flags: '--after <ids>', help: 'run only once these jobs have completed (comma-separated, or repeat the option)', repeat: true },
       { flags: '--unique-key <key>', help: 'enqueue nothing while a job with this key is pending, failed awaiting a retry or running; print that job instead' },
       { flags: '--unique-for <duration>', help: `with --unique-key: hold the key this long from enqueueing, whatever the job's state: ${DURATION}` },
       { flags: '--file <path>', help: 'read one JSON job per line from a file, or - for standard input' },
@@ -144,6 +145,8 @@ Examples:
   queuectl enqueue --priority 5 --timeout 10m -- 'make test && make deploy'
   queuectl enqueue --file jobs.jsonl
   cat jobs.jsonl | queuectl enqueue --file -
+  queuectl enqueue --id build -- make
+  queuectl enqueue --after build -- make test                       # runs once build has completed
   queuectl enqueue --unique-key sync-users -- ./sync-users.sh       # no second sync while one is queued or running
   queuectl enqueue --unique-key report --unique-for 1h -- ./report.sh   # at most one report an hour
 

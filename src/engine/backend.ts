@@ -57,8 +57,28 @@ export interface Backend {
    * and then takes it; otherwise it is left out and reported with the holder's id. The check and
    * the taking are one atomic step, so of any number of concurrent inserts with one key, from any
    * processes, exactly one inserts a job.
+   *
+   * A job inserted `waiting` has its dependencies checked again after it is written (inside the
+   * transaction on SQLite, right after the write on MongoDB) and is resolved as `resolveWaiting`
+   * does, so a dependency that finished while the job was being inserted never leaves it waiting.
    */
   insertJobs(jobs: NewJob[]): Promise<Deduplicated[]>;
+  /** The states of these jobs; ids with no job are absent. */
+  jobStates(ids: readonly string[]): Promise<Map<string, JobState>>;
+  /**
+   * Checks these waiting jobs' dependencies and applies `dependencies.dependencyVerdict`: releases
+   * those whose dependencies all completed, cancels those with one dead, cancelled or gone, and
+   * on down the chain their own waiting dependents, each move recorded at `now`. Returns how
+   * many jobs moved. (A move that finishes a job records its dependents' moves at its own time.)
+   */
+  resolveWaiting(ids: readonly string[], now: number): Promise<number>;
+  /**
+   * True when a move that finishes a job resolves its waiting dependents in the same
+   * transaction (SQLite). False when it does so right after its write (MongoDB: no
+   * multi-document transactions), where a process lost in between leaves dependents for the
+   * recovery pass's sweep (`Queue.sweepWaiting`).
+   */
+  readonly releasesAtomically: boolean;
   getJob(id: string): Promise<Job | null>;
   listJobs(query: ListQuery): Promise<JobPage>;
   /** Counts per state, exact. */
@@ -81,7 +101,9 @@ export interface Backend {
   /**
    * Applies a move in one conditional write: `set` (and the attempt and event, if given) only if
    * the job matches `guard`. Returns the job as it is afterwards, or null when the guard did not
-   * match (the job is missing or has moved on).
+   * match (the job is missing or has moved on). A move that finishes a job (completed, dead,
+   * cancelled) also resolves the waiting jobs that depend on it, found through an index of
+   * dependents (see `resolveWaiting` and `releasesAtomically`).
    */
   move(id: string, move: Move): Promise<Job | null>;
 

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { parseDuration } from './duration.js';
+import { MAX_DEPENDENCIES } from './dependencies.js';
 import { ValidationError } from './errors.js';
 import type { Job, NewJob } from './types.js';
 
@@ -20,9 +21,11 @@ export interface JobInput {
   unique_key?: string;
   /** Milliseconds from creation during which the key stays held whatever the job's state. */
   unique_for_ms?: number;
+  /** Ids of jobs that must complete before this one runs. */
+  after?: string[];
 }
 
-const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms', 'unique_key', 'unique_for']);
+const JSON_FIELDS = new Set(['id', 'command', 'max_retries', 'priority', 'run_at', 'timeout_seconds', 'queue', 'cwd', 'delay_ms', 'unique_key', 'unique_for', 'after']);
 /** The longest unique key, and the longest window one may be held for (a year). */
 export const MAX_UNIQUE_KEY_LENGTH = 256;
 export const MAX_UNIQUE_FOR_MS = 365 * 86_400_000;
@@ -71,6 +74,10 @@ export function parseJobJson(text: string, where = ''): JobInput {
   else if (uniqueFor !== undefined && uniqueFor !== null) {
     throw new ValidationError(`invalid job${where}: "unique_for" must be a duration such as "10m" or a number of seconds`);
   }
+  const after = obj.after;
+  if (after !== undefined && after !== null && (!Array.isArray(after) || after.some((a) => typeof a !== 'string'))) {
+    throw new ValidationError(`invalid job${where}: "after" must be an array of job ids`);
+  }
   return {
     id: str('id'),
     command,
@@ -83,6 +90,7 @@ export function parseJobJson(text: string, where = ''): JobInput {
     cwd: str('cwd'),
     unique_key: str('unique_key'),
     unique_for_ms: uniqueForMs,
+    ...(after ? { after: after as string[] } : {}),
   };
 }
 
@@ -180,6 +188,7 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
     throw new ValidationError(`invalid job${where}: it would first run more than ten years from now`);
   }
   const unique = uniqueOf(input, now, where);
+  const after = normalizeAfter(input.after, where);
   return {
     id,
     command,
@@ -192,6 +201,8 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
     created_at: now,
     unique_key: unique.key,
     unique_until: unique.until,
+    after,
+    state: after.length > 0 ? 'waiting' : 'pending',
   };
 }
 
@@ -212,13 +223,24 @@ function uniqueOf(input: JobInput, now: number, where: string): { key: string | 
   return { key, until: now + Math.round(ms) };
 }
 
-/** A job as it stands right after it is created: pending, never run. */
+/** Dependency ids, checked and without repeats (order kept). Whether they exist is the engine's check. */
+function normalizeAfter(after: string[] | undefined, where: string): string[] {
+  if (after === undefined || after.length === 0) return [];
+  const ids = [...new Set(after.map((a) => a.trim()))];
+  for (const id of ids) {
+    if (!ID_RE.test(id)) throw new ValidationError(`invalid job${where}: "after" names an invalid job id "${id}"`);
+  }
+  if (ids.length > MAX_DEPENDENCIES) throw new ValidationError(`invalid job${where}: at most ${MAX_DEPENDENCIES} dependencies`);
+  return ids;
+}
+
+/** A job as it stands right after it is created: pending (or waiting for its dependencies), never run. */
 export function pendingJob(j: NewJob): Job {
   // Spelled out rather than spread: enqueue builds one per job, and a spread costs several times more.
   return {
     id: j.id,
     command: j.command,
-    state: 'pending',
+    state: j.state,
     attempts: 0,
     max_retries: j.max_retries,
     priority: j.priority,
@@ -244,5 +266,6 @@ export function pendingJob(j: NewJob): Job {
     cancel_requested: false,
     unique_key: j.unique_key ?? null,
     unique_until: j.unique_until ?? null,
+    after: j.after,
   };
 }

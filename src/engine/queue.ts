@@ -15,10 +15,12 @@ import {
   reviveSet,
   settleMove,
 } from './rules.js';
-import { type Transition, canTransition } from './state-machine.js';
+import { type Transition, canTransition, isFinished } from './state-machine.js';
+import { describeDependencies, planDependencies } from './dependencies.js';
 import type {
   Attempt,
   AttemptResult,
+  Dependency,
   EventQuery,
   Job,
   JobEvent,
@@ -80,6 +82,9 @@ function isDirectory(path: string): boolean {
   return v;
 }
 
+/** The sweep of waiting jobs leaves younger ones to the process inserting them. */
+const SWEEP_MIN_AGE_MS = 30_000;
+
 /** How often, and for how long, a claim whose reply was lost is looked up again by its token. */
 const CLAIM_READBACK_TRIES = 5;
 const CLAIM_READBACK_MS = 200;
@@ -134,14 +139,15 @@ export class Queue {
   /**
    * Validates every input first, then inserts all of them in one transaction; returns the jobs.
    * An input whose unique key another job holds is not inserted: its place holds that job.
+   * `label`: how an error names the i-th job (default: "(job i+1)" in a batch).
    */
-  async enqueue(inputs: JobInput[], config?: Config): Promise<Job[]> {
-    return (await this.submit(inputs, config)).flatMap((s) => (s.job ? [s.job] : []));
+  async enqueue(inputs: JobInput[], config?: Config, label?: (i: number) => string): Promise<Job[]> {
+    return (await this.submit(inputs, config, label)).flatMap((s) => (s.job ? [s.job] : []));
   }
 
   /** `enqueue`, telling for each input whether a job was made or another job held its unique key. */
-  async submit(inputs: JobInput[], config?: Config): Promise<Submitted[]> {
-    const { rows, deduplicated } = await this.insert(inputs, config);
+  async submit(inputs: JobInput[], config?: Config, label?: (i: number) => string): Promise<Submitted[]> {
+    const { rows, deduplicated } = await this.insert(inputs, config, label);
     const holders = new Map(deduplicated.map((d) => [d.index, d.holder]));
     const out: Submitted[] = [];
     for (const [i, r] of rows.entries()) {
@@ -153,19 +159,21 @@ export class Queue {
   }
 
   /** The same as `enqueue` for large batches: returns the ids only (a holder's for a deduplicated input), building no job objects. */
-  async enqueueBulk(inputs: JobInput[], config?: Config): Promise<string[]> {
-    const { rows, deduplicated } = await this.insert(inputs, config);
+  async enqueueBulk(inputs: JobInput[], config?: Config, label?: (i: number) => string): Promise<string[]> {
+    const { rows, deduplicated } = await this.insert(inputs, config, label);
     const ids = rows.map((r) => r.id);
     for (const d of deduplicated) ids[d.index] = d.holder;
     return ids;
   }
 
-  private async insert(inputs: JobInput[], config?: Config): Promise<{ rows: NewJob[]; deduplicated: Deduplicated[] }> {
+  /** `label`: how an error names the i-th job (default: "(job i+1)" in a batch). */
+  private async insert(inputs: JobInput[], config?: Config, label?: (i: number) => string): Promise<{ rows: NewJob[]; deduplicated: Deduplicated[] }> {
     if (inputs.length === 0) throw new ValidationError('no jobs to enqueue');
     const cfg = config ?? (await this.config());
     const now = this.now();
     const many = inputs.length > 1;
-    const rows = inputs.map((input, i) => normalizeJob(input, cfg, now, this.cwd, many ? ` (job ${i + 1})` : ''));
+    const where = label ?? ((i: number) => (many ? ` (job ${i + 1})` : ''));
+    const rows = inputs.map((input, i) => normalizeJob(input, cfg, now, this.cwd, where(i)));
     if (many) {
       const seen = new Set<string>();
       for (const r of rows) {
@@ -173,6 +181,7 @@ export class Queue {
         seen.add(r.id);
       }
     }
+    await this.planDependencies(rows, where);
     if (!this.backend.multiHost) {
       // One host: a working directory that does not exist here would fail every attempt; say so now.
       for (const [i, r] of rows.entries()) {
@@ -183,16 +192,52 @@ export class Queue {
     return { rows, deduplicated };
   }
 
+  /**
+   * Decides which new jobs start waiting, refusing unknown dependencies, dependencies that can
+   * never complete, and cycles (see `dependencies.planDependencies`). Nothing is read for a batch
+   * without dependencies.
+   */
+  private async planDependencies(rows: NewJob[], where: (i: number) => string): Promise<void> {
+    if (!rows.some((r) => r.after.length > 0)) return;
+    const ids = new Set(rows.map((r) => r.id));
+    const outside = [...new Set(rows.flatMap((r) => r.after))].filter((id) => !ids.has(id));
+    const states = outside.length > 0 ? await this.backend.jobStates(outside) : new Map<string, JobState>();
+    const waiting = planDependencies(rows, states, where);
+    rows.forEach((r, i) => (r.state = waiting[i] ? 'waiting' : 'pending'));
+  }
+
+  /** The jobs a job waits for, each with its state now (null: no longer exists). */
+  async dependencies(job: Pick<Job, 'after'>): Promise<Dependency[]> {
+    if (job.after.length === 0) return [];
+    return describeDependencies(job.after, await this.backend.jobStates(job.after));
+  }
+
+  /**
+   * Re-checks a page of waiting jobs (newest first, from `cursor`) and releases or cancels those
+   * whose dependencies have settled. Needed only where a lost process can leave a dependent
+   * behind (see `Backend.releasesAtomically`); the recovery pass walks the waiting jobs a page at
+   * a time with it. Returns the cursor of the next page (null: start again from the newest).
+   */
+  async sweepWaiting(cursor: string | null, limit = 200): Promise<{ moved: number; next: string | null }> {
+    const page = await this.backend.listJobs({ state: 'waiting', limit, ...(cursor !== null ? { cursor } : {}) });
+    // Jobs still being inserted are their inserter's to check (a batch written without a
+    // transaction may not all be visible yet, and its dependencies would look missing).
+    const settledBefore = this.now() - SWEEP_MIN_AGE_MS;
+    const ids = page.jobs.filter((j) => j.created_at < settledBefore).map((j) => j.id);
+    const moved = ids.length > 0 ? await this.backend.resolveWaiting(ids, this.now()) : 0;
+    return { moved, next: page.next_cursor };
+  }
+
   async get(id: string): Promise<Job> {
     const job = await this.backend.getJob(id);
     if (!job) throw new JobNotFoundError(id);
     return job;
   }
 
-  /** A job with its attempt history, the running attempt last. */
-  async show(id: string): Promise<{ job: Job; attempts: Attempt[] }> {
+  /** A job with its attempt history, the running attempt last, and its dependencies' states. */
+  async show(id: string): Promise<{ job: Job; attempts: Attempt[]; dependencies: Dependency[] }> {
     const job = await this.get(id);
-    const attempts = await this.backend.listAttempts(id);
+    const [attempts, dependencies] = await Promise.all([this.backend.listAttempts(id), this.dependencies(job)]);
     if (job.state === 'processing' && job.worker_id !== null && job.started_at !== null) {
       attempts.push({
         job_id: id,
@@ -206,7 +251,7 @@ export class Queue {
         error: null,
       });
     }
-    return { job, attempts };
+    return { job, attempts, dependencies };
   }
 
   list(query: ListQuery): Promise<JobPage> {
@@ -303,7 +348,13 @@ export class Queue {
   /** `retry <id>`: a failed job runs now instead of after its backoff. */
   retry(id: string): Promise<Job> {
     return this.operate(id, 'retry', 'retry', retryMove(this.now()), (s) =>
-      s === 'dead' ? 'use "queuectl dlq retry"' : s === 'pending' ? 'it is already waiting to run' : undefined,
+      s === 'dead'
+        ? 'use "queuectl dlq retry"'
+        : s === 'pending'
+          ? 'it is already waiting to run'
+          : s === 'waiting'
+            ? 'it runs once its dependencies complete'
+            : undefined,
     );
   }
 
@@ -334,9 +385,16 @@ export class Queue {
 
   async purge(states: readonly JobState[], olderThanMs: number): Promise<number> {
     for (const s of states) {
-      if (s === 'pending' || s === 'processing' || s === 'failed') {
+      if (!isFinished(s)) {
         throw new ValidationError(`cannot purge ${s} jobs: only completed, dead or cancelled jobs can be purged`);
       }
+    }
+    if (!this.backend.releasesAtomically) {
+      // A dependent left behind by a lost process is resolved while its dependency still says how
+      // it ended: once purged, a dependency is no longer known to have completed.
+      let cursor: string | null = null;
+      do cursor = (await this.sweepWaiting(cursor, 1000)).next;
+      while (cursor !== null);
     }
     return this.backend.purgeJobs(states, this.now() - olderThanMs);
   }

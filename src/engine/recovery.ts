@@ -29,8 +29,14 @@ export interface RecoveredJob {
  * its job is taken (see `policy.recoveryVerdict`). Before a job runs again, the command its lost
  * worker left running on this host is ended, so the command never runs twice at once here.
  */
+/** How often a recoverer re-checks a page of waiting jobs, where a lost process can leave one behind. */
+const SWEEP_EVERY_MS = 5000;
+
 export class Recovery {
   private readonly seen = new Map<string, { lease: number | null; since: number }>();
+  /** Where the sweep of waiting jobs goes on from, and when it last ran (monotonic). */
+  private sweepCursor: string | null = null;
+  private sweptAt = -Infinity;
 
   constructor(
     private readonly queue: Queue,
@@ -75,7 +81,21 @@ export class Recovery {
     for (const id of deadHere) {
       if (!stillHeld.has(id)) await this.queue.deregisterWorker(id, 'its process is gone', true);
     }
+    await this.sweepWaiting();
     return recovered;
+  }
+
+  /**
+   * Where dependents are resolved after the write that finished their dependency rather than in
+   * it (MongoDB), a process lost in between leaves them waiting: each pass re-checks one page of
+   * waiting jobs, walking all of them in turn, so none waits forever.
+   */
+  private async sweepWaiting(): Promise<void> {
+    if (this.queue.backend.releasesAtomically) return;
+    const t = this.monotonic();
+    if (t - this.sweptAt < SWEEP_EVERY_MS) return;
+    this.sweptAt = t;
+    this.sweepCursor = (await this.queue.sweepWaiting(this.sweepCursor)).next;
   }
 
   private holderState(job: Job, worker: WorkerRecord | undefined, deadHere: Set<string>): HolderState {

@@ -1,5 +1,5 @@
 import { describeOutcome } from './policy.js';
-import type { Attempt, Job, WorkerRecord } from './types.js';
+import type { Attempt, Dependency, Job, WorkerRecord } from './types.js';
 
 /** Epoch milliseconds to ISO-8601, keeping null. */
 export function iso(ms: number | null): string | null {
@@ -34,6 +34,15 @@ export function jobToJson(job: Job) {
     cancel_requested: job.cancel_requested,
     unique_key: job.unique_key,
     unique_until: iso(job.unique_until),
+    after: job.after,
+  };
+}
+
+/** A job's dependencies as `show --json` prints them: each with its state (null: purged), and those still open. */
+export function dependenciesToJson(deps: Dependency[]) {
+  return {
+    dependencies: deps.map((d) => ({ id: d.id, state: d.state })),
+    waiting_for: deps.filter((d) => d.state !== 'completed').map((d) => d.id),
   };
 }
 

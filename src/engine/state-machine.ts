@@ -18,7 +18,11 @@ export const TRANSITIONS = {
   /** `dlq retry`: a dead job starts over with its attempts reset. */
   revive: { from: ['dead'], to: ['pending'] },
   /** `cancel <id>`: the job leaves the queue but keeps its history. */
-  cancel: { from: ['pending', 'failed'], to: ['cancelled'] },
+  cancel: { from: ['pending', 'waiting', 'failed'], to: ['cancelled'] },
+  /** Every dependency of a waiting job has completed: it joins the queue. */
+  release: { from: ['waiting'], to: ['pending'] },
+  /** A dependency ended dead or cancelled: the waiting job can never run, and is cancelled. */
+  dependencyFailed: { from: ['waiting'], to: ['cancelled'] },
   /**
    * `cancel <id>` of a running job: it stays processing, marked; its worker stops the command
    * and the attempt's settle ends it cancelled.
@@ -47,7 +51,7 @@ export function canCancel(state: JobState): boolean {
  * States in which a job is still on its way to running (or running): a job in one of them holds
  * its unique key. Every other state is finished.
  */
-export const ACTIVE_STATES: readonly JobState[] = ['pending', 'failed', 'processing'];
+export const ACTIVE_STATES: readonly JobState[] = ['waiting', 'pending', 'failed', 'processing'];
 
 export function isFinished(state: JobState): boolean {
   return FINISHED_STATES.includes(state);

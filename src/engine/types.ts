@@ -9,6 +9,8 @@
  * - lease:   the time until which a claimed job belongs to its worker; the worker renews it
  *            while the job runs. An expired lease means the worker died, and the job is recovered.
  * - DLQ:     the dead letter queue: jobs in state `dead`, whose retries are exhausted.
+ * - dependency: a job another job waits for (`after`). A waiting job runs once every one of its
+ *            dependencies has completed, and is cancelled when one of them ends otherwise.
  * - event:   one line of the append-only log of what happened to jobs and workers, written in
  *            the same write as the change it records, and purged with its job.
  * - host id: who can see whose processes: hostname, boot id and PID namespace. Pids are only
@@ -18,7 +20,8 @@
  * `Backend.now`); the faces print ISO-8601 strings. Durations are measured with a monotonic clock.
  */
 
-export const JOB_STATES = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
+/** `waiting`: held back until its dependencies complete; never claimable until released to `pending`. */
+export const JOB_STATES = ['pending', 'waiting', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export type StateCounts = Record<JobState, number>;
@@ -111,6 +114,8 @@ export interface Job {
   unique_key: string | null;
   /** With a unique key: the key stays held until this time whatever the job's state; null: only while it is active. */
   unique_until: number | null;
+  /** Ids of the jobs this one waits for (`enqueue --after`); empty for most jobs. Fixed at enqueue. */
+  after: string[];
 }
 
 /** What a caller gives to create a job; everything but `command` has a default. */
@@ -126,12 +131,22 @@ export interface NewJob {
   created_at: number;
   unique_key?: string | null;
   unique_until?: number | null;
+  /** The jobs it waits for (empty: none). */
+  after: string[];
+  /** `waiting` while a dependency has still to complete (the engine decides, see `dependencies.ts`). */
+  state: 'pending' | 'waiting';
 }
 
 /** A job not inserted because another held its unique key: its index in the batch, and the holder. */
 export interface Deduplicated {
   index: number;
   holder: string;
+}
+
+/** A dependency as `show` presents it: its state now, or null when no such job exists (purged). */
+export interface Dependency {
+  id: string;
+  state: JobState | null;
 }
 
 export interface Attempt {
@@ -222,6 +237,7 @@ export const EVENT_TYPES = [
   'interrupted',
   'retried',
   'revived',
+  'released',
   'worker_started',
   'worker_stopped',
   'worker_lost',

@@ -202,8 +202,8 @@ export class Poller {
 
   async loadDetail(id: string): Promise<void> {
     try {
-      const { job, attempts } = await this.queue.show(id);
-      this.store.getState().setDetailData(id, job, attempts, null);
+      const { job, attempts, dependencies } = await this.queue.show(id);
+      this.store.getState().setDetailData(id, job, attempts, null, dependencies);
     } catch (e) {
       this.store.getState().setDetailData(id, null, [], oneLine(e));
     }

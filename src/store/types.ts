@@ -1,4 +1,4 @@
-import type { Attempt, Job, JobState, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
+import type { Attempt, Dependency, Job, JobState, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
 import type { EnqueueFormValues } from './enqueue-form.js';
 
 /** The dashboard's state: plain data, replaced on every change, never mutated. */
@@ -6,7 +6,7 @@ import type { EnqueueFormValues } from './enqueue-form.js';
 export type MainView = 'jobs' | 'workers' | 'dlq';
 export const MAIN_VIEWS: readonly MainView[] = ['jobs', 'workers', 'dlq'];
 
-export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
+export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead', 'cancelled', 'waiting'] as const;
 export type JobTab = (typeof JOB_TABS)[number];
 
 /** The two paged job tables: the jobs view (with state tabs) and the DLQ (dead jobs only). */
@@ -62,6 +62,8 @@ export interface DetailState {
   id: string;
   job: Job | null;
   attempts: readonly Attempt[];
+  /** The jobs it waits for (`after`), each with its state when last read. */
+  dependencies: readonly Dependency[];
   /** Output lines scrolled up from the bottom; 0 follows the output as it grows. */
   scroll: number;
   /** Long output lines wrap; else they are cut, and `x` is the first column shown. */

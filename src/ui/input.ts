@@ -121,6 +121,7 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       'tab-5': () => actions.setTab('failed'),
       'tab-6': () => actions.setTab('dead'),
       'tab-7': () => actions.setTab('cancelled'),
+      'tab-8': () => actions.setTab('waiting'),
       'tab-prev': () => actions.cycleTab(-1),
       'tab-next': () => actions.cycleTab(1),
     },

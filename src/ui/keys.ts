@@ -27,6 +27,7 @@ export type CommandId =
   | 'tab-5'
   | 'tab-6'
   | 'tab-7'
+  | 'tab-8'
   | 'tab-prev'
   | 'tab-next'
   | 'up'
@@ -81,7 +82,7 @@ export const GROUPS = {
   move: { label: '↑ ↓ k j', description: 'move up / down (in details: scroll the output)' },
   page: { label: 'PgUp PgDn', description: 'previous / next page (also Ctrl-b / Ctrl-f)' },
   edge: { label: 'g G', description: 'newest / oldest page (in details: top / follow the output)' },
-  tabs: { label: '1-7', description: 'state tab: all, pending, processing, completed, failed, dead, cancelled' },
+  tabs: { label: '1-8', description: 'state tab: all, pending, processing, completed, failed, dead, cancelled, waiting' },
   'tab-step': { label: '← →', description: 'previous / next state tab' },
   views: { label: 'Tab S-Tab', description: 'next / previous view: jobs, workers, DLQ' },
   workers: { label: '+ -', description: 'start one more worker / stop one gracefully (in the workers view: the selected one)' },
@@ -108,6 +109,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'tab-5', keys: ['5'], label: '5', description: 'failed jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-6', keys: ['6'], label: '6', description: 'dead jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-7', keys: ['7'], label: '7', description: 'cancelled jobs', group: 'tabs', contexts: ['jobs'] },
+  { id: 'tab-8', keys: ['8'], label: '8', description: 'jobs waiting for their dependencies', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-prev', keys: ['left'], label: '←', description: 'previous state tab', group: 'tab-step', contexts: ['jobs'] },
   { id: 'tab-next', keys: ['right'], label: '→', description: 'next state tab', hint: 'tabs', group: 'tab-step', contexts: ['jobs'] },
   { id: 'wrap', keys: ['w'], label: 'w', description: 'wrap long output lines, or cut them (then ← → scroll sideways)', hint: 'wrap', contexts: ['detail'] },
@@ -212,7 +214,7 @@ export function footerHints(context: KeyContext, enabled: (id: CommandId) => boo
   const rank = (b: Binding) => (FOOTER_FIRST.includes(b.id) ? FOOTER_FIRST.indexOf(b.id) : FOOTER_FIRST.length);
   return [...hinted]
     .sort((a, b) => rank(a) - rank(b))
-    .map((b) => [b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-7/←→' : b.label, b.hint as string]);
+    .map((b) => [b.id === 'down' ? '↑↓' : b.id === 'tab-next' ? '1-8/←→' : b.label, b.hint as string]);
 }
 
 /** A key event with no flag set. */

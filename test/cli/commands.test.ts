@@ -77,7 +77,7 @@ describe('status', () => {
     expect(s).toEqual({
       db: sb.db,
       backend: 'sqlite',
-      counts: { pending: 1, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 },
+      counts: { pending: 1, waiting: 0, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 },
       workers: [],
     });
     const text = ok(['status']);

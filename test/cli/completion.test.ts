@@ -127,7 +127,7 @@ describe('the completion callback', () => {
   });
 
   it('completes state names after --state', () => {
-    expect(complete(['list', '--state', '']).values).toEqual(['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled']);
+    expect(complete(['list', '--state', '']).values).toEqual(['pending', 'waiting', 'processing', 'completed', 'failed', 'dead', 'cancelled']);
     expect(complete(['list', '--state', 'c']).values).toEqual(['completed', 'cancelled']);
     // purge takes only finished states
     expect(complete(['purge', '--state', '']).values).toEqual(['completed', 'dead', 'cancelled']);
@@ -164,7 +164,7 @@ describe('the bash script in bash', () => {
   });
 
   it('completes `queuectl list --state <TAB>` to the state names', () => {
-    expect(bashComplete('queuectl list --state ')).toEqual(['cancelled', 'completed', 'dead', 'failed', 'pending', 'processing']);
+    expect(bashComplete('queuectl list --state ')).toEqual(['cancelled', 'completed', 'dead', 'failed', 'pending', 'processing', 'waiting']);
     expect(bashComplete('queuectl list --state fa')).toEqual(['failed']);
   });
 

@@ -62,6 +62,8 @@ const CASES: Array<{ args: string[]; input?: string }> = [
   { args: ['enqueue', '--id='] },
   { args: ['enqueue', '--id', 'x', '--unique-key', 'k', '--unique-for', '10m', '--json', '--', 'true'] },
   { args: ['enqueue', '--unique-key=k', '--', 'true'] },
+  { args: ['enqueue', '--id', 'x', '--after', 'a', '--after=b,c', '--json', '--', 'true'] },
+  { args: ['enqueue', '--after', 'nope', '--', 'true'] },
   { args: ['enqueue', '{"id":"a","command":"true","unique_key":"k","unique_for":"1h"}', '--json'] },
   // enqueue: invalid, help, odd shapes
   { args: ['enqueue'] },
@@ -86,6 +88,9 @@ const CASES: Array<{ args: string[]; input?: string }> = [
   { args: ['enqueue', '--file'] },
   { args: ['enqueue', '--unique-for', '1m', '--', 'true'] },
   { args: ['enqueue', '--unique-key'] },
+  { args: ['enqueue', '--after'] },
+  { args: ['enqueue', '--after', 'a', '{"command":"true"}'] },
+  { args: ['enqueue', '--after', '--', 'true'] },
   { args: ['enqueue', '--unique-key', 'k', '{"command":"true"}'] },
   { args: ['enqueue', '--help'] },
   { args: ['enqueue', '-h', '--', 'true'] },

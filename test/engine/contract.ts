@@ -13,6 +13,7 @@ import { Recovery } from '../../src/engine/recovery.js';
 import { localProbe, processStart, processState } from '../../src/os/host.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { uniqueAndLimitsContract } from './contract-unique-limits.js';
+import { dependencyContract } from './contract-dependencies.js';
 
 /** A real process to stand for a worker or a command (`group`: leading its own process group). */
 function spawnSleeper(group = false): ChildProcess {
@@ -100,6 +101,8 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
 
     const claim = (w = 'w1', queue: string | null = null) => q.claim(w, queue, 30_000);
 
+    dependencyContract({ q: () => q, backend: () => fx.backend, now: () => now, claim: (w) => claim(w) });
+
     it('stores a job with its defaults and reads it back', async () => {
       const [made] = await q.enqueue([{ id: 'a', command: 'echo hi' }]);
       const job = await q.get('a');
@@ -129,17 +132,17 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
 
     it('keeps counts per state through every move', async () => {
       await q.enqueue([1, 2, 3, 4].map((i) => ({ id: `j${i}`, command: 'true', max_retries: 0 })));
-      expect(await q.counts()).toEqual({ pending: 4, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });
+      expect(await q.counts()).toEqual({ pending: 4, waiting: 0, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });
       const a = (await claim())!;
       const b = (await claim())!;
       expect((await q.counts()).processing).toBe(2);
       await q.settle(a, 'w1', result('succeeded', now), DEFAULT_CONFIG);
       await q.settle(b, 'w1', result('exit', now), DEFAULT_CONFIG);
       await q.cancel('j3');
-      expect(await q.counts()).toEqual({ pending: 1, processing: 0, completed: 1, failed: 0, dead: 1, cancelled: 1 });
+      expect(await q.counts()).toEqual({ pending: 1, waiting: 0, processing: 0, completed: 1, failed: 0, dead: 1, cancelled: 1 });
       tick(1000);
       expect(await q.purge(['completed', 'dead', 'cancelled'], 0)).toBe(3);
-      expect(await q.counts()).toEqual({ pending: 1, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });
+      expect(await q.counts()).toEqual({ pending: 1, waiting: 0, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });
     });
 
     it('claims the highest priority first, then the earliest run_at, then the oldest', async () => {

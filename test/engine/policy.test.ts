@@ -67,7 +67,9 @@ describe('transition table', () => {
     expect(allowed('settle')).toEqual(['processing']);
     expect(allowed('retry')).toEqual(['failed']);
     expect(allowed('revive')).toEqual(['dead']);
-    expect(allowed('cancel')).toEqual(['pending', 'failed']);
+    expect(allowed('cancel')).toEqual(['pending', 'waiting', 'failed']);
+    expect(allowed('release')).toEqual(['waiting']);
+    expect(allowed('dependencyFailed')).toEqual(['waiting']);
   });
   it('knows which states are final', () => {
     expect(JOB_STATES.filter(isFinished)).toEqual(['completed', 'dead', 'cancelled']);

@@ -56,13 +56,13 @@ describe('SQLite migrations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'queuectl-migrate-'));
     dirs.push(dir);
     const db = new Database(join(dir, 'gap.db'));
-    migrate(db, 0);
-    expect(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.length);
-    // A later build knows a migration numbered between the ones this database has.
-    const versions = MIGRATIONS.map((m) => m.version);
-    const gap = [...Array(Math.max(...versions)).keys()].map((i) => i + 1).find((v) => !versions.includes(v));
-    expect(gap).toBeDefined();
-    const later = [...MIGRATIONS, { version: gap!, name: 'arrived later', sql: 'CREATE TABLE arrived_later (x INTEGER);' }];
+    // This database has every migration and one numbered two above the last; a later build knows
+    // one numbered between them.
+    const top = Math.max(...MIGRATIONS.map((m) => m.version));
+    const first = [...MIGRATIONS, { version: top + 2, name: 'landed first', sql: 'CREATE TABLE landed_first (x INTEGER);' }];
+    migrate(db, 0, first);
+    expect(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(first.length);
+    const later = [...first, { version: top + 1, name: 'arrived later', sql: 'CREATE TABLE arrived_later (x INTEGER);' }];
     migrate(db, 0, later);
     expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'arrived_later'").pluck().get()).toBe(1);
     expect(db.pragma('user_version', { simple: true })).toBe(later.length);

@@ -41,7 +41,7 @@ describe.skipIf(!runnable)('the MongoDB server under faults', () => {
     expect(overlaps(sb.dir)).toEqual([]);
     expect(runCounts(sb.dir)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
     for (const id of ids) expect((await sb.queue.show(id)).attempts.map((a) => a.outcome)).toEqual(['succeeded']);
-    expect(await sb.queue.counts()).toEqual({ pending: 0, processing: 0, completed: 6, failed: 0, dead: 0, cancelled: 0 });
+    expect(await sb.queue.counts()).toEqual({ pending: 0, waiting: 0, processing: 0, completed: 6, failed: 0, dead: 0, cancelled: 0 });
     const lines = workers.flatMap((w) => w.lines);
     expect(lines.filter((l) => l.event === 'job_lost' || l.event === 'job_recovered')).toEqual([]);
   });

@@ -16,7 +16,7 @@ import { JOB_STATES, type AttemptResult, type Job, type NewJob, type WorkerRecor
 import { MONGO_URI, PrivateServer, canRunTestServer, dropDatabase, freePort, uniqueDbName, until, warnSkipped, withDatabase } from './helpers.js';
 
 function job(id: string, extra: Partial<NewJob> = {}): NewJob {
-  return { id, command: 'true', max_retries: 3, priority: 0, run_at: 0, timeout_seconds: null, queue: 'default', cwd: '/tmp', created_at: Date.now(), ...extra };
+  return { id, command: 'true', max_retries: 3, priority: 0, run_at: 0, timeout_seconds: null, queue: 'default', cwd: '/tmp', created_at: Date.now(), after: [], state: 'pending', ...extra };
 }
 
 let tokens = 0;
@@ -103,7 +103,7 @@ if (!MONGO_URI) {
       expect(b.multiHost).toBe(true);
       await b.insertJobs([job('a'), job('b')]);
       const counter = await withConnection(uri, (db) => db.collection('counters').findOne({}));
-      expect(counter).toMatchObject({ _id: 'jobs', seq: 2, schema: 4 });
+      expect(counter).toMatchObject({ _id: 'jobs', seq: 2, schema: 5 });
       expect(Object.keys(counter!).sort()).toEqual(['_id', 'schema', 'seq']);
     });
 
@@ -221,9 +221,9 @@ if (!MONGO_URI) {
         workerEvents: (await db.collection('worker_events').indexes()).map((i) => i.name),
         counter: await db.collection('counters').findOne({}),
       }));
-      expect(state.indexes).toEqual(expect.arrayContaining(['claim', 'claim_queue', 'seq', 'state_seq', 'claim_token', 'events_at']));
+      expect(state.indexes).toEqual(expect.arrayContaining(['claim', 'dependents', 'claim_queue', 'seq', 'state_seq', 'claim_token', 'events_at']));
       expect(state.workerEvents).toContain('at');
-      expect(state.counter).toEqual({ _id: 'jobs', seq: 1, schema: 4 });
+      expect(state.counter).toEqual({ _id: 'jobs', seq: 1, schema: 5 });
       expect((await again.countByState()).pending).toBe(1);
       await again.insertJobs([job('b')]);
       expect((await again.listJobs({ limit: 10 })).jobs.map((j) => j.id)).toEqual(['b', 'a']);

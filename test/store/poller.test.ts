@@ -6,6 +6,7 @@ import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.j
 import { Queue } from '../../src/engine/queue.js';
 import type { WorkerRecord } from '../../src/engine/types.js';
 import { createDashboard, type Dashboard } from '../../src/store/dashboard.js';
+import { detailFields } from '../../src/ui/views/JobDetailView.js';
 import { openTestQueue, seedEveryState, seedMany, tempDb, waitFor } from '../ui/seed.js';
 
 let db: ReturnType<typeof tempDb>;
@@ -42,7 +43,7 @@ describe('the poller', () => {
     await queue.registerWorker(worker('w-stale', { heartbeat_at: Date.now() - 10 * 60_000 }));
     await queue.registerWorker(worker('w-dead', { pid: gone }));
     await dash.poller.refresh();
-    expect(s().header.counts).toEqual({ pending: 1, processing: 1, completed: 1, failed: 1, dead: 1, cancelled: 1 });
+    expect(s().header.counts).toEqual({ pending: 1, waiting: 0, processing: 1, completed: 1, failed: 1, dead: 1, cancelled: 1 });
     expect(s().header.lastMinute).toEqual({ completed: 1, failed: 2 });
     const health = Object.fromEntries(s().workers.map((w) => [w.id, w.health]));
     expect(health).toEqual({ 'w-ok': 'ok', 'w-stale': 'stale', 'w-dead': 'dead' });
@@ -105,6 +106,21 @@ describe('the poller', () => {
     s().openDetail('no-such-job');
     await dash.poller.refresh();
     expect(s().detail?.error).toBe('no job with id "no-such-job"');
+  });
+
+  it('loads what an open job waits for, and shows it among its fields', async () => {
+    await seedEveryState(queue);
+    await queue.enqueue([{ id: 'later', command: 'true', after: ['c-done', 'p-waiting'] }]);
+    s().openDetail('later');
+    await dash.poller.refresh();
+    const d = s().detail!;
+    expect(d.job?.state).toBe('waiting');
+    expect(d.dependencies).toEqual([
+      { id: 'c-done', state: 'completed' },
+      { id: 'p-waiting', state: 'pending' },
+    ]);
+    const fields = Object.fromEntries(detailFields(d.job!, Date.now(), d.dependencies));
+    expect(fields).toMatchObject({ after: 'c-done (completed), p-waiting (pending)', 'waiting for': 'p-waiting' });
   });
 });
 

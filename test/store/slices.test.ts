@@ -79,7 +79,7 @@ describe('the monitor slice', () => {
     const store = createDashboardStore({ db: 'x' });
     let changes = 0;
     store.subscribe(() => changes++);
-    const counts = { pending: 1, processing: 0, completed: 2, failed: 0, dead: 0, cancelled: 0 };
+    const counts = { pending: 1, waiting: 0, processing: 0, completed: 2, failed: 0, dead: 0, cancelled: 0 };
     store.getState().setCounts(counts);
     store.getState().setCounts({ ...counts });
     expect(changes).toBe(1);

@@ -47,6 +47,8 @@ describe('the jobs view', () => {
     await m.press(KEY.right, KEY.right);
     await m.waitForFrame((f) => shownIds(f).join() === 'x-cancelled' && f.includes(' 7 canc 1'), 'the cancelled tab');
     await m.press(KEY.right);
+    await m.waitForFrame((f) => f.includes('no waiting jobs') && f.includes(' 8 wait 0'), 'the waiting tab, last');
+    await m.press(KEY.right);
     await m.waitForFrame((f) => shownIds(f).join() === ALL.join(), 'round to the all tab');
     await m.press('7');
     await m.waitForFrame((f) => shownIds(f).join() === 'x-cancelled', 'the cancelled tab with 7');

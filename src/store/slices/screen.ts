@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { Attempt, Job } from '../../engine/types.js';
+import type { Attempt, Dependency, Job } from '../../engine/types.js';
 import { sameAttempts, sameJob } from '../equal.js';
 import type { DashboardStore } from '../store.js';
 import type { DetailState, MainView, Modal, Prompt, StatusLine } from '../types.js';
@@ -19,7 +19,7 @@ export interface ScreenSlice {
   quit: boolean;
   setView(view: MainView): void;
   openDetail(id: string): void;
-  setDetailData(id: string, job: Job | null, attempts: readonly Attempt[], error: string | null): void;
+  setDetailData(id: string, job: Job | null, attempts: readonly Attempt[], error: string | null, dependencies?: readonly Dependency[]): void;
   scrollDetail(scroll: number): void;
   setDetailView(view: { wrap?: boolean; x?: number }): void;
   closeDetail(): void;
@@ -49,16 +49,18 @@ export const createScreenSlice =
       if (get().view !== view) set({ view });
     },
     openDetail(id) {
-      set({ detail: { id, job: null, attempts: [], scroll: 0, wrap: false, x: 0, error: null } });
+      set({ detail: { id, job: null, attempts: [], dependencies: [], scroll: 0, wrap: false, x: 0, error: null } });
     },
-    setDetailData(id, job, attempts, error) {
+    setDetailData(id, job, attempts, error, dependencies = []) {
       const d = get().detail;
       if (!d || d.id !== id) return;
       const sameData =
         d.error === error &&
         (d.job === job || (d.job !== null && job !== null && sameJob(d.job, job) && d.job.output === job.output)) &&
-        sameAttempts(d.attempts, attempts);
-      if (!sameData) set({ detail: { ...d, job, attempts, error } });
+        sameAttempts(d.attempts, attempts) &&
+        d.dependencies.length === dependencies.length &&
+        d.dependencies.every((x, i) => x.id === dependencies[i].id && x.state === dependencies[i].state);
+      if (!sameData) set({ detail: { ...d, job, attempts, error, dependencies } });
     },
     scrollDetail(scroll) {
       const d = get().detail;

@@ -7,8 +7,8 @@ import { useTone } from '../theme.js';
 import { Sparkline } from './Sparkline.js';
 import { StatusBadge } from './StatusBadge.js';
 
-const SHOWN: readonly JobState[] = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'];
-const SHORT: Record<JobState, string> = { pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
+const SHOWN: readonly JobState[] = ['pending', 'waiting', 'processing', 'completed', 'failed', 'dead', 'cancelled'];
+const SHORT: Record<JobState, string> = { pending: 'pend', waiting: 'wait', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
 
 /**
  * Two lines: the database, the workers and a throughput sparkline; then the count of jobs in each
@@ -33,8 +33,10 @@ export function Header(props: { width: number }) {
       return { busy, idle, bad };
     }),
   );
+  // Waiting jobs are counted only when there are some: most queues never have any, and the line is short of room.
+  const shown = counts !== null && counts.waiting > 0 ? SHOWN : SHOWN.filter((st) => st !== 'waiting');
   // Full state names when the whole line fits, else short ones.
-  const full = counts === null ? 0 : SHOWN.reduce((n, st) => n + st.length + compactCount(counts[st]).length + 3, 0);
+  const full = counts === null ? 0 : shown.reduce((n, st) => n + st.length + compactCount(counts[st]).length + 3, 0);
   const narrow = full + 24 + compactCount(lastMinute.completed).length + compactCount(lastMinute.failed).length > props.width;
   const latest = history.length > 0 ? history[history.length - 1] : 0;
   // Below 80 columns the sparkline goes, so the database, the workers and the rate keep apart.
@@ -65,7 +67,7 @@ export function Header(props: { width: number }) {
         {counts === null ? (
           <Text dimColor>loading…</Text>
         ) : (
-          SHOWN.map((state) => (
+          shown.map((state) => (
             <Text key={state}>
               <StatusBadge state={state} label={narrow ? SHORT[state] : state} /> <Text bold>{compactCount(counts[state])}</Text>
               {'  '}

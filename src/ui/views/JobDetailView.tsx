@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { Attempt, Job } from '../../engine/types.js';
+import type { Attempt, Dependency, Job } from '../../engine/types.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Table, type Column } from '../components/Table.js';
 import { OutputLines } from '../components/OutputLines.js';
@@ -29,7 +29,7 @@ function when(ms: number | null, now: number): string {
 }
 
 /** The fields `queuectl show` prints, as label/value pairs. */
-export function detailFields(job: Job, now: number): Array<[string, string]> {
+export function detailFields(job: Job, now: number, deps: readonly Dependency[] = []): Array<[string, string]> {
   const pairs: Array<[string, string]> = [
     ['attempts', `${job.attempts} of ${job.max_retries + 1} (max_retries ${job.max_retries})`],
     ['priority', String(job.priority)],
@@ -46,6 +46,11 @@ export function detailFields(job: Job, now: number): Array<[string, string]> {
   if (job.last_outcome !== null) pairs.push(['last outcome', outcomeText(job)]);
   if (job.exit_code !== null) pairs.push(['exit code', String(job.exit_code)]);
   pairs.push(['cwd', job.cwd]);
+  if (deps.length > 0) {
+    pairs.push(['after', deps.map((d) => `${d.id} (${d.state ?? 'purged'})`).join(', ')]);
+    const open = deps.filter((d) => d.state !== 'completed').map((d) => d.id);
+    if (job.state === 'waiting') pairs.push(['waiting for', open.length > 0 ? open.join(', ') : 'nothing (being released)']);
+  }
   return pairs;
 }
 
@@ -81,7 +86,7 @@ export function JobDetailView(props: { width: number; height: number; }) {
       </Box>
     );
   }
-  const fields = detailFields(job, now);
+  const fields = detailFields(job, now, detail.dependencies);
   const twoCols = props.width >= 80;
   const colWidth = twoCols ? Math.floor(props.width / 2) : props.width;
   const fieldRows: Array<Array<[string, string]>> = [];

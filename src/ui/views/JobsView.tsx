@@ -42,7 +42,7 @@ export function pageInfoText(p: { search: string; marks: number; elsewhere?: num
   return ` ${parts.join(' · ')}`;
 }
 
-const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc' };
+const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc', waiting: 'wait' };
 
 function Tabs(props: { tab: JobTab; short: boolean }) {
   const tone = useTone();

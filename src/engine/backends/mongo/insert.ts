@@ -46,7 +46,7 @@ export async function insertAllOrNone(conn: Connection, Job: Model<JobDoc>, docs
     const err = dup(e);
     const upto = docs.findIndex((d) => d._id === err.jobId);
     const written = docs.slice(0, Math.max(0, upto)).map((d) => d._id);
-    if (written.length > 0) await Job.deleteMany({ _id: { $in: written }, state: 'pending', attempts: 0 });
+    if (written.length > 0) await Job.deleteMany({ _id: { $in: written }, state: { $in: ['pending', 'waiting'] }, attempts: 0 });
     throw err;
   }
 }

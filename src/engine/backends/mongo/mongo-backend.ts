@@ -2,7 +2,8 @@ import mongoose, { type AnyBulkWriteOperation, type Connection, type Model } fro
 import { type Backend, type ClaimRequest, type Guard, type JobPatch, type Move, PATCHABLE_FIELDS, type StopRequest, type WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
 import { classifyOutcome, queueLimitsEvent, startedEvent } from '../../rules.js';
-import { CLAIMABLE_STATES } from '../../state-machine.js';
+import { dependencyVerdict, verdictMove } from '../../dependencies.js';
+import { CLAIMABLE_STATES, isFinished } from '../../state-machine.js';
 import { JOB_STATES } from '../../types.js';
 import type {
   Attempt,
@@ -56,9 +57,9 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * Bumped when indexes or stored shapes change; opening an older database creates the missing
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
- * 4: queue slots (concurrency limits) and unique keys.
+ * 4: queue slots (concurrency limits) and unique keys. 5: the index of dependents.
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 /** Claims tried across queues by a worker serving every queue when some are limited. */
 const MAX_LIMITED_ROUNDS = 8;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
@@ -147,6 +148,7 @@ export class MongoBackend implements Backend {
   readonly kind = 'mongo' as const;
   readonly multiHost = true;
   readonly eventReorderMs = EVENT_REORDER_MS;
+  readonly releasesAtomically = false;
   private readonly Job: Model<JobDoc>;
   private readonly Worker: Model<WorkerDoc>;
   private readonly clock: ServerClock;
@@ -278,6 +280,70 @@ export class MongoBackend implements Backend {
       const seq0 = reserved.seq - jobs.length + 1;
       const docs = jobs.map((j, i) => newJobDoc(j, seq0 + i));
       await insertAllOrNone(this.conn, this.Job, docs, this.transactions);
+      // Write, then check: a dependency that finished after the engine read its state, and
+      // before these jobs were visible to it, is seen now.
+      const waiting = jobs.filter((j) => j.state === 'waiting').map((j) => j.id);
+      if (waiting.length > 0) await this.resolveQuietly(waiting, jobs[0].created_at);
+    }
+  }
+
+  jobStates(ids: readonly string[]): Promise<Map<string, JobState>> {
+    return this.run(async () => {
+      const states = new Map<string, JobState>();
+      for (let i = 0; i < ids.length; i += MOVE_ALL_BATCH) {
+        const docs = await this.Job.find({ _id: { $in: ids.slice(i, i + MOVE_ALL_BATCH) } }, { state: 1 }).lean();
+        for (const d of docs) states.set(d._id, d.state);
+      }
+      return states;
+    });
+  }
+
+  resolveWaiting(ids: readonly string[], now: number): Promise<number> {
+    return this.run(() => this.resolve(ids, now));
+  }
+
+  /**
+   * Releases or cancels the waiting jobs among `ids` whose dependencies have settled, by guarded
+   * moves (a job two processes resolve at once moves once), and carries a cancel on down to the
+   * cancelled job's own dependents. Each job's dependencies are read after the write that may
+   * have settled them, on both sides (the settle and the insert), so one of the two always sees
+   * the other's write.
+   */
+  private async resolve(ids: readonly string[], now: number): Promise<number> {
+    const work = [...ids];
+    let moved = 0;
+    while (work.length > 0) {
+      const batch = work.splice(0, MOVE_ALL_BATCH);
+      const docs = await this.Job.find({ _id: { $in: batch }, state: 'waiting' }, { after: 1 }).lean();
+      if (docs.length === 0) continue;
+      const states = await this.jobStates([...new Set(docs.flatMap((d) => d.after ?? []))]);
+      for (const d of docs) {
+        const m = verdictMove(dependencyVerdict(d.after ?? [], states), now);
+        if (!m) continue;
+        const job = await this.applyMove(d._id, m);
+        if (!job) continue;
+        moved++;
+        if (isFinished(job.state)) work.push(...(await this.dependentsOf(job.id)));
+      }
+    }
+    return moved;
+  }
+
+  /** Waiting jobs that name this one in `after`, through the `dependents` index. */
+  private async dependentsOf(id: string): Promise<string[]> {
+    return (await this.Job.find({ after: id, state: 'waiting' }, { _id: 1 }).lean()).map((d) => d._id);
+  }
+
+  /**
+   * Resolving after a write that has succeeded: a failure here must not make the write look
+   * failed (a retried settle or insert would then misread what happened). What is missed is
+   * found by the recovery pass's sweep.
+   */
+  private async resolveQuietly(ids: readonly string[], now: number): Promise<void> {
+    try {
+      await this.resolve(ids, now);
+    } catch {
+      // left to the sweep
     }
   }
 
@@ -446,6 +512,19 @@ export class MongoBackend implements Backend {
    * each is there if and only if the move happened.
    */
   move(id: string, m: Move): Promise<Job | null> {
+    return this.run(async () => {
+      const job = await this.applyMove(id, m);
+      // Write, then check: the dependents of a job that just finished are resolved after its write.
+      if (job && m.set.state !== undefined && isFinished(job.state)) {
+        const dependents = await this.dependentsOf(id).catch(() => []);
+        if (dependents.length > 0) await this.resolveQuietly(dependents, job.updated_at);
+      }
+      return job;
+    });
+  }
+
+  /** The move alone, without resolving dependents. */
+  private applyMove(id: string, m: Move): Promise<Job | null> {
     return this.run(async () => {
       const filter = guardFilter(id, m.guard);
       const update: Record<string, unknown> = {};

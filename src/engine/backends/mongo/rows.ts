@@ -41,6 +41,7 @@ export function toJob(d: Partial<JobDoc>): Job {
     cancel_requested: d.cancel_requested === true,
     unique_key: d.unique_key ?? null,
     unique_until: d.unique_until ?? null,
+    after: d.after ?? [],
   };
 }
 
@@ -109,11 +110,11 @@ export function toEvent(e: EventDoc, jobId: string | null, queue: string | null)
   };
 }
 
-/** A new job as stored: pending, with its place in the insertion order and its `enqueued` event. */
+/** A new job as stored: pending (or waiting), with its place in the insertion order and its `enqueued` event. */
 export function newJobDoc(j: NewJob, seq: number): JobDoc {
-  const { id, ...job } = pendingJob(j);
+  const { id, after, ...job } = pendingJob(j);
   const { job_id: _j, queue: _q, ...event } = enqueuedEvent(j);
-  return { _id: id, seq, ...job, history: [], events: [eventDoc(event)] };
+  return { _id: id, seq, ...job, ...(after.length > 0 ? { after } : {}), history: [], events: [eventDoc(event)] };
 }
 
 // --- errors -----------------------------------------------------------------------------

@@ -84,6 +84,8 @@ export interface JobDoc {
   cancel_requested?: boolean;
   unique_key?: string | null;
   unique_until?: number | null;
+  /** The ids the job waits for; absent when none. */
+  after?: string[];
   history: AttemptDoc[];
   events: EventDoc[];
 }
@@ -170,6 +172,7 @@ const jobSchema = new Schema<JobDoc>(
     cancel_requested: { type: Boolean, default: false },
     unique_key: str,
     unique_until: num,
+    after: { type: [String], default: undefined },
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
   },
@@ -189,6 +192,10 @@ jobSchema.index({ state: 1, lease_expires_at: 1 }, { name: 'leases' });
 jobSchema.index({ 'history.finished_at': 1 }, { name: 'attempts_finished', sparse: true });
 // A claim whose reply was lost is found again by its token; only running jobs carry one.
 jobSchema.index({ claim_token: 1 }, { name: 'claim_token', partialFilterExpression: { claim_token: { $type: 'string' } } });
+// The waiting jobs that depend on a job, found when it finishes: only waiting jobs are in it, so it
+// stays as small as the set of waiting jobs (claims, whose filter names claimable states, never
+// look at waiting jobs through the claim indexes either).
+jobSchema.index({ after: 1 }, { name: 'dependents', partialFilterExpression: { state: 'waiting' } });
 // Reading the event log from a time on: the jobs holding an event at or after it.
 jobSchema.index({ 'events.at': 1 }, { name: 'events_at' });
 

@@ -2,22 +2,23 @@ import type Database from 'better-sqlite3';
 import { holdsUniqueKey } from '../../rules.js';
 import type { Deduplicated, JobState, NewJob } from '../../types.js';
 
-/** Rows per multi-row INSERT in a bulk enqueue (12 parameters each, well under SQLite's limit). */
+/** Rows per multi-row INSERT in a bulk enqueue (14 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
 
 /**
  * Builds the insert transaction once: enqueue is a hot path, one by one as much as in bulk.
  * Returns the jobs left out because another job held their unique key.
  */
-export function makeInserter(db: Database.Database): (jobs: NewJob[]) => Deduplicated[] {
+export function makeInserter(db: Database.Database, resolveWithin: (ids: readonly string[], now: number) => number): (jobs: NewJob[]) => Deduplicated[] {
   const statement = (rows: number) =>
     db.prepare(
-      `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until)
-       VALUES ${Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+      `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until, after_ids)
+       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
   const batch = statement(INSERT_BATCH);
   const single = statement(1);
-  const count = db.prepare("UPDATE job_counts SET n = n + ? WHERE state = 'pending'");
+  const count = db.prepare('UPDATE job_counts SET n = n + ? WHERE state = ?');
+  const dep = db.prepare('INSERT OR IGNORE INTO job_deps (depends_on, job_id) VALUES (?, ?)');
   const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM jobs').pluck();
   // The `enqueued` event of each new row (as `rules.enqueuedEvent` builds it), in one statement:
   // new rows take seq numbers above the largest before the insert.
@@ -33,6 +34,7 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => Dedupli
     params.push(
       j.id,
       j.command,
+      j.state,
       j.max_retries,
       j.priority,
       j.run_at,
@@ -43,6 +45,7 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => Dedupli
       j.created_at,
       j.unique_key ?? null,
       j.unique_until ?? null,
+      j.after.length > 0 ? JSON.stringify(j.after) : null,
     );
 
   /**
@@ -94,8 +97,20 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => Dedupli
       bind(rows[i]);
       single.run(params);
     }
-    count.run(rows.length);
+    const waiting: NewJob[] = [];
+    for (const j of rows) if (j.state === 'waiting') waiting.push(j);
+    count.run(rows.length - waiting.length, 'pending');
+    if (waiting.length > 0) count.run(waiting.length, 'waiting');
     enqueued.run(before);
+    if (waiting.length > 0) {
+      for (const j of waiting) for (const d of j.after) dep.run(d, j.id);
+      // Checked again inside this transaction: a dependency that finished since the engine read
+      // its state (or that is one of this batch) is seen as it is now.
+      resolveWithin(
+        waiting.map((j) => j.id),
+        waiting[0].created_at,
+      );
+    }
     return deduplicated;
   });
   return (jobs) => insert.immediate(jobs);

@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { type JobPatch, type Move, PATCHABLE_FIELDS } from '../../backend.js';
+import { dependencyVerdict, verdictMove } from '../../dependencies.js';
+import { isFinished } from '../../state-machine.js';
 import type { Job, JobState, NewEvent } from '../../types.js';
 import type { EventWriter } from './events.js';
 import { type Row, sqlValue, toJob } from './rows.js';
@@ -15,6 +17,10 @@ const ALLOWED = new Set<string>(PATCHABLE_FIELDS);
 export interface Mover {
   move(id: string, move: Move): Job | null;
   moveAll(states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): number;
+  /** Resolves these waiting jobs (`Backend.resolveWaiting`), in a transaction of its own. */
+  resolveWaiting(ids: readonly string[], now: number): number;
+  /** The same, for a caller already inside a transaction (the insert of waiting jobs). */
+  resolveWithin(ids: readonly string[], now: number): number;
 }
 
 function setClause(set: JobPatch): { sql: string; keys: string[] } {
@@ -37,7 +43,8 @@ export function makeMover(db: Database, events: EventWriter): Mover {
      VALUES (@job_id, @n, @worker_id, @started_at, @finished_at, @outcome, @exit_code, @signal, @error)`,
   );
 
-  const apply = db.transaction((id: string, m: Move): Job | null => {
+  /** The move itself: the guarded UPDATE, its attempt and its event (the caller holds the transaction). */
+  const applyRaw = (id: string, m: Move): Job | null => {
     const { keys, sql } = setClause(m.set);
     const g = m.guard;
     const conds = ['id = @id', `state IN (${g.states.map((_, i) => `@g_state${i}`).join(', ')})`];
@@ -68,7 +75,49 @@ export function makeMover(db: Database, events: EventWriter): Mover {
     if (m.attempt) attempt.run({ job_id: id, ...m.attempt });
     if (m.event) events.add({ ...m.event, job_id: id, queue: job.queue });
     return job;
+  };
+
+  // Dependencies: the waiting jobs that depend on a job are read through job_deps (keyed by the
+  // dependency), and each is decided by the engine's verdict on its dependencies' states.
+  const waitingAfter = db.prepare("SELECT after_ids FROM jobs WHERE id = ? AND state = 'waiting'").pluck();
+  const stateOf = db.prepare('SELECT state FROM jobs WHERE id = ?').pluck();
+  const dependentsOf = db.prepare('SELECT job_id FROM job_deps WHERE depends_on = ?').pluck();
+
+  /** Releases or cancels each waiting job whose dependencies have settled; a cancel carries on down its own dependents. */
+  const resolve = (ids: readonly string[], now: number): number => {
+    const work = [...ids];
+    let moved = 0;
+    while (work.length > 0) {
+      const id = work.pop()!;
+      const afterIds = waitingAfter.get(id) as string | null | undefined;
+      if (afterIds === undefined) continue;
+      const after = afterIds === null ? [] : (JSON.parse(afterIds) as string[]);
+      const states = new Map<string, JobState>();
+      for (const d of after) {
+        const s = stateOf.get(d) as JobState | undefined;
+        if (s !== undefined) states.set(d, s);
+      }
+      const m = verdictMove(dependencyVerdict(after, states), now);
+      if (!m) continue;
+      const job = applyRaw(id, m);
+      if (!job) continue;
+      moved++;
+      if (isFinished(job.state)) work.push(...(dependentsOf.all(id) as string[]));
+    }
+    return moved;
+  };
+
+  // A move that finishes a job resolves its dependents in the same transaction: a dependent is
+  // released (or cancelled) if and only if its dependency's end is committed.
+  const apply = db.transaction((id: string, m: Move): Job | null => {
+    const job = applyRaw(id, m);
+    if (job && m.set.state !== undefined && isFinished(job.state)) {
+      const dependents = dependentsOf.all(id) as string[];
+      if (dependents.length > 0) resolve(dependents, job.updated_at);
+    }
+    return job;
   });
+  const resolveTx = db.transaction((ids: readonly string[], now: number) => resolve(ids, now));
 
   const applyAll = db.transaction((states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): number => {
     const { keys, sql } = setClause(set);
@@ -86,5 +135,7 @@ export function makeMover(db: Database, events: EventWriter): Mover {
   return {
     move: (id, m) => apply.immediate(id, m),
     moveAll: (states, set, event) => applyAll.immediate(states, set, event),
+    resolveWaiting: (ids, now) => resolveTx.immediate(ids, now),
+    resolveWithin: resolve,
   };
 }

@@ -41,6 +41,7 @@ export function toJob(r: Row): Job {
     cancel_requested: r.cancel_requested === 1,
     unique_key: (r.unique_key as string | null) ?? null,
     unique_until: (r.unique_until as number | null) ?? null,
+    after: typeof r.after_ids === 'string' ? (JSON.parse(r.after_ids) as string[]) : [],
   };
 }
 

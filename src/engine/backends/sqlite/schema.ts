@@ -138,6 +138,26 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 5,
+    name: 'job dependencies',
+    sql: `
+      -- The ids a job waits for, as a JSON array (NULL: none), as it was enqueued.
+      ALTER TABLE jobs ADD COLUMN after_ids TEXT;
+      INSERT OR IGNORE INTO job_counts (state, n) VALUES ('waiting', 0);
+      -- Who waits for whom: one row per dependency of a job still waiting, keyed by the
+      -- dependency, so finishing a job finds its dependents without reading any other job. Rows
+      -- go when their job leaves waiting, so the table stays as small as the set of waiting jobs.
+      -- (A waiting job is in no jobs_ready index: claims never see it.)
+      CREATE TABLE job_deps (depends_on TEXT NOT NULL, job_id TEXT NOT NULL, PRIMARY KEY (depends_on, job_id)) WITHOUT ROWID;
+      CREATE TRIGGER jobs_deps_leave AFTER UPDATE OF state ON jobs WHEN OLD.state = 'waiting' AND NEW.state <> 'waiting' BEGIN
+        DELETE FROM job_deps WHERE job_id = OLD.id AND depends_on IN (SELECT value FROM json_each(OLD.after_ids));
+      END;
+      CREATE TRIGGER jobs_deps_delete AFTER DELETE ON jobs WHEN OLD.state = 'waiting' BEGIN
+        DELETE FROM job_deps WHERE job_id = OLD.id AND depends_on IN (SELECT value FROM json_each(OLD.after_ids));
+      END;
+    `,
+  },
+  {
     version: 6,
     name: 'unique jobs and queue limits',
     sql: `

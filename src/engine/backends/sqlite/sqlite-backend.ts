@@ -84,6 +84,7 @@ export class SqliteBackend implements Backend {
   readonly kind = 'sqlite' as const;
   readonly multiHost = false;
   readonly eventReorderMs = 0;
+  readonly releasesAtomically = true;
   private readonly stmts = new Map<string, Database.Statement>();
   private readonly events: EventWriter;
   private claimer: Claimer | undefined;
@@ -176,7 +177,7 @@ export class SqliteBackend implements Backend {
 
   insertJobs(jobs: NewJob[]): Promise<Deduplicated[]> {
     return this.run(() => {
-      this.inserter ??= makeInserter(this.db);
+      this.inserter ??= makeInserter(this.db, this.theMover().resolveWithin);
       try {
         return this.inserter(jobs);
       } catch (e) {
@@ -325,16 +326,35 @@ export class SqliteBackend implements Backend {
 
   move(id: string, move: Move): Promise<Job | null> {
     return this.run(() => {
-      this.mover ??= makeMover(this.db, this.events);
-      return this.mover.move(id, move);
+      return this.theMover().move(id, move);
     });
   }
 
   moveAll(states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): Promise<number> {
     return this.run(() => {
-      this.mover ??= makeMover(this.db, this.events);
-      return this.mover.moveAll(states, set, event);
+      return this.theMover().moveAll(states, set, event);
     });
+  }
+
+  private theMover(): Mover {
+    this.mover ??= makeMover(this.db, this.events);
+    return this.mover;
+  }
+
+  jobStates(ids: readonly string[]): Promise<Map<string, JobState>> {
+    return this.run(() => {
+      const get = this.stmt('SELECT state FROM jobs WHERE id = ?').pluck();
+      const states = new Map<string, JobState>();
+      for (const id of ids) {
+        const s = get.get(id) as JobState | undefined;
+        if (s !== undefined) states.set(id, s);
+      }
+      return states;
+    });
+  }
+
+  resolveWaiting(ids: readonly string[], now: number): Promise<number> {
+    return this.run(() => this.theMover().resolveWaiting(ids, now));
   }
 
   listProcessing(): Promise<Job[]> {
