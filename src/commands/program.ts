@@ -258,6 +258,17 @@ kept as separate arguments.`,
       result.exitCode = await runCancel(id, opts(cmd));
     });
 
+  program
+    .command('rerun')
+    .description('run a completed job again as a copy: a new job <id>.rerun-N with the same command and options, fresh attempts')
+    .argument('<id>', 'id of a completed job')
+    .option('--json', 'print the new job as JSON')
+    .addHelpText('after', '\nExample:\n  queuectl rerun nightly-report   # enqueues nightly-report.rerun-1')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { runRerun } = await import('./actions.js');
+      result.exitCode = await runRerun(id, opts(cmd));
+    });
+
   const dlq = program.command('dlq').description('the dead letter queue: jobs whose retries are exhausted');
   dlq
     .command('list')
@@ -284,6 +295,20 @@ kept as separate arguments.`,
     .action(async (id: string | undefined, _o: unknown, cmd: Command) => {
       const { runDlqRetry } = await import('./actions.js');
       result.exitCode = await runDlqRetry(id, opts(cmd));
+    });
+  dlq
+    .command('delete')
+    .description('delete dead jobs (by id, or every one with --all --yes) with their attempts and events')
+    .argument('[id...]', 'job ids')
+    .option('--all', 'every dead job (with --search/--queue: every one they match)')
+    .option('--search <text>', 'with --all: only jobs whose id or command contains the text')
+    .option('--queue <name>', 'with --all: only jobs in this queue')
+    .option('-y, --yes', 'confirm --all')
+    .option('--json', 'print {deleted: [ids], not_deleted: [...]} (or {deleted: n}) as JSON')
+    .addHelpText('after', '\nExamples:\n  queuectl dlq delete job-17 job-18\n  queuectl dlq delete --all --search backup --yes\n\nExit code 2 when a given job is missing or not dead (the others are still deleted).')
+    .action(async (ids: string[], _o: unknown, cmd: Command) => {
+      const { runDlqDelete } = await import('./actions.js');
+      result.exitCode = await runDlqDelete(ids, opts(cmd));
     });
   dlq
     .command('purge')
