@@ -129,6 +129,8 @@ export interface Backend {
    * (SQLite: checked inside the claim's statement; MongoDB: within a second of the pause).
    */
   setQueuePaused(name: string, paused: boolean): Promise<void>;
+  /** Names of the paused queues: a read of the settings alone, cheap at any number of jobs. */
+  listPausedQueues(): Promise<string[]>;
 
   // --- config -----------------------------------------------------------------------------
 

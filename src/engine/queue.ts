@@ -370,6 +370,10 @@ export class Queue {
     return this.backend.listQueues();
   }
 
+  pausedQueues(): Promise<string[]> {
+    return this.backend.listPausedQueues();
+  }
+
   /** `queue pause|resume <name>`: workers stop (or resume) taking the queue's jobs. */
   async setQueuePaused(name: string, paused: boolean): Promise<void> {
     if (!QUEUE_RE.test(name)) throw new ValidationError(`invalid queue name "${name}": 1-64 letters, digits or ._:-`);

@@ -428,6 +428,9 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       // A queue with settings but no jobs is listed too.
       await q.setQueuePaused('gamma', true);
       expect((await q.queues()).find((x) => x.name === 'gamma')).toMatchObject({ paused: true, counts: { pending: 0 } });
+      expect(await q.pausedQueues()).toEqual(['gamma']);
+      await q.setQueuePaused('beta', true);
+      expect(await q.pausedQueues()).toEqual(['beta', 'gamma']);
     });
 
     it('revives every dead job at once', async () => {

@@ -517,6 +517,10 @@ export class MongoBackend implements Backend {
     });
   }
 
+  listPausedQueues(): Promise<string[]> {
+    return this.run(async () => (await this.models.QueueSettings.find({ paused: true }, { _id: 1 }).lean()).map((d) => String(d._id)).sort());
+  }
+
   setQueuePaused(name: string, paused: boolean): Promise<void> {
     return this.run(async () => {
       await this.models.QueueSettings.updateOne({ _id: name }, { $set: { paused } }, { upsert: true });

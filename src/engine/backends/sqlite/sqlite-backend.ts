@@ -224,6 +224,10 @@ export class SqliteBackend implements Backend {
     });
   }
 
+  listPausedQueues(): Promise<string[]> {
+    return this.run(() => this.stmt('SELECT name FROM queue_settings WHERE paused = 1 ORDER BY name').pluck().all() as string[]);
+  }
+
   setQueuePaused(name: string, paused: boolean): Promise<void> {
     return this.run(() => {
       this.stmt('INSERT INTO queue_settings (name, paused) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET paused = excluded.paused').run(name, paused ? 1 : 0);
