@@ -126,7 +126,7 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'mark-all', keys: ['*'], label: '*', description: 'mark every job the tab and filter match (up to 5,000), saying how many', contexts: JOB_LISTS },
   { id: 'copy-id', keys: ['y'], label: 'y', description: 'copy the job’s id to the clipboard (through the terminal, OSC 52)', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
-  { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
+  { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq', 'queues'] },
   { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending (over marks: asks first)', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'delete', keys: ['d'], label: 'd', description: 'delete the dead job, or the marked ones, with their history (asks first; queuectl dlq delete)', hint: 'delete', contexts: ['dlq', 'detail'] },
   { id: 'delete-all', keys: ['D'], label: 'D', description: 'delete every dead job the filter and queue match (asks first, saying how many)', contexts: ['dlq'] },

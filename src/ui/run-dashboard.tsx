@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { render } from 'ink';
-import { openQueue } from '../engine/open.js';
+import type { Queue } from '../engine/queue.js';
+import type { WorkerControl } from '../store/actions.js';
 import { createDashboard } from '../store/dashboard.js';
 import { App } from './App.js';
 import { DashboardContext } from './context.js';
@@ -9,7 +10,14 @@ import { ColorContext, colorFromEnv } from './theme.js';
 import { findInkMeasureCache } from './ink-measure-cache.js';
 import { RENDER_OPTIONS } from './render-options.js';
 import { correctFrameStart } from './frame-stream.js';
-import { supervisorControl } from './worker-control.js';
+
+export interface ScreenOptions {
+  /** The --db given, repeated in the commands the dashboard shows. */
+  db?: string;
+  refreshMs?: number;
+  /** Opens the queue and the worker supervisor (the caller composes them; see commands/dashboard.ts). */
+  open(): Promise<{ queue: Queue; workers: WorkerControl | null }>;
+}
 
 /** `$PAGER`, or `less -R` (colours in the output pass through; `q` quits). */
 export function pagerCommand(env: NodeJS.ProcessEnv): string {
@@ -51,12 +59,12 @@ const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
  * code. The terminal is restored on every way out: the alternate screen is left and the cursor
  * shown again, also when something throws.
  */
-export async function runDashboardScreen(opts: { db?: string; refreshMs?: number }): Promise<number> {
-  const queue = await openQueue(opts.db);
+export async function runDashboardScreen(opts: ScreenOptions): Promise<number> {
+  const { queue, workers } = await opts.open();
   const dash = createDashboard(queue, {
     ...(opts.refreshMs !== undefined ? { refreshMs: opts.refreshMs } : {}),
     ...(opts.db !== undefined ? { db: opts.db } : {}),
-    workers: supervisorControl(queue, opts.db),
+    workers,
   });
   const stdout = process.stdout;
 
