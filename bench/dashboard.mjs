@@ -67,6 +67,63 @@ async function tickFigures(path) {
   return { quiet, busy };
 }
 
+class CountingTerminal extends FakeTerminal {
+  bytes = 0;
+  _write(chunk, _enc, cb) {
+    this.bytes += chunk.length;
+    cb();
+  }
+}
+
+/**
+ * Bytes the dashboard writes to its terminal per second, rendered as in production (incremental
+ * frames, the frame-start correction): idle (nothing changes but the clock), then busy (a job
+ * enqueued and one finished every 200 ms).
+ */
+async function bytesFigures(path, seconds = 8) {
+  process.env.NODE_ENV = 'production';
+  const React = (await import('react')).default;
+  const { render } = await import('ink');
+  const { createDashboard } = await import(join(DIST, 'store/dashboard.js'));
+  const { App } = await import(join(DIST, 'ui/App.js'));
+  const { DashboardContext } = await import(join(DIST, 'ui/context.js'));
+  const { ColorContext } = await import(join(DIST, 'ui/theme.js'));
+  const { RENDER_OPTIONS } = await import(join(DIST, 'ui/render-options.js'));
+  const { correctFrameStart } = await import(join(DIST, 'ui/frame-stream.js'));
+  const q = await openSqliteQueue(path);
+  const dash = createDashboard(q, { refreshMs: 1000 });
+  const term = new CountingTerminal();
+  const ui = render(
+    React.createElement(ColorContext.Provider, { value: true },
+      React.createElement(DashboardContext.Provider, { value: { store: dash.store, actions: dash.actions } }, React.createElement(App))),
+    { ...RENDER_OPTIONS, stdout: correctFrameStart(term), stdin: new FakeKeyboard(), patchConsole: false, exitOnCtrlC: false },
+  );
+  dash.poller.start();
+  await new Promise((r) => setTimeout(r, 3000));
+  let from = term.bytes;
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const idle = (term.bytes - from) / seconds;
+  const cfg = await q.config();
+  let i = 0;
+  const churn = setInterval(() => {
+    void (async () => {
+      await q.enqueue([{ command: `echo busy ${i++}` }], cfg);
+      const job = await q.claim('bench-w', null, 60_000);
+      if (job) await q.settle(job, 'bench-w', { outcome: 'succeeded', exit_code: 0, signal: null, error: null, output: 'ok\n', output_bytes: 3, finished_at: Date.now() }, cfg);
+    })();
+  }, 200);
+  await new Promise((r) => setTimeout(r, 1000));
+  from = term.bytes;
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const busy = (term.bytes - from) / seconds;
+  clearInterval(churn);
+  dash.poller.stop();
+  await dash.poller.idle();
+  ui.unmount();
+  await q.close();
+  return { idle, busy };
+}
+
 function tmux(socket, ...args) {
   return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 }
@@ -86,10 +143,13 @@ function procMem(pid) {
 async function processFigures(path) {
   if (spawnSync('tmux', ['-V']).status !== 0) return { skipped: 'tmux is not installed' };
   const socket = `queuectl-bench-${process.pid}`;
+  // First frame: from starting the process to the screen showing the counts and the first page.
+  const started = performance.now();
   tmux(socket, 'new-session', '-d', '-x', '120', '-y', '35', `${process.execPath} ${join(DIST, 'cli.js')} dashboard --db ${path}`);
   try {
     const pane = () => tmux(socket, 'capture-pane', '-p');
-    await waitFor(() => /pending/.test(pane()) && /completed/.test(pane()), { timeoutMs: 30_000, intervalMs: 50, what: 'the dashboard' });
+    await waitFor(() => /pending/.test(pane()) && /completed/.test(pane()) && /rows 1–/.test(pane()), { timeoutMs: 30_000, intervalMs: 5, what: 'the dashboard' });
+    const firstFrameMs = performance.now() - started;
     const pid = Number(tmux(socket, 'list-panes', '-F', '#{pane_pid}').trim());
     await new Promise((r) => setTimeout(r, 3000));
     const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
@@ -110,7 +170,7 @@ async function processFigures(path) {
       await new Promise((r) => setTimeout(r, 300));
     }
     tmux(socket, 'send-keys', 'q');
-    return { cpu, mem, keyMs };
+    return { cpu, mem, keyMs, firstFrameMs };
   } finally {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
   }
@@ -129,12 +189,16 @@ export async function run(dir) {
     target: '≤ 50 ms',
     ok: median(busy) <= 50,
   });
+  const b = await bytesFigures(path);
+  report('dashboard', 'bytes written to the terminal, idle (120×35)', `${fmt(b.idle / 1024, 2)} KB/s`, { target: '≤ 2 KB/s', ok: b.idle <= 2048 });
+  report('dashboard', 'bytes written to the terminal, busy (a job in and one done every 200 ms)', `${fmt(b.busy / 1024, 2)} KB/s`, { target: '≤ 20 KB/s', ok: b.busy <= 20 * 1024 });
   const p = await processFigures(path);
   if (p.skipped) {
     skipped('dashboard', 'idle CPU, memory, key latency', p.skipped);
     return;
   }
   report('dashboard', 'CPU while idle-refreshing (1 s), 20 s sample', `${fmt(p.cpu * 100, 1)}% of a core`, { target: '≤ 5%', ok: p.cpu <= 0.05 });
+  report('dashboard', 'first frame (process start → counts and first page on screen)', `${fmt(p.firstFrameMs, 0)} ms`, { target: '≤ 1500 ms', ok: p.firstFrameMs <= 1500 });
   report('dashboard', 'memory (RSS now / peak)', `${fmt(p.mem.rssMb)} MB / ${fmt(p.mem.hwmMb)} MB`, { target: '≤ 150 MB', ok: p.mem.hwmMb <= 150 });
   report('dashboard', 'key press → screen changed (through tmux)', `p50 ${fmt(median(p.keyMs), 1)} ms, p99 ${fmt(percentile(p.keyMs, 99), 1)} ms`, {
     target: 'within a frame (33 ms at 30 fps)',

@@ -25,6 +25,8 @@ const ID_STATES: Record<string, JobState[]> = {
   retry: ['failed'],
   cancel: ['pending', 'failed'],
   'dlq retry': ['dead'],
+  'dlq delete': ['dead'],
+  rerun: ['completed'],
 };
 
 /** How many job ids or queue names a completion offers at most. */

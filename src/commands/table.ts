@@ -13,7 +13,7 @@
 
 import type { Command } from 'commander';
 import { JOB_STATES } from '../engine/types.js';
-import { runCancel, runDlqRetry, runRetry, type ActionOptions, type DlqRetryOptions } from './actions.js';
+import { runCancel, runDlqDelete, runDlqRetry, runRerun, runRetry, type ActionOptions, type DlqDeleteOptions, type DlqRetryOptions } from './actions.js';
 import { runConfigGet, runConfigList, runConfigSet, type ConfigOptions } from './config.js';
 import { runDashboardCommand, type DashboardOptions } from './dashboard.js';
 import { runEnqueue, type EnqueueOptions } from './enqueue.js';
@@ -301,10 +301,18 @@ Running jobs are never stopped by a lower limit; new starts wait until the queue
   },
   {
     path: 'cancel',
-    description: 'take a pending or failed job out of the queue: it becomes cancelled and keeps its history',
+    description: 'take a job out of the queue (pending, waiting or failed; a running one is stopped within a second): it becomes cancelled and keeps its history',
     args: [{ syntax: '<id>', help: 'job id' }],
     options: [JSON_OPTION('print the job as JSON')],
     run: ({ args, opts }) => runCancel(str(args[0]), opts as ActionOptions),
+  },
+  {
+    path: 'rerun',
+    description: 'run a completed job again as a copy: a new job <id>.rerun-N with the same command and options, fresh attempts',
+    args: [{ syntax: '<id>', help: 'id of a completed job' }],
+    options: [JSON_OPTION('print the new job as JSON')],
+    helpAfter: '\nExample:\n  queuectl rerun nightly-report   # enqueues nightly-report.rerun-1',
+    run: ({ args, opts }) => runRerun(str(args[0]), opts as ActionOptions),
   },
 
   { path: 'dlq', description: 'the dead letter queue: jobs whose retries are exhausted' },
@@ -330,6 +338,20 @@ Running jobs are never stopped by a lower limit; new starts wait until the queue
     args: [{ syntax: '[id]', help: 'job id' }],
     options: [{ flags: '--all', help: 'retry every dead job' }, JSON_OPTION('print the job (or {retried: n}) as JSON')],
     run: ({ args, opts }) => runDlqRetry(args[0] as string | undefined, opts as DlqRetryOptions),
+  },
+  {
+    path: 'dlq delete',
+    description: 'delete dead jobs (by id, or every one with --all --yes) with their attempts and events',
+    args: [{ syntax: '[id...]', help: 'job ids' }],
+    options: [
+      { flags: '--all', help: 'every dead job (with --search/--queue: every one they match)' },
+      { flags: '--search <text>', help: 'with --all: only jobs whose id or command contains the text' },
+      { flags: '--queue <name>', help: 'with --all: only jobs in this queue' },
+      { flags: '-y, --yes', help: 'confirm --all' },
+      JSON_OPTION('print {deleted: [ids], not_deleted: [...]} (or {deleted: n}) as JSON'),
+    ],
+    helpAfter: '\nExamples:\n  queuectl dlq delete job-17 job-18\n  queuectl dlq delete --all --search backup --yes\n\nExit code 2 when a given job is missing or not dead (the others are still deleted).',
+    run: ({ args, opts }) => runDlqDelete((args[0] as string[] | undefined) ?? [], opts as DlqDeleteOptions),
   },
   {
     path: 'dlq purge',

@@ -116,6 +116,12 @@ export interface Backend {
   /** Deletes jobs in `states` that finished before `finishedBefore`, with their attempts and events. */
   purgeJobs(states: readonly JobState[], finishedBefore: number): Promise<number>;
 
+  /**
+   * Deletes those of `ids` that are still in one of `states`, with their attempts and events; a
+   * job that moved on meanwhile (revived from the DLQ, say) is left alone. Returns the ids deleted.
+   */
+  deleteJobs(ids: readonly string[], states: readonly JobState[]): Promise<string[]>;
+
   // --- events -----------------------------------------------------------------------------
 
   /** Events oldest first, after the cursor (or from `since`); `next` is the cursor to read on from. */
@@ -161,6 +167,8 @@ export interface Backend {
    * Records the `queue_limits` event (`rules.queueLimitsEvent`) at `at`; returns the limits now.
    */
   setQueueLimits(name: string, patch: QueueLimitsPatch, at: number): Promise<QueueLimits>;
+  /** Names of the paused queues: a read of the settings alone, cheap at any number of jobs. */
+  listPausedQueues(): Promise<string[]>;
 
   // --- config -----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Backend, Move, StopRequest, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
-import { IllegalTransitionError, JobNotFoundError, StorageError, ValidationError } from './errors.js';
+import { DuplicateJobError, IllegalTransitionError, JobNotFoundError, StorageError, ValidationError } from './errors.js';
 import { type JobInput, QUEUE_RE, normalizeJob, pendingJob } from './job-input.js';
 import {
   cancelMove,
@@ -399,10 +399,71 @@ export class Queue {
     return this.backend.purgeJobs(states, this.now() - olderThanMs);
   }
 
+  /**
+   * `dlq delete <id…>`: deletes those of the jobs still dead, with their attempts and events (a job
+   * revived meanwhile is kept). Returns the ids deleted; the caller reports the others.
+   */
+  deleteDead(ids: readonly string[]): Promise<string[]> {
+    return this.backend.deleteJobs([...new Set(ids)], ['dead']);
+  }
+
+  /**
+   * `dlq delete --all`: every dead job matching the filter, a thousand at a time (the newest page,
+   * again and again, as the deleted ones leave it). Returns how many were deleted.
+   */
+  async deleteAllDead(filter: { search?: string; queue?: string } = {}): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const page = await this.backend.listJobs({ state: 'dead', limit: 1000, ...filter });
+      if (page.jobs.length === 0) return n;
+      const deleted = await this.backend.deleteJobs(
+        page.jobs.map((j) => j.id),
+        ['dead'],
+      );
+      n += deleted.length;
+      // None of a full page deleted: they all moved on under us; what is dead now is another read.
+      if (deleted.length === 0 && page.next_cursor === null) return n;
+    }
+  }
+
+  /**
+   * `rerun <id>`: a completed job runs again as a copy, a new job `<id>.rerun-N` (the first N free;
+   * a copy of a copy counts on from the original's id) with the same command, queue, priority,
+   * retries, timeout and working directory, and fresh attempts. The original is left as it is.
+   */
+  async rerun(id: string): Promise<Job> {
+    const source = await this.get(id);
+    if (source.state !== 'completed') {
+      const hint = source.state === 'dead' ? 'use "queuectl dlq retry"' : source.state === 'failed' ? 'use "queuectl retry"' : undefined;
+      throw new IllegalTransitionError(id, source.state, 're-run', hint);
+    }
+    const base = rerunBase(source.id);
+    const cfg = await this.config();
+    for (let n = 1; n <= 1000; n++) {
+      const copy = `${base}.rerun-${n}`;
+      if (await this.backend.getJob(copy)) continue;
+      try {
+        const [job] = await this.enqueue(
+          [{ id: copy, command: source.command, queue: source.queue, priority: source.priority, max_retries: source.max_retries, timeout_seconds: source.timeout_seconds, cwd: source.cwd }],
+          cfg,
+        );
+        return job;
+      } catch (e) {
+        // Another re-run took this number a moment ago: try the next.
+        if (!(e instanceof DuplicateJobError)) throw e;
+      }
+    }
+    throw new ValidationError(`job "${id}" has been re-run 1000 times; enqueue a new job instead`);
+  }
+
   // --- queues ----------------------------------------------------------------------------
 
   queues(): Promise<QueueInfo[]> {
     return this.backend.listQueues();
+  }
+
+  pausedQueues(): Promise<string[]> {
+    return this.backend.listPausedQueues();
   }
 
   /** `queue pause|resume <name>`: workers stop (or resume) taking the queue's jobs. */
@@ -469,4 +530,9 @@ export class Queue {
   watch(onChange: () => void): (() => void) | undefined {
     return this.backend.watch?.(onChange);
   }
+}
+
+/** The id re-runs are numbered from: the original's, so `a.rerun-1` re-run gives `a.rerun-2`. */
+export function rerunBase(id: string): string {
+  return id.replace(/\.rerun-\d+$/, '');
 }

@@ -1,5 +1,5 @@
 import { IllegalTransitionError, JobNotFoundError, oneLine } from '../engine/errors.js';
-import type { Queue } from '../engine/queue.js';
+import { type Queue, rerunBase } from '../engine/queue.js';
 import { EMPTY_FORM, type EnqueueFormValues, FORM_FIELDS, formToInput } from './enqueue-form.js';
 import { Navigation } from './navigation.js';
 import type { Poller } from './poller.js';
@@ -151,8 +151,126 @@ export class DashboardActions extends Navigation {
     return Promise.resolve();
   }
 
+  /**
+   * `d` in the DLQ (or on a dead job's details): asks first, then deletes the selected or marked
+   * dead jobs with their history, as `queuectl dlq delete`. A job revived meanwhile is kept.
+   */
+  askDelete(): Promise<void> {
+    const marked = this.markedIds();
+    if (marked) return this.askBulk('delete', marked);
+    const job = this.selectedJob();
+    if (!job) return Promise.resolve();
+    if (job.state !== 'dead') {
+      this.status({ text: `cannot delete ${job.id}: it is ${job.state} (only dead jobs are deleted here)`, tone: 'error' });
+      return Promise.resolve();
+    }
+    this.s.setModal({ kind: 'confirm', message: `Delete dead job ${job.id} and its history? This cannot be undone.`, action: { kind: 'delete', ids: [job.id], skipped: [] } });
+    return Promise.resolve();
+  }
+
+  /** `D` in the DLQ: every dead job the filter and queue filter match, counted in the question. */
+  askDeleteAll(): void {
+    const l = this.s.lists.dlq;
+    const scope = [l.search !== '' ? `matching "${l.search}"` : '', l.queue !== null ? `in queue ${l.queue}` : ''].filter(Boolean).join(' ');
+    const total = l.search === '' ? (l.queue === null ? (this.s.header.counts?.dead ?? null) : (this.s.queues?.find((q) => q.name === l.queue)?.counts.dead ?? null)) : null;
+    const howMany = total === null ? '' : ` (${plural(total, 'dead job')})`;
+    this.s.setModal({
+      kind: 'confirm',
+      message: `Delete every dead job${scope ? ` ${scope}` : ''}${howMany}, with their history? This cannot be undone.`,
+      action: { kind: 'delete-all', search: l.search, queue: l.queue },
+    });
+  }
+
+  /**
+   * \`a\`: asks first, then runs a completed job again as a copy (\`queuectl rerun\`): a new job
+   * \`<id>.rerun-N\` with the same command and options and fresh attempts; the original stays.
+   */
+  askRerun(): Promise<void> {
+    const job = this.selectedJob();
+    if (!job) return Promise.resolve();
+    if (job.state !== 'completed') {
+      this.status({ text: `cannot re-run ${job.id}: it is ${job.state} (only completed jobs are re-run as a copy)`, tone: 'error' });
+      return Promise.resolve();
+    }
+    this.s.setModal({
+      kind: 'confirm',
+      message: `Re-run ${job.id} as a copy? A new job ${rerunBase(job.id)}.rerun-N is enqueued with the same command and options and fresh attempts; ${job.id} stays as it is.`,
+      action: { kind: 'rerun', id: job.id },
+    });
+    return Promise.resolve();
+  }
+
+  private async rerun(id: string): Promise<void> {
+    const command = this.cli.rerun(id);
+    try {
+      const copy = await this.queue.rerun(id);
+      this.status({ text: `enqueued ${copy.id}, a copy of ${id} (fresh attempts)`, tone: 'ok', command });
+    } catch (e) {
+      this.fail(e, command);
+    }
+    await this.refresh();
+  }
+
+  private deleteIds(ids: readonly string[], skipped: Readonly<BulkPlan['skip']>): Promise<void> {
+    // One engine call for them all; those not deleted (revived or gone meanwhile) are reported by the state they are in now.
+    const deleted = this.queue.deleteDead(ids);
+    return this.each(ids, skipped, 'deleted', async (id) => {
+      const command = this.cli.dlqDelete([id]);
+      if ((await deleted).includes(id)) return command;
+      const now = await this.queue.backend.getJob(id);
+      const e = now ? new IllegalTransitionError(id, now.state, 'delete') : new JobNotFoundError(id);
+      throw Object.assign(e, { command });
+    });
+  }
+
+  private async deleteAll(search: string, queue: string | null): Promise<void> {
+    const command = this.cli.dlqDeleteAll(search, queue);
+    this.status({ text: 'deleting…', tone: 'info', command });
+    try {
+      const n = await this.queue.deleteAllDead({ ...(search !== '' ? { search } : {}), ...(queue !== null ? { queue } : {}) });
+      this.status({ text: n === 0 ? 'no dead jobs to delete' : `deleted ${plural(n, 'dead job')} with their history`, tone: 'ok', command });
+      this.s.clearMarks('dlq');
+    } catch (e) {
+      this.fail(e, command);
+    }
+    await this.refresh();
+  }
+
+  /** \`p\` in the queues view: pauses the selected queue, or resumes it, as \`queuectl queue pause|resume\`. */
+  async togglePause(): Promise<void> {
+    const q = this.s.queues?.[this.s.queuesRow];
+    if (!q) return;
+    const paused = !q.paused;
+    const command = this.cli.queuePause(q.name, paused);
+    try {
+      await this.queue.setQueuePaused(q.name, paused);
+      // The list shows the new state when the result is said.
+      await this.poller.loadQueues();
+      await this.refresh();
+      this.status({ text: paused ? `paused queue ${q.name}: workers take none of its jobs` : `resumed queue ${q.name}`, tone: 'ok', command });
+    } catch (e) {
+      this.fail(e, command);
+    }
+  }
+
+  /** Enter in the queues view: the jobs of the selected queue. */
+  openQueue(): Promise<void> {
+    const q = this.s.queues?.[this.s.queuesRow];
+    return q ? this.setQueueFilter(q.name) : Promise.resolve();
+  }
+
+  /**
+   * \`v\` (or \`o\`) in details: the job's whole stored output in $PAGER (default \`less -R\`). The
+   * screen is handed over and comes back as it was when the pager exits (see the screen's runner).
+   */
+  openPager(): void {
+    const job = this.s.detail?.job;
+    if (!job) return;
+    this.s.setSuspend({ kind: 'pager', title: job.id, text: job.output === '' ? '(no output)\n' : job.output });
+  }
+
   /** The confirmation of an action over marks: each marked job's state read now, the plan spelled out. */
-  private async askBulk(kind: 'retry' | 'cancel', ids: readonly string[]): Promise<void> {
+  private async askBulk(kind: 'retry' | 'cancel' | 'delete', ids: readonly string[]): Promise<void> {
     const jobs = await Promise.all(
       ids.map(async (id) => {
         try {
@@ -162,13 +280,14 @@ export class DashboardActions extends Navigation {
         }
       }),
     );
-    const plan = bulkPlan(jobs, kind === 'retry' ? canRetry : canCancel);
+    const plan = bulkPlan(jobs, kind === 'retry' ? canRetry : kind === 'cancel' ? canCancel : (st) => st === 'dead');
     if (plan.act.length === 0) {
-      this.status({ text: describeNothing(kind === 'retry' ? 'retried' : 'cancelled', plan), tone: 'error' });
+      this.status({ text: describeNothing(kind === 'retry' ? 'retried' : kind === 'cancel' ? 'cancelled' : 'deleted', plan), tone: 'error' });
       return;
     }
     const text = describePlan(kind, plan);
-    const message = `${text[0].toUpperCase()}${text.slice(1)}.${kind === 'cancel' ? ' Cancelled jobs never run.' : ''}`;
+    const tail = kind === 'cancel' ? ' Cancelled jobs never run.' : kind === 'delete' ? ' Their history goes too; this cannot be undone.' : '';
+    const message = `${text[0].toUpperCase()}${text.slice(1)}.${tail}`;
     const action: ConfirmAction = { kind, ids: plan.act, skipped: plan.skip };
     this.s.setModal({ kind: 'confirm', message, action });
   }
@@ -200,6 +319,9 @@ export class DashboardActions extends Navigation {
       return;
     }
     const a = m.action;
+    if (a.kind === 'delete') return this.deleteIds(a.ids, a.skipped);
+    if (a.kind === 'delete-all') return this.deleteAll(a.search, a.queue);
+    if (a.kind === 'rerun') return this.rerun(a.id);
     if (a.kind === 'cancel') return this.cancel(a.ids, a.skipped);
     if (a.kind === 'retry') return this.retryIds(a.ids, a.skipped);
     if (a.kind === 'retry-all') return this.retryAll();

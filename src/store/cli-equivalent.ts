@@ -48,10 +48,30 @@ export class CliEquivalent {
     return this.cmd(['worker', 'stop', ...(ids ?? [])]);
   }
 
-  list(state: string | null, search: string): string {
+  list(state: string | null, search: string, queue: string | null = null): string {
     const words = ['list'];
     if (state !== null) words.push('--state', state);
     if (search !== '') words.push('--search', search);
+    if (queue !== null) words.push('--queue', queue);
     return this.cmd(words);
+  }
+
+  dlqDelete(ids: readonly string[]): string {
+    return this.cmd(['dlq', 'delete', ...ids]);
+  }
+
+  dlqDeleteAll(search: string, queue: string | null): string {
+    const words = ['dlq', 'delete', '--all'];
+    if (search !== '') words.push('--search', search);
+    if (queue !== null) words.push('--queue', queue);
+    return this.cmd([...words, '--yes']);
+  }
+
+  rerun(id: string): string {
+    return this.cmd(['rerun', id]);
+  }
+
+  queuePause(name: string, paused: boolean): string {
+    return this.cmd(['queue', paused ? 'pause' : 'resume', name]);
   }
 }

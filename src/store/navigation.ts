@@ -1,12 +1,26 @@
 import { oneLine } from '../engine/errors.js';
 import type { Queue } from '../engine/queue.js';
-import type { Job } from '../engine/types.js';
+import type { Job, QueueInfo } from '../engine/types.js';
 import { CliEquivalent } from './cli-equivalent.js';
 import { baseQuery, fetchPage } from './pages.js';
 import { PROMPT_COMMANDS, PROMPT_COMMAND_LIST, complete } from './commands.js';
 import type { Poller } from './poller.js';
-import type { DashboardStoreApi } from './store.js';
-import { JOB_TABS, type JobTab, type ListId, MAIN_VIEWS, type MainView, type PageAnchor, type StatusLine } from './types.js';
+import { listStart, sortable } from './slices/lists.js';
+import type { DashboardStore, DashboardStoreApi } from './store.js';
+import { JOB_TABS, type JobList, type JobTab, type ListId, MAIN_VIEWS, type MainView, type PageAnchor, type StatusLine } from './types.js';
+
+/**
+ * How many jobs a table holds, from the counts the header already has (per state, or per queue
+ * when a queue filter is on); null when a text filter is on (counting it would be a scan).
+ */
+export function listTotal(s: Pick<DashboardStore, 'header' | 'queues'>, id: ListId, list: JobList): number | null {
+  if (list.search !== '') return null;
+  let counts = s.header.counts;
+  if (list.queue !== null) counts = s.queues?.find((q: QueueInfo) => q.name === list.queue)?.counts ?? null;
+  if (counts === null) return null;
+  const state = id === 'dlq' ? 'dead' : list.tab;
+  return state === 'all' ? Object.values(counts).reduce((a, b) => a + b, 0) : counts[state];
+}
 
 /** The most jobs `*` marks at once. */
 export const MARK_ALL_LIMIT = 5000;
@@ -49,7 +63,7 @@ export class Navigation {
   /** The table the current screen acts on, if it shows jobs. */
   protected listId(): ListId | null {
     const v = this.s.view;
-    return v === 'workers' ? null : v;
+    return v === 'jobs' || v === 'dlq' ? v : null;
   }
 
   refresh(): Promise<void> {
@@ -67,7 +81,44 @@ export class Navigation {
     s.closeDetail();
     s.setHelp(false);
     s.setView(view);
+    if (view === 'queues') return this.poller.loadQueues().then(() => this.refresh());
     return this.refresh();
+  }
+
+  /**
+   * `:queue NAME`: both tables show only that queue's jobs (the title says so); `:queue` alone, or
+   * Esc once marks and the text filter are gone, shows every queue again.
+   */
+  async setQueueFilter(name: string | null): Promise<void> {
+    if (name !== null && this.s.queues !== null && !this.s.queues.some((q) => q.name === name)) {
+      this.status({ text: `no queue named "${name}" (yet): the tables will show its jobs when it has some`, tone: 'info' });
+    }
+    this.s.setQueueFilter(name);
+    const id = this.listId() ?? 'jobs';
+    if (name !== null) {
+      const l = this.s.lists[id];
+      const state = id === 'dlq' ? 'dead' : l.tab === 'all' ? null : l.tab;
+      this.status({ text: `queue: ${name}`, tone: 'info', command: this.cli.list(state, l.search, name) });
+      void this.poller.loadQueues().catch(() => undefined);
+    } else {
+      this.status({ text: 'every queue', tone: 'info' });
+    }
+    if (this.s.view !== 'jobs' && this.s.view !== 'dlq') this.s.setView('jobs');
+    await Promise.all([this.reload('jobs'), this.reload('dlq')]);
+  }
+
+  /** `o`: the next order the table can be paged in cheaply; `O`: the other way round. */
+  cycleSort(reverse: boolean): Promise<void> {
+    const id = this.listId();
+    if (id === null) return Promise.resolve();
+    const l = this.s.lists[id];
+    const keys = sortable(id === 'dlq' ? 'dead' : l.tab);
+    const sort = reverse ? l.sort : keys[(keys.indexOf(l.sort) + 1) % keys.length];
+    const rev = reverse ? !l.reverse : l.reverse;
+    this.s.setSort(id, sort, rev);
+    const only = keys.length === 1 && !reverse ? ` (the only order here; by finish time on the done, dead and cancelled tabs)` : '';
+    this.status({ text: `sorted by ${sortLabel(sort, rev)}${only}`, tone: 'info' });
+    return this.reload(id);
   }
 
   cycleView(delta: 1 | -1): Promise<void> {
@@ -92,7 +143,7 @@ export class Navigation {
   }
 
   /** Re-reads a table after its query changed. */
-  private reload(id: ListId): Promise<void> {
+  protected reload(id: ListId): Promise<void> {
     return this.serial(async () => {
       await this.poller.loadList(id);
       this.poller.advanceClock();
@@ -110,6 +161,10 @@ export class Navigation {
   move(delta: 1 | -1): Promise<void> {
     if (this.s.view === 'workers') {
       this.s.setWorkersRow(this.s.workersRow + delta);
+      return Promise.resolve();
+    }
+    if (this.s.view === 'queues') {
+      this.s.setQueuesRow(this.s.queuesRow + delta);
       return Promise.resolve();
     }
     const id = this.s.view;
@@ -132,6 +187,10 @@ export class Navigation {
       this.s.setWorkersRow(delta > 0 ? this.s.workers.length - 1 : 0);
       return Promise.resolve();
     }
+    if (this.s.view === 'queues') {
+      this.s.setQueuesRow(delta > 0 ? Number.MAX_SAFE_INTEGER : 0);
+      return Promise.resolve();
+    }
     const id = this.s.view;
     return this.serial(async () => {
       const l = this.s.lists[id];
@@ -150,6 +209,10 @@ export class Navigation {
       this.s.setWorkersRow(which === 'first' ? 0 : this.s.workers.length - 1);
       return Promise.resolve();
     }
+    if (this.s.view === 'queues') {
+      this.s.setQueuesRow(which === 'first' ? 0 : Number.MAX_SAFE_INTEGER);
+      return Promise.resolve();
+    }
     const id = this.s.view;
     return this.serial(() =>
       this.go(id, which === 'first' ? {} : { from: 'last' }, (raw) => ({ row: which === 'first' ? 0 : raw.length - 1 })),
@@ -160,6 +223,12 @@ export class Navigation {
     const list = this.s.lists[id];
     const r = await fetchPage(this.queue, id, list, anchor);
     const t = target(r.raw.jobs);
+    // The new page's place, counted from the page it was reached from.
+    const start = listStart(list, listTotal(this.s, id, list));
+    if (r.anchor.cursor !== undefined && start !== null) {
+      const offset = r.anchor.direction === 'before' ? Math.max(0, start - r.page.jobs.length) : start + list.jobs.length;
+      r.page = { ...r.page, offset };
+    }
     // A page that settled on an end is a different set of rows: find the target by id, else by row.
     this.s.setPage(id, list.version, r.anchor, r.page, {
       ...(t.jobId !== undefined ? { jobId: t.jobId } : {}),
@@ -286,6 +355,8 @@ export class Navigation {
   startPrompt(kind: 'filter' | 'command'): void {
     const id = this.listId();
     this.s.setPrompt({ kind, text: kind === 'filter' && id !== null ? this.s.lists[id].search : '' });
+    // Queue names for Tab completion of `:queue NAME`.
+    if (kind === 'command' && this.s.queues === null) void this.poller.loadQueues().catch(() => undefined);
   }
 
   /**
@@ -349,11 +420,12 @@ export class Navigation {
     return this.runCommand(p.text);
   }
 
-  /** Esc in a table: the marks go first (saying how many), then the filter. */
+  /** Esc in a table: the marks go first (saying how many), then the filter, then the queue filter. */
   back(): Promise<void> {
     const id = this.listId();
     if (id === null) return Promise.resolve();
     const n = this.s.lists[id].marks.length;
+    if (n === 0 && this.s.lists[id].search === '' && this.s.lists[id].queue !== null) return this.setQueueFilter(null);
     if (n === 0) return this.clearFilter();
     this.s.clearMarks(id);
     this.status({ text: `cleared ${n} mark${n === 1 ? '' : 's'}`, tone: 'info' });
@@ -370,14 +442,29 @@ export class Navigation {
   completePrompt(): void {
     const p = this.s.prompt;
     if (!p || p.kind !== 'command') return;
+    const arg = /^\s*:?queue\s+(\S*)$/i.exec(p.text);
+    if (arg) {
+      // `:queue NAME`: the queue's name, from the queues as last read.
+      const names = (this.s.queues ?? []).map((q) => q.name);
+      const done = complete(arg[1], names, false);
+      if (done.text !== arg[1]) {
+        const text = `queue ${done.text}`;
+        this.s.setPrompt({ ...p, text, cursor: [...text].length });
+      } else if (done.matches.length > 1) {
+        this.status({ text: `queues: ${done.matches.join(' ')}`, tone: 'info' });
+      }
+      return;
+    }
     const done = complete(p.text, PROMPT_COMMANDS.map((c) => c.name));
     if (done.text !== p.text) this.s.setPrompt({ ...p, text: done.text, cursor: [...done.text].length });
   }
 
   /** `:` commands. */
   runCommand(text: string): Promise<void> {
-    const typed = text.trim().replace(/^:/, '').toLowerCase();
+    const [word = '', ...rest] = text.trim().replace(/^:/, '').split(/\s+/);
+    const typed = word.toLowerCase();
     const cmd = PROMPT_COMMANDS.find((c) => c.name === typed || c.aliases?.includes(typed))?.name ?? typed;
+    if (cmd === 'queue') return this.setQueueFilter(rest[0] ?? null);
     switch (cmd) {
       case 'quit':
         this.quit();
@@ -385,6 +472,7 @@ export class Navigation {
       case 'jobs':
       case 'workers':
       case 'dlq':
+      case 'queues':
         return this.setView(cmd);
       case 'help':
         this.s.setHelp(true);
@@ -396,4 +484,10 @@ export class Navigation {
         return Promise.resolve();
     }
   }
+}
+
+/** How an order reads in the status line and the table's title. */
+export function sortLabel(sort: 'created' | 'finished', reverse: boolean): string {
+  if (sort === 'finished') return reverse ? 'finished, earliest first' : 'finished, latest first';
+  return reverse ? 'created, oldest first' : 'created, newest first';
 }

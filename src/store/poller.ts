@@ -29,6 +29,7 @@ export function clockStep(s: DashboardStore): number {
   // Details show times to the second ("5s ago"), whatever the job's state.
   if (s.detail) return 1000;
   if (s.view === 'workers') return s.workers.length > 0 ? 1000 : 60_000;
+  if (s.view === 'queues') return 60_000;
   return s.lists[s.view].jobs.some(live) ? 1000 : 60_000;
 }
 
@@ -54,6 +55,9 @@ export class Poller {
   private leaseSeconds = 30;
   private searchLoadedAt = 0;
   private configAt = -Infinity;
+  private queuesAt = -Infinity;
+  /** How long the last read of every queue's counts took (a scan of the jobs, on either backend). */
+  private queuesCostMs = 0;
   private readonly hostId = hostId();
   /** Called when a tick fails (the database went away); the status line shows it. */
   onError: (message: string) => void;
@@ -153,18 +157,21 @@ export class Poller {
         this.leaseSeconds = (await this.queue.config()).lease_seconds;
         this.configAt = started;
       }
-      const [counts, lastMinute, workers] = await Promise.all([
+      const [counts, lastMinute, workers, paused] = await Promise.all([
         this.queue.counts(),
         this.queue.throughput(60_000),
         this.queue.workers(),
+        this.queue.pausedQueues(),
       ]);
       s.setCounts(counts);
+      s.setPaused(paused);
+      if (this.queuesDue(s, started)) await this.loadQueues();
       s.setLastMinute(lastMinute);
       s.setWorkers(this.workerRows(workers, this.queue.now()));
       await this.sample(started);
       const fresh = this.store.getState();
       if (fresh.detail) await this.loadDetail(fresh.detail.id);
-      else if (fresh.view !== 'workers' && this.listDue(fresh.lists[fresh.view], started)) await this.loadList(fresh.view);
+      else if ((fresh.view === 'jobs' || fresh.view === 'dlq') && this.listDue(fresh.lists[fresh.view], started)) await this.loadList(fresh.view);
       this.advanceClock();
     } catch (e) {
       this.onError(oneLine(e));
@@ -180,6 +187,24 @@ export class Poller {
     if (now - this.searchLoadedAt < SEARCH_REFRESH_MS) return false;
     this.searchLoadedAt = now;
     return true;
+  }
+
+  /**
+   * Every queue's counts cost a scan of the jobs: they are read while the queues view shows them or
+   * a queue filter needs its totals, and never more often than ten times what the last read took.
+   */
+  private queuesDue(s: DashboardStore, now: number): boolean {
+    const needed = s.view === 'queues' || s.lists.jobs.queue !== null || s.lists.dlq.queue !== null;
+    return needed && now - this.queuesAt >= Math.max(this.refreshMs * 0.9, this.queuesCostMs * 10);
+  }
+
+  /** Reads every queue with its counts now (the queues view, and names for Tab completion). */
+  async loadQueues(): Promise<void> {
+    const t0 = Date.now();
+    const queues = await this.queue.queues();
+    this.queuesAt = Date.now();
+    this.queuesCostMs = this.queuesAt - t0;
+    this.store.getState().setQueues(queues);
   }
 
   /** Re-reads one table's current page (navigation and query changes call this too). */

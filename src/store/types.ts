@@ -3,8 +3,16 @@ import type { EnqueueFormValues } from './enqueue-form.js';
 
 /** The dashboard's state: plain data, replaced on every change, never mutated. */
 
-export type MainView = 'jobs' | 'workers' | 'dlq';
+export type MainView = 'jobs' | 'workers' | 'dlq' | 'queues';
+/** The views Tab cycles through; the queues view opens with `:queues`. */
 export const MAIN_VIEWS: readonly MainView[] = ['jobs', 'workers', 'dlq'];
+
+/**
+ * Orders a table can be paged in by keyset cursor (an index seek per page, at any depth): by
+ * creation, or, for finished jobs, by when they finished. Others (priority, attempts) would scan.
+ */
+export const SORT_KEYS = ['created', 'finished'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
 
 export const JOB_TABS = ['all', 'pending', 'processing', 'completed', 'failed', 'dead', 'cancelled', 'waiting'] as const;
 export type JobTab = (typeof JOB_TABS)[number];
@@ -27,6 +35,16 @@ export interface JobList {
   tab: JobTab;
   /** Text filter on id or command; empty: none. */
   search: string;
+  /** Only jobs of this queue; null: every queue. */
+  queue: string | null;
+  sort: SortKey;
+  /** Oldest (or earliest finished) first. */
+  reverse: boolean;
+  /**
+   * Rows before this page in the table's order, as far as the dashboard followed the paging: exact
+   * for the first and the last page, counted page by page in between.
+   */
+  offset: number;
   anchor: PageAnchor;
   jobs: readonly Job[];
   next: string | null;
@@ -56,6 +74,8 @@ export interface HeaderState {
   lastMinute: Throughput;
   /** Attempts finished per second, one sample per refresh interval, oldest first. */
   history: readonly number[];
+  /** Names of the paused queues. */
+  paused: readonly string[];
 }
 
 export interface DetailState {
@@ -82,6 +102,9 @@ export interface StatusLine {
 /** What a confirmation, once accepted, will do. Data, so the state stays plain. */
 export type ConfirmAction =
   | { kind: 'cancel' | 'retry'; ids: readonly string[]; skipped: ReadonlyArray<{ id: string; state: JobState | 'gone' }> }
+  | { kind: 'delete'; ids: readonly string[]; skipped: ReadonlyArray<{ id: string; state: JobState | 'gone' }> }
+  | { kind: 'delete-all'; search: string; queue: string | null }
+  | { kind: 'rerun'; id: string }
   | { kind: 'retry-all' }
   | { kind: 'stop-all' };
 
@@ -105,6 +128,13 @@ export interface Prompt {
   text: string;
   /** Where the cursor is in `text` (a character index); at the end when absent. */
   cursor?: number;
+}
+
+/** A request to leave the screen for a while (the pager), served by whoever runs the screen. */
+export interface Suspend {
+  kind: 'pager';
+  title: string;
+  text: string;
 }
 
 export const EMPTY_THROUGHPUT: Throughput = { completed: 0, failed: 0 };

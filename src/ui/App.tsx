@@ -17,13 +17,15 @@ import { HelpView } from './views/HelpView.js';
 import { JobDetailView } from './views/JobDetailView.js';
 import { JobsView } from './views/JobsView.js';
 import { WorkersView } from './views/WorkersView.js';
+import { QueuesView } from './views/QueuesView.js';
 
 /** Lines around the body: two of header, the status line and the key hints. */
 const CHROME = 4;
 
 /** Rows of jobs each table has room for at a given body height. */
 export function pageSizes(body: number): { jobs: number; dlq: number } {
-  return { jobs: Math.max(1, body - 2), dlq: Math.max(1, body - 2 - dlqTailHeight(body)) };
+  // Each table: its title line, its column header and its position line.
+  return { jobs: Math.max(1, body - 3), dlq: Math.max(1, body - 3 - dlqTailHeight(body)) };
 }
 
 /**
@@ -47,7 +49,7 @@ function useKeyboard(layout: { current: Layout }): void {
  */
 function actionTarget(s: DashboardStore): string | null {
   if (s.detail) return s.detail.job?.state ?? null;
-  if (s.view === 'workers') return null;
+  if (s.view === 'workers' || s.view === 'queues') return null;
   const l = s.lists[s.view];
   if (l.marks.length > 0) return 'marks';
   return l.jobs[l.row]?.state ?? null;
@@ -56,10 +58,12 @@ function actionTarget(s: DashboardStore): string | null {
 /** Whether a command's hint belongs in the footer for what is selected. */
 export function hintEnabled(target: string | null): (id: CommandId) => boolean {
   return (id) => {
-    if (id !== 'retry' && id !== 'cancel') return true;
-    if (target === 'marks') return true;
+    if (id !== 'retry' && id !== 'cancel' && id !== 'delete' && id !== 'rerun') return true;
+    if (target === 'marks') return id !== 'rerun';
     if (target === null) return false;
     const state = target as Parameters<typeof canCancel>[0];
+    if (id === 'delete') return state === 'dead';
+    if (id === 'rerun') return state === 'completed';
     return id === 'retry' ? canRetry(state) : canCancel(state);
   };
 }
@@ -75,11 +79,13 @@ export function App() {
   const help = useDash((s) => s.help);
   const detail = useDash((s) => s.detail !== null);
   const quit = useDash((s) => s.quit);
+  const suspend = useDash((s) => s.suspend !== null);
   const target = useDash(actionTarget);
 
+  // Quitting, and handing the terminal to the pager, both end this render; the runner decides what follows.
   useEffect(() => {
-    if (quit) exit();
-  }, [quit, exit]);
+    if (quit || suspend) exit();
+  }, [quit, suspend, exit]);
 
   // One line short of the screen: a frame as tall as the terminal would make Ink clear and
   // redraw it whole on every change instead of rewriting only the lines that changed.
@@ -105,6 +111,7 @@ export function App() {
   else if (detail) screen = <JobDetailView {...size} />;
   else if (view === 'workers') screen = <WorkersView {...size} />;
   else if (view === 'dlq') screen = <DlqView {...size} />;
+  else if (view === 'queues') screen = <QueuesView {...size} />;
   else screen = <JobsView {...size} />;
 
   return (

@@ -85,6 +85,8 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     back: () => actions.back(),
     'copy-id': copyId,
     'mark-all': () => actions.markAll(),
+    sort: () => actions.cycleSort(false),
+    'sort-reverse': () => actions.cycleSort(true),
   };
   /** The details screen as laid out now: how far its output scrolls, and a page of it. */
   const detailNow = () => {
@@ -124,9 +126,11 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       'tab-8': () => actions.setTab('waiting'),
       'tab-prev': () => actions.cycleTab(-1),
       'tab-next': () => actions.cycleTab(1),
+      rerun: () => actions.askRerun(),
     },
-    dlq: jobList,
+    dlq: { ...jobList, delete: () => actions.askDelete(), 'delete-all': () => actions.askDeleteAll() },
     workers: { ...common, ...move, open: () => actions.openWorkerJob() },
+    queues: { ...common, ...move, open: () => actions.openQueue(), pause: () => actions.togglePause(), back: () => actions.setView('jobs') },
     detail: {
       quit: common.quit,
       help: common.help,
@@ -145,6 +149,9 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       'scroll-right': () => sideways(1),
       retry: () => actions.retry(),
       cancel: () => actions.askCancel(),
+      delete: () => actions.askDelete(),
+      rerun: () => actions.askRerun(),
+      pager: () => actions.openPager(),
     },
     help: {
       back: () => actions.toggleHelp(),

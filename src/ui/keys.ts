@@ -10,7 +10,7 @@ import { PROMPT_COMMAND_LIST } from '../store/commands.js';
  * Where a binding is enabled: the three main views, the screens opened over them, and the
  * confirmation, the enqueue form and the `/` `:` prompt (where other keys are typed text).
  */
-export type KeyContext = 'jobs' | 'workers' | 'dlq' | 'detail' | 'help' | 'confirm' | 'form' | 'prompt';
+export type KeyContext = 'jobs' | 'workers' | 'dlq' | 'queues' | 'detail' | 'help' | 'confirm' | 'form' | 'prompt';
 
 export type CommandId =
   | 'quit'
@@ -58,7 +58,14 @@ export type CommandId =
   | 'scroll-right'
   | 'complete'
   | 'copy-id'
-  | 'mark-all';
+  | 'mark-all'
+  | 'sort'
+  | 'sort-reverse'
+  | 'delete'
+  | 'delete-all'
+  | 'rerun'
+  | 'pause'
+  | 'pager';
 
 
 export interface Binding {
@@ -84,14 +91,14 @@ export const GROUPS = {
   edge: { label: 'g G', description: 'newest / oldest page (in details: top / follow the output)' },
   tabs: { label: '1-8', description: 'state tab: all, pending, processing, completed, failed, dead, cancelled, waiting' },
   'tab-step': { label: '← →', description: 'previous / next state tab' },
-  views: { label: 'Tab S-Tab', description: 'next / previous view: jobs, workers, DLQ' },
+  views: { label: 'Tab S-Tab', description: 'next / previous view: jobs, workers, DLQ (:queues shows the queues)' },
   workers: { label: '+ -', description: 'start one more worker / stop one gracefully (in the workers view: the selected one)' },
 } as const;
 
-const MAIN: readonly KeyContext[] = ['jobs', 'workers', 'dlq'];
-const LISTS: readonly KeyContext[] = ['jobs', 'workers', 'dlq'];
+const MAIN: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues'];
+const LISTS: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues'];
 const JOB_LISTS: readonly KeyContext[] = ['jobs', 'dlq'];
-const ALL: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'detail', 'help'];
+const ALL: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues', 'detail', 'help'];
 
 export const BINDINGS: readonly Binding[] = [
   { id: 'up', keys: ['up', 'k'], label: '↑/k', description: 'move up', group: 'move', contexts: [...LISTS, 'detail', 'help'] },
@@ -100,8 +107,8 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'page-down', keys: ['pagedown', 'ctrl+f'], label: 'PgDn', description: 'next page', group: 'page', contexts: [...LISTS, 'detail'] },
   { id: 'first', keys: ['g', 'home'], label: 'g', description: 'first page (newest)', group: 'edge', contexts: [...LISTS, 'detail'] },
   { id: 'last', keys: ['G', 'end'], label: 'G', description: 'last page (oldest); in details, follow the output', group: 'edge', contexts: [...LISTS, 'detail'] },
-  { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details (in the workers view: the job the worker runs)', hint: 'details', contexts: [...JOB_LISTS, 'workers'] },
-  { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the marks, then the filter', hint: 'back', hintIn: ['detail', 'help'], contexts: ['jobs', 'dlq', 'detail', 'help'] },
+  { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details (in the workers view: the job the worker runs; in the queues view: the queue’s jobs)', hint: 'details', contexts: [...JOB_LISTS, 'workers', 'queues'] },
+  { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the marks, then the filter', hint: 'back', hintIn: ['detail', 'help', 'queues'], contexts: ['jobs', 'dlq', 'queues', 'detail', 'help'] },
   { id: 'tab-1', keys: ['1'], label: '1', description: 'all jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-2', keys: ['2'], label: '2', description: 'pending jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-3', keys: ['3'], label: '3', description: 'processing jobs', group: 'tabs', contexts: ['jobs'] },
@@ -121,8 +128,15 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'mark-all', keys: ['*'], label: '*', description: 'mark every job the tab and filter match (up to 5,000), saying how many', contexts: JOB_LISTS },
   { id: 'copy-id', keys: ['y'], label: 'y', description: 'copy the job’s id to the clipboard (through the terminal, OSC 52)', contexts: [...JOB_LISTS, 'detail'] },
   { id: 'filter', keys: ['/'], label: '/', description: 'filter by id or command text (Esc clears)', hint: 'filter', contexts: JOB_LISTS },
-  { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq'] },
+  { id: 'enqueue', keys: ['e'], label: 'e', description: 'enqueue a job', hint: 'enqueue', contexts: ['jobs', 'workers', 'dlq', 'queues'] },
   { id: 'retry', keys: ['r'], label: 'r', description: 'retry: a failed job runs now, a dead job goes back to pending (over marks: asks first)', hint: 'retry', contexts: [...JOB_LISTS, 'detail'] },
+  { id: 'delete', keys: ['d'], label: 'd', description: 'delete the dead job, or the marked ones, with their history (asks first; queuectl dlq delete)', hint: 'delete', contexts: ['dlq', 'detail'] },
+  { id: 'delete-all', keys: ['D'], label: 'D', description: 'delete every dead job the filter and queue match (asks first, saying how many)', contexts: ['dlq'] },
+  { id: 'rerun', keys: ['a'], label: 'a', description: 'run a completed job again as a copy, <id>.rerun-N, with fresh attempts (asks first; queuectl rerun)', hint: 'rerun', contexts: ['jobs', 'detail'] },
+  { id: 'sort', keys: ['o'], label: 'o', description: 'next order: created, or finished (on the done, dead and cancelled tabs and the DLQ); only orders that page by index', hint: 'sort', contexts: JOB_LISTS },
+  { id: 'sort-reverse', keys: ['O'], label: 'O', description: 'reverse the order (oldest or earliest first)', contexts: JOB_LISTS },
+  { id: 'pause', keys: ['p'], label: 'p', description: 'pause the selected queue, or resume it (queuectl queue pause|resume)', hint: 'pause/resume', contexts: ['queues'] },
+  { id: 'pager', keys: ['v', 'o'], label: 'v', description: 'open the whole stored output in $PAGER (default less -R); quitting it comes back here', hint: 'pager', contexts: ['detail'] },
   { id: 'retry-all', keys: ['R'], label: 'R', description: 'retry every job in the DLQ (asks first)', hint: 'retry all', contexts: ['dlq'] },
   { id: 'cancel', keys: ['c'], label: 'c', description: 'cancel a pending or failed job (asks first)', hint: 'cancel', contexts: ['jobs', 'detail'] },
   { id: 'worker-up', keys: ['+', '='], label: '+', description: 'start one more worker', hint: 'worker', group: 'workers', contexts: MAIN },
@@ -203,7 +217,7 @@ export function displayKey(name: string): string {
 }
 
 /** Footer order: what acts on the view first, then moving around, so a narrow footer keeps the actions. */
-const FOOTER_FIRST: readonly CommandId[] = ['retry', 'retry-all', 'cancel', 'stop-all', 'worker-up', 'enqueue', 'open', 'back'];
+const FOOTER_FIRST: readonly CommandId[] = ['retry', 'retry-all', 'cancel', 'delete', 'rerun', 'pause', 'stop-all', 'worker-up', 'enqueue', 'open', 'back'];
 
 /**
  * Footer hints for a context, as `[label, hint]` pairs; `enabled` leaves out commands that cannot

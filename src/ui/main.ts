@@ -1,3 +1,5 @@
+import type { ScreenOptions } from './run-dashboard.js';
+
 /**
  * The dashboard's entry, loaded by the CLI only for `queuectl`, `queuectl dashboard` and `ui`,
  * once it has found an interactive terminal.
@@ -14,7 +16,7 @@
  * that terminal is. They are put back right after the import, so workers started from the
  * dashboard (and their jobs) see the user's environment.
  */
-export async function runDashboard(opts: { db?: string; refreshMs?: number }): Promise<number> {
+export async function runDashboard(opts: ScreenOptions): Promise<number> {
   const refusal = terminalRefusal(process.env);
   if (refusal) {
     process.stderr.write(`queuectl: ${refusal}\n`);

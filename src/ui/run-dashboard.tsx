@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { render } from 'ink';
-import { openQueue } from '../engine/open.js';
+import type { Queue } from '../engine/queue.js';
+import type { WorkerControl } from '../store/actions.js';
 import { createDashboard } from '../store/dashboard.js';
 import { App } from './App.js';
 import { DashboardContext } from './context.js';
@@ -8,7 +10,36 @@ import { ColorContext, colorFromEnv } from './theme.js';
 import { findInkMeasureCache } from './ink-measure-cache.js';
 import { RENDER_OPTIONS } from './render-options.js';
 import { correctFrameStart } from './frame-stream.js';
-import { supervisorControl } from './worker-control.js';
+
+export interface ScreenOptions {
+  /** The --db given, repeated in the commands the dashboard shows. */
+  db?: string;
+  refreshMs?: number;
+  /** Opens the queue and the worker supervisor (the caller composes them; see commands/dashboard.ts). */
+  open(): Promise<{ queue: Queue; workers: WorkerControl | null }>;
+}
+
+/** `$PAGER`, or `less -R` (colours in the output pass through; `q` quits). */
+export function pagerCommand(env: NodeJS.ProcessEnv): string {
+  const p = env.PAGER?.trim();
+  return p ? p : 'less -R';
+}
+
+/**
+ * Shows `text` in the pager on the terminal itself and resolves when it exits: null, or why it
+ * could not run. The dashboard has let go of the terminal meanwhile (raw mode off, no input read).
+ */
+function runPager(text: string): Promise<string | null> {
+  const cmd = pagerCommand(process.env);
+  return new Promise((resolve) => {
+    const child = spawn(cmd, { shell: true, stdio: ['pipe', 'inherit', 'inherit'] });
+    child.on('error', (e) => resolve(`could not run the pager "${cmd}": ${e.message}`));
+    child.on('exit', (code) => resolve(code === 0 || code === null ? null : `the pager "${cmd}" exited with code ${code}`));
+    // A pager quit before reading everything closes its end: that is not an error.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(text);
+  });
+}
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
@@ -28,12 +59,12 @@ const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
  * code. The terminal is restored on every way out: the alternate screen is left and the cursor
  * shown again, also when something throws.
  */
-export async function runDashboardScreen(opts: { db?: string; refreshMs?: number }): Promise<number> {
-  const queue = await openQueue(opts.db);
+export async function runDashboardScreen(opts: ScreenOptions): Promise<number> {
+  const { queue, workers } = await opts.open();
   const dash = createDashboard(queue, {
     ...(opts.refreshMs !== undefined ? { refreshMs: opts.refreshMs } : {}),
     ...(opts.db !== undefined ? { db: opts.db } : {}),
-    workers: supervisorControl(queue, opts.db),
+    workers,
   });
   const stdout = process.stdout;
 
@@ -55,8 +86,10 @@ export async function runDashboardScreen(opts: { db?: string; refreshMs?: number
   stdout.write(ENTER_ALT_SCREEN);
   let exitCode = 0;
   let failure: unknown;
-  try {
-    const instance = render(
+  let signalled = false;
+  let current: { unmount(): void } | null = null;
+  const draw = () =>
+    render(
       <ColorContext.Provider value={colorFromEnv()}>
         <DashboardContext.Provider value={{ store: dash.store, actions: dash.actions }}>
           <App />
@@ -64,10 +97,12 @@ export async function runDashboardScreen(opts: { db?: string; refreshMs?: number
       </ColorContext.Provider>,
       { ...RENDER_OPTIONS, stdout: RENDER_OPTIONS.incrementalRendering ? correctFrameStart(stdout) : stdout },
     );
+  try {
     for (const [signal, code] of SIGNALS) {
       const onSignal = () => {
         exitCode = code;
-        instance.unmount();
+        signalled = true;
+        current?.unmount();
       };
       process.on(signal, onSignal);
       cleanups.push(() => process.off(signal, onSignal));
@@ -79,7 +114,19 @@ export async function runDashboardScreen(opts: { db?: string; refreshMs?: number
       cleanups.push(() => clearInterval(trim));
     }
     dash.poller.start();
-    await instance.waitUntilExit();
+    // The screen is drawn until quit; the pager ends one drawing and a fresh one follows it, so
+    // Ink lets go of the keyboard while the pager has it and draws the whole frame when it is back.
+    for (;;) {
+      const instance = draw();
+      current = instance;
+      await instance.waitUntilExit();
+      const suspend = dash.store.getState().suspend;
+      if (signalled || dash.store.getState().quit || !suspend) break;
+      const result = await runPager(suspend.text);
+      stdout.write(ENTER_ALT_SCREEN);
+      dash.store.getState().setSuspend(null);
+      if (result) dash.store.getState().setStatus({ text: result, tone: 'error' });
+    }
   } catch (e) {
     failure = e;
   } finally {

@@ -433,6 +433,9 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       // A queue with settings but no jobs is listed too.
       await q.setQueuePaused('gamma', true);
       expect((await q.queues()).find((x) => x.name === 'gamma')).toMatchObject({ paused: true, counts: { pending: 0 } });
+      expect(await q.pausedQueues()).toEqual(['gamma']);
+      await q.setQueuePaused('beta', true);
+      expect(await q.pausedQueues()).toEqual(['beta', 'gamma']);
     });
 
     it('revives every dead job at once', async () => {
@@ -456,6 +459,52 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       expect(await fx.backend.listAttempts('old')).toEqual([]);
       expect((await q.get('new')).state).toBe('completed');
       await expect(q.purge(['pending'], 0)).rejects.toThrow(/cannot purge pending/);
+    });
+
+    it('deletes only the given jobs still in the given states, with their attempts and events', async () => {
+      await q.enqueue(['d1', 'd2', 'd3', 'alive'].map((id) => ({ id, command: 'false', max_retries: 0 })));
+      for (let i = 0; i < 3; i++) {
+        const job = (await claim())!;
+        await q.settle(job, 'w1', result('exit', now), DEFAULT_CONFIG);
+      }
+      const dead = (await q.list({ limit: 10, state: 'dead' })).jobs.map((j) => j.id).sort();
+      expect(dead).toEqual(['d1', 'd2', 'd3']);
+      // d2 is revived before the delete: the guard keeps it; "alive" is pending, "ghost" never was.
+      await q.revive('d2');
+      const deleted = await q.deleteDead(['d1', 'd2', 'alive', 'ghost', 'd1']);
+      expect(deleted).toEqual(['d1']);
+      expect(await fx.backend.getJob('d1')).toBeNull();
+      expect(await fx.backend.listAttempts('d1')).toEqual([]);
+      expect((await q.events({ job_id: 'd1', limit: 10 })).events).toEqual([]);
+      expect((await q.get('d2')).state).toBe('pending');
+      expect((await q.get('alive')).state).toBe('pending');
+      expect(await q.counts()).toMatchObject({ dead: 1, pending: 2 });
+      expect(await fx.backend.deleteJobs([], ['dead'])).toEqual([]);
+    });
+
+    it('deletes every dead job matching a filter, and nothing else', async () => {
+      const n = 30;
+      await q.enqueue(Array.from({ length: n }, (_, i) => ({ id: `x${i}`, command: i % 3 === 0 ? 'false # three' : 'false', max_retries: 0, queue: i % 2 ? 'odd' : 'even' })));
+      for (let i = 0; i < n; i++) await q.settle((await claim())!, 'w1', result('exit', now), DEFAULT_CONFIG);
+      await q.enqueue([{ id: 'three-pending', command: 'true # three' }]);
+      expect(await q.deleteAllDead({ search: 'three', queue: 'even' })).toBe(5);
+      expect((await q.counts()).dead).toBe(25);
+      expect(await q.deleteAllDead()).toBe(25);
+      expect(await q.counts()).toMatchObject({ dead: 0, pending: 1 });
+    });
+
+    it('re-runs a completed job as a numbered copy with fresh attempts', async () => {
+      await q.enqueue([{ id: 'orig', command: 'echo again', priority: 4, max_retries: 1, queue: 'special', timeout_seconds: 9 }]);
+      await q.settle((await claim())!, 'w1', result('succeeded', now), DEFAULT_CONFIG);
+      tick(10);
+      const copy = await q.rerun('orig');
+      expect(copy).toMatchObject({ id: 'orig.rerun-1', command: 'echo again', priority: 4, max_retries: 1, queue: 'special', timeout_seconds: 9, state: 'pending', attempts: 0 });
+      expect((await q.get('orig')).state).toBe('completed');
+      expect((await q.rerun('orig')).id).toBe('orig.rerun-2');
+      await q.settle((await claim())!, 'w1', result('succeeded', now), DEFAULT_CONFIG);
+      expect((await q.rerun('orig.rerun-1')).id).toBe('orig.rerun-3');
+      await expect(q.rerun('orig.rerun-2')).rejects.toBeInstanceOf(IllegalTransitionError);
+      await expect(q.rerun('nope')).rejects.toBeInstanceOf(JobNotFoundError);
     });
 
     describe('listing', () => {

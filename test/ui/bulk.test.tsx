@@ -25,8 +25,8 @@ beforeEach(async () => {
   await seedEveryState(q);
   await seedDead(q, 12);
   await q.close();
-  // 14 rows: 7 jobs a page in the jobs view, 4 in the DLQ.
-  m = await mountDashboard(db.path, { rows: 14 });
+  // 15 rows: 7 jobs a page in the jobs view, 4 in the DLQ.
+  m = await mountDashboard(db.path, { rows: 15 });
   await m.waitForFrame((f) => f.includes('dead-12') && m.dash.store.getState().lists.jobs.pageSize === 7, 'the first page');
 });
 

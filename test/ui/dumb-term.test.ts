@@ -21,7 +21,7 @@ describe('TERM=dumb', () => {
     const out = vi.spyOn(process.stdout, 'write');
     process.env.TERM = 'dumb';
     try {
-      expect(await runDashboard({ db: db.path })).toBe(1);
+      expect(await runDashboard({ db: db.path, open: () => Promise.reject(new Error('not opened on a dumb terminal')) })).toBe(1);
     } finally {
       db.cleanup();
     }

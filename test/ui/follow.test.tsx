@@ -13,8 +13,8 @@ beforeEach(async () => {
   const q = openTestQueue(db.path);
   await seedMany(q, 12);
   await q.close();
-  // 14 rows: 7 jobs a page.
-  m = await mountDashboard(db.path, { rows: 14 });
+  // 15 rows: 7 jobs a page.
+  m = await mountDashboard(db.path, { rows: 15 });
   await m.waitForFrame((f) => rowOf(f, 'bulk-12') !== undefined && list().pageSize === 7, 'the first page');
 });
 
@@ -49,11 +49,11 @@ describe('the selection follows its job', () => {
   it('stays on its job when the window shrinks past it and grows back', async () => {
     await m.press('j', 'j', 'j', 'j', 'j');
     await m.waitForFrame(() => selected() === 'bulk-07', 'the sixth row selected');
-    m.resize(100, 10);
+    m.resize(100, 11);
     const small = await m.waitForFrame(() => list().pageSize === 3 && list().jobs.length === 3, 'three rows a page');
     expect(selected()).toBe('bulk-07');
     expect(rowOf(small, 'bulk-07')).toBeDefined();
-    m.resize(100, 14);
+    m.resize(100, 15);
     const big = await m.waitForFrame(() => list().pageSize === 7 && list().jobs.length === 7, 'seven rows a page');
     expect(selected()).toBe('bulk-07');
     expect(rowOf(big, 'bulk-07')).toBeDefined();

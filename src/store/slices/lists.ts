@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { Job, JobState } from '../../engine/types.js';
 import { sameJobs } from '../equal.js';
 import type { DashboardStore } from '../store.js';
-import type { JobList, JobTab, ListId, PageAnchor } from '../types.js';
+import type { JobList, JobTab, ListId, PageAnchor, SortKey } from '../types.js';
 
 /** The two paged job tables (jobs view, DLQ): page, tab, filter, cursor row and marks. */
 export interface ListsSlice {
@@ -16,6 +16,9 @@ export interface ListsSlice {
   setRow(id: ListId, row: number): void;
   setTab(tab: JobTab): void;
   setSearch(id: ListId, search: string): void;
+  /** Both tables show only this queue's jobs (null: every queue). */
+  setQueueFilter(queue: string | null): void;
+  setSort(id: ListId, sort: SortKey, reverse: boolean): void;
   setPageSize(id: ListId, size: number): void;
   toggleMark(id: ListId, jobId: string, state?: JobState): void;
   /** Adds these jobs to the marks (those already marked stay as they are). */
@@ -29,6 +32,8 @@ export interface FetchedPage {
   jobs: readonly Job[];
   next: string | null;
   prev: string | null;
+  /** Rows before this page, when the fetch knows (see JobList.offset); else the list's stays. */
+  offset?: number;
 }
 
 export interface RowTarget {
@@ -36,8 +41,8 @@ export interface RowTarget {
   row?: number;
 }
 
-export function emptyList(tab: JobTab, pageSize = 10): JobList {
-  return { tab, search: '', anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], markStates: {}, version: 0, loaded: false };
+export function emptyList(tab: JobTab, pageSize = 10, sort: SortKey = 'created'): JobList {
+  return { tab, search: '', queue: null, sort, reverse: false, offset: 0, anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], markStates: {}, version: 0, loaded: false };
 }
 
 function clamp(n: number, length: number): number {
@@ -62,7 +67,9 @@ export function withPage(list: JobList, anchor: PageAnchor, page: FetchedPage, t
     row = kept >= 0 ? kept : clamp(list.row, page.jobs.length);
   }
   const jobs = sameJobs(list.jobs, page.jobs) ? list.jobs : page.jobs;
+  const offset = anchor.cursor === undefined && anchor.from === undefined ? 0 : (page.offset ?? list.offset);
   if (
+    offset === list.offset &&
     jobs === list.jobs &&
     row === list.row &&
     list.loaded &&
@@ -72,7 +79,7 @@ export function withPage(list: JobList, anchor: PageAnchor, page: FetchedPage, t
   ) {
     return list;
   }
-  return { ...list, anchor, jobs, next: page.next, prev: page.prev, row, loaded: true, markStates: seenStates(list, jobs) };
+  return { ...list, anchor, jobs, next: page.next, prev: page.prev, row, offset, loaded: true, markStates: seenStates(list, jobs) };
 }
 
 /** The marked jobs' states as this page shows them. */
@@ -83,6 +90,11 @@ function seenStates(list: JobList, jobs: readonly Job[]): JobList['markStates'] 
     if (next[j.id] !== undefined && next[j.id] !== j.state) next = { ...next, [j.id]: j.state };
   }
   return next;
+}
+
+/** The orders a tab can be paged in cheaply (see SORT_KEYS). */
+export function sortable(tab: JobTab): SortKey[] {
+  return tab === 'completed' || tab === 'dead' || tab === 'cancelled' ? ['created', 'finished'] : ['created'];
 }
 
 /** How many marked jobs were last seen in another state than the tab shows. */
@@ -109,11 +121,13 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
     next: null,
     prev: null,
     row: 0,
+    offset: 0,
     loaded: false,
     version: l.version + 1,
   });
   return {
-    lists: { jobs: emptyList('all'), dlq: emptyList('dead') },
+    // The DLQ shows the latest deaths first.
+    lists: { jobs: emptyList('all'), dlq: emptyList('dead', 10, 'finished') },
     setPage(id, version, anchor, page, target) {
       update(id, (l) => {
         if (l.version !== version) return l;
@@ -129,10 +143,17 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
       });
     },
     setTab(tab) {
-      update('jobs', (l) => (l.tab === tab ? l : requery(l, { tab })));
+      // Ordering by time of finishing applies to finished states only; another tab goes back to creation.
+      update('jobs', (l) => (l.tab === tab ? l : requery(l, { tab, ...(l.sort === 'finished' && !sortable(tab).includes('finished') ? { sort: 'created' as const } : {}) })));
     },
     setSearch(id, search) {
       update(id, (l) => (l.search === search ? l : requery(l, { search })));
+    },
+    setQueueFilter(queue) {
+      for (const id of ['jobs', 'dlq'] as const) update(id, (l) => (l.queue === queue ? l : requery(l, { queue })));
+    },
+    setSort(id, sort, reverse) {
+      update(id, (l) => (l.sort === sort && l.reverse === reverse ? l : requery(l, { sort, reverse })));
     },
     setPageSize(id, size) {
       const n = Math.max(1, Math.floor(size));
@@ -170,3 +191,13 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
     },
   };
 };
+
+/**
+ * Where the page sits in the table: the first row's place (0-based), or null when unknown (the
+ * oldest page of a table whose size is unknown). Exact for the first and last pages.
+ */
+export function listStart(list: JobList, total: number | null): number | null {
+  if (list.anchor.cursor === undefined && list.anchor.from === undefined) return 0;
+  if (list.anchor.from === 'last') return total === null ? null : Math.max(0, total - list.jobs.length);
+  return list.offset;
+}

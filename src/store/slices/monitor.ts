@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { StateCounts, Throughput } from '../../engine/types.js';
+import type { QueueInfo, StateCounts, Throughput } from '../../engine/types.js';
 import { sameCounts, sameNumbers, sameThroughput, sameWorkers } from '../equal.js';
 import type { DashboardStore } from '../store.js';
 import { EMPTY_THROUGHPUT, type HeaderState, type WorkerRow } from '../types.js';
@@ -12,6 +12,12 @@ export interface MonitorSlice {
   header: HeaderState;
   workers: readonly WorkerRow[];
   workersRow: number;
+  /** Every queue with its counts, as last read (for the queues view, a queue filter's totals, completion). */
+  queues: readonly QueueInfo[] | null;
+  queuesRow: number;
+  setQueues(queues: readonly QueueInfo[]): void;
+  setQueuesRow(row: number): void;
+  setPaused(names: readonly string[]): void;
   setCounts(counts: StateCounts): void;
   setLastMinute(t: Throughput): void;
   /** Appends one throughput sample (attempts finished per second). */
@@ -22,9 +28,26 @@ export interface MonitorSlice {
 
 export const createMonitorSlice: StateCreator<DashboardStore, [], [], MonitorSlice> = (set, get) => ({
   // Starts full of zeros, so a quiet queue's samples leave it (and the screen) unchanged.
-  header: { counts: null, lastMinute: EMPTY_THROUGHPUT, history: new Array<number>(HISTORY_LENGTH).fill(0) },
+  header: { counts: null, lastMinute: EMPTY_THROUGHPUT, history: new Array<number>(HISTORY_LENGTH).fill(0), paused: [] },
   workers: [],
   workersRow: 0,
+  queues: null,
+  queuesRow: 0,
+  setQueues(queues) {
+    const s = get();
+    if (s.queues !== null && JSON.stringify(s.queues) === JSON.stringify(queues)) return;
+    set({ queues, queuesRow: Math.max(0, Math.min(s.queuesRow, queues.length - 1)) });
+    s.setPaused(queues.filter((q) => q.paused).map((q) => q.name));
+  },
+  setQueuesRow(row) {
+    const s = get();
+    const r = Math.max(0, Math.min(row, (s.queues?.length ?? 0) - 1));
+    if (r !== s.queuesRow) set({ queuesRow: r });
+  },
+  setPaused(names) {
+    const h = get().header;
+    if (h.paused.length !== names.length || h.paused.some((n, i) => n !== names[i])) set({ header: { ...h, paused: [...names] } });
+  },
   setCounts(counts) {
     const h = get().header;
     if (!sameCounts(h.counts, counts)) set({ header: { ...h, counts } });

@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { Attempt, Dependency, Job } from '../../engine/types.js';
 import { sameAttempts, sameJob } from '../equal.js';
 import type { DashboardStore } from '../store.js';
-import type { DetailState, MainView, Modal, Prompt, StatusLine } from '../types.js';
+import type { DetailState, MainView, Modal, Prompt, StatusLine, Suspend } from '../types.js';
 
 /** What is on screen: the view, the screens and prompts over it, the status line and the clock. */
 export interface ScreenSlice {
@@ -17,6 +17,9 @@ export interface ScreenSlice {
   status: StatusLine | null;
   now: number;
   quit: boolean;
+  /** Set while the screen is to be left for a while (the pager); cleared when it is back. */
+  suspend: Suspend | null;
+  setSuspend(suspend: Suspend | null): void;
   setView(view: MainView): void;
   openDetail(id: string): void;
   setDetailData(id: string, job: Job | null, attempts: readonly Attempt[], error: string | null, dependencies?: readonly Dependency[]): void;
@@ -45,6 +48,10 @@ export const createScreenSlice =
     status: null,
     now,
     quit: false,
+    suspend: null,
+    setSuspend(suspend) {
+      set({ suspend });
+    },
     setView(view) {
       if (get().view !== view) set({ view });
     },

@@ -20,6 +20,7 @@ export function Header(props: { width: number }) {
   const counts = useDash((s) => s.header.counts);
   const lastMinute = useDash((s) => s.header.lastMinute);
   const history = useDash((s) => s.header.history);
+  const paused = useDash((s) => s.header.paused);
   const workers = useDash(
     useShallow((s) => {
       let busy = 0;
@@ -77,6 +78,7 @@ export function Header(props: { width: number }) {
         <Text dimColor>{narrow && props.width < 80 ? '1m ' : 'last 1m '}</Text>
         <Text color={tone('green')}>✓{compactCount(lastMinute.completed)}</Text>{' '}
         <Text color={tone(lastMinute.failed > 0 ? 'red' : undefined)}>✗{compactCount(lastMinute.failed)}</Text>
+        {paused.length > 0 ? <Text color={tone('yellow')}>{`  ⏸ paused: ${paused.join(', ')}`}</Text> : null}
       </Text>
     </Box>
   );

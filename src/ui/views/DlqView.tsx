@@ -5,7 +5,7 @@ import { OutputLines } from '../components/OutputLines.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, lastLine, outcomeText, singleLine, tailLines } from '../format.js';
 import { useTone } from '../theme.js';
-import { idWidth, pageInfoText } from './JobsView.js';
+import { Position, idWidth, orderText, pageInfoText } from './JobsView.js';
 
 /** Lines of the output pane under the DLQ table, for a body of `height` lines. */
 export function dlqTailHeight(height: number): number {
@@ -41,11 +41,11 @@ export function DlqView(props: { width: number; height: number }) {
             <Text bold color={tone('red')}>
               {' '}DLQ{' '}
             </Text>
-            <Text dimColor>{dead === null ? '' : `${compactCount(dead)} dead · R retries them all`}</Text>
+            <Text dimColor>{dead === null ? '' : `${compactCount(dead)} dead · R retries them all · d deletes · D deletes all matching`}</Text>
           </Text>
         </Box>
         <Box flexShrink={0}>
-          <Text color={tone('magenta')}>{pageInfoText({ search: list.search, marks: list.marks.length, prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 })}</Text>
+          <Text color={tone('magenta')}>{pageInfoText({ search: list.search, queue: list.queue, sort: orderText(list, 'finished'), marks: list.marks.length, prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 })}</Text>
         </Box>
       </Box>
       <Table
@@ -53,12 +53,13 @@ export function DlqView(props: { width: number; height: number }) {
         rows={list.jobs}
         rowKey={(j) => j.id}
         width={props.width}
-        height={props.height - 1 - tail}
+        height={props.height - 2 - tail}
         selected={list.row}
         dim={!list.loaded}
         highlight={list.search}
-        empty={!list.loaded ? 'loading…' : list.search ? `no dead jobs match "${list.search}"` : 'the dead letter queue is empty'}
+        empty={!list.loaded ? 'loading…' : list.search ? `no dead jobs match "${list.search}"` : list.queue ? `no dead jobs in queue ${list.queue}` : 'the dead letter queue is empty'}
       />
+      <Position id="dlq" list={list} width={props.width} />
       <Box flexDirection="column" height={tail} width={props.width}>
         <Text wrap="truncate" bold>
           {selected ? `── ${selected.id}: ${outcomeText(selected)}${selected.last_error ? ` — ${singleLine(selected.last_error)}` : ''} ` : ''}

@@ -7,6 +7,7 @@ const TITLES: Record<KeyContext, string> = {
   jobs: 'jobs view',
   workers: 'workers view',
   dlq: 'DLQ view',
+  queues: 'queues view',
   detail: 'job details',
   help: 'help',
   confirm: 'confirmation',

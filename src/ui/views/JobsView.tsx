@@ -1,7 +1,9 @@
 import { Box, Text } from 'ink';
 import type { Job } from '../../engine/types.js';
 import { JOB_TABS, type JobTab } from '../../store/types.js';
-import { marksElsewhere } from '../../store/slices/lists.js';
+import { listStart, marksElsewhere } from '../../store/slices/lists.js';
+import { listTotal, sortLabel } from '../../store/navigation.js';
+import type { JobList, ListId } from '../../store/types.js';
 import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, outcomeText, singleLine, whenText } from '../format.js';
@@ -13,7 +15,7 @@ interface ViewProps {
 }
 
 /** Columns of a job table; `marks` and `now` come from the store. */
-export function jobColumns(marks: readonly string[], now: number, idWidth: number): Column<Job>[] {
+export function jobColumns(marks: readonly string[], now: number, idWidth: number, queueWidth = 8): Column<Job>[] {
   return [
     { key: 'mark', title: ' ', width: 1, priority: 9, text: (j) => (marks.includes(j.id) ? '●' : ' '), color: () => 'magenta' },
     { key: 'id', title: 'ID', width: idWidth, priority: 10, text: (j) => j.id },
@@ -21,6 +23,7 @@ export function jobColumns(marks: readonly string[], now: number, idWidth: numbe
     { key: 'command', title: 'COMMAND', min: 16, flex: 1, priority: 8, text: (j) => singleLine(j.command) },
     { key: 'attempts', title: 'ATT', width: 5, align: 'right', priority: 6, text: attemptsText },
     { key: 'priority', title: 'PRI', width: 4, align: 'right', priority: 2, text: (j) => String(j.priority) },
+    { key: 'queue', title: 'QUEUE', width: queueWidth, priority: 1, text: (j) => j.queue },
     { key: 'when', title: 'RUN/TOOK', width: 9, priority: 4, text: (j) => whenText(j, now) },
     { key: 'age', title: 'AGE', width: 4, align: 'right', priority: 3, text: (j) => age(now - j.created_at) },
     { key: 'outcome', title: 'LAST OUTCOME', width: 14, priority: 5, text: outcomeText, color: (j) => (j.last_outcome === 'succeeded' ? 'green' : j.last_outcome ? 'red' : undefined) },
@@ -32,14 +35,48 @@ export function idWidth(jobs: readonly Job[]): number {
   return Math.max(8, Math.min(24, Math.max(0, ...jobs.map((j) => j.id.length))));
 }
 
-/** Filter, marks, and which way more pages lie, as text. */
-export function pageInfoText(p: { search: string; marks: number; elsewhere?: number; prev: boolean; next: boolean; loading?: boolean }): string {
+/** Width of the queue column: the longest queue name on the page, within bounds. */
+export function queueWidth(jobs: readonly Job[]): number {
+  return Math.max(5, Math.min(16, Math.max(0, ...jobs.map((j) => j.queue.length))));
+}
+
+/** Filter, queue, order, marks, and which way more pages lie, as text. */
+export function pageInfoText(p: { search: string; queue?: string | null; sort?: string | null; marks: number; elsewhere?: number; prev: boolean; next: boolean; loading?: boolean }): string {
   const parts: string[] = [];
   if (p.loading) parts.push('loading…');
+  if (p.queue) parts.push(`queue ${p.queue}`);
   if (p.search !== '') parts.push(`/${p.search}`);
+  if (p.sort) parts.push(`by ${p.sort}`);
   if (p.marks > 0) parts.push(`${p.marks} marked${p.elsewhere ? ` (${p.elsewhere} in other tabs)` : ''}`);
   parts.push(`${p.prev ? '▲' : ' '}${p.next ? '▼' : ' '}`);
   return ` ${parts.join(' · ')}`;
+}
+
+/** `rows 29–56 of 202,113`: where the page sits in the table (the total from the counts, when known). */
+export function positionText(first: number | null, rows: number, total: number | null): string {
+  if (rows === 0) return total === null ? '' : `0 of ${total.toLocaleString('en-US')}`;
+  const of = total === null ? '' : ` of ${Math.max(total, (first ?? 0) + rows).toLocaleString('en-US')}`;
+  if (first === null) return `${rows.toLocaleString('en-US')} rows${of}`;
+  return `rows ${(first + 1).toLocaleString('en-US')}–${(first + rows).toLocaleString('en-US')}${of}`;
+}
+
+/** The line under a job table: its position, right-aligned and dim. */
+export function Position(props: { id: ListId; list: JobList; width: number }) {
+  const total = useDash((s) => listTotal(s, props.id, props.list));
+  const rows = Math.min(props.list.jobs.length, props.list.pageSize);
+  const text = positionText(listStart(props.list, total), rows, total);
+  return (
+    <Box width={props.width} justifyContent="flex-end">
+      <Text dimColor wrap="truncate">
+        {text}
+      </Text>
+    </Box>
+  );
+}
+
+/** The order shown in the title: nothing for a table's usual one. */
+export function orderText(list: JobList, usual: 'created' | 'finished'): string | null {
+  return list.sort === usual && !list.reverse ? null : sortLabel(list.sort, list.reverse);
 }
 
 const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc', waiting: 'wait' };
@@ -70,8 +107,9 @@ export function JobsView(props: ViewProps) {
   const tone = useTone();
   const list = useDash((s) => s.lists.jobs);
   const now = useDash((s) => s.now);
-  const info = pageInfoText({ search: list.search, marks: list.marks.length, elsewhere: marksElsewhere(list), prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 });
-  const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs match "${list.search}" (Esc clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs`;
+  const info = pageInfoText({ search: list.search, queue: list.queue, sort: orderText(list, 'created'), marks: list.marks.length, elsewhere: marksElsewhere(list), prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 });
+  const inQueue = list.queue ? ` in queue ${list.queue}` : '';
+  const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs${inQueue} match "${list.search}" (Esc clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs${inQueue}`;
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Box width={props.width}>
@@ -83,16 +121,17 @@ export function JobsView(props: ViewProps) {
         </Box>
       </Box>
       <Table
-        columns={jobColumns(list.marks, now, idWidth(list.jobs))}
+        columns={jobColumns(list.marks, now, idWidth(list.jobs), queueWidth(list.jobs))}
         rows={list.jobs}
         rowKey={(j) => j.id}
         width={props.width}
-        height={props.height - 1}
+        height={props.height - 2}
         selected={list.row}
         empty={empty}
         dim={!list.loaded}
         highlight={list.search}
       />
+      <Position id="jobs" list={list} width={props.width} />
     </Box>
   );
 }

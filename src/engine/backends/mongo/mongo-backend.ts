@@ -593,6 +593,21 @@ export class MongoBackend implements Backend {
     });
   }
 
+  deleteJobs(ids: readonly string[], states: readonly JobState[]): Promise<string[]> {
+    return this.run(async () => {
+      if (ids.length === 0 || states.length === 0) return [];
+      // Attempts and events live in the job's document: deleting it deletes them.
+      const guard = { _id: { $in: [...ids] }, state: { $in: [...states] } };
+      const found = (await this.Job.find(guard, { _id: 1 }).lean()).map((d) => String(d._id));
+      if (found.length === 0) return [];
+      const res = await this.Job.deleteMany({ ...guard, _id: { $in: found } });
+      if (res.deletedCount === found.length) return found;
+      // Some moved on between the read and the delete: those still here were not deleted.
+      const kept = new Set((await this.Job.find({ _id: { $in: found } }, { _id: 1 }).lean()).map((d) => String(d._id)));
+      return found.filter((id) => !kept.has(id));
+    });
+  }
+
   // --- events -----------------------------------------------------------------------------
 
   listEvents(query: EventQuery): Promise<{ events: JobEvent[]; next: string | null }> {
@@ -674,6 +689,10 @@ export class MongoBackend implements Backend {
       }
       return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     });
+  }
+
+  listPausedQueues(): Promise<string[]> {
+    return this.run(async () => (await this.models.QueueSettings.find({ paused: true }, { _id: 1 }).lean()).map((d) => String(d._id)).sort());
   }
 
   setQueuePaused(name: string, paused: boolean): Promise<void> {

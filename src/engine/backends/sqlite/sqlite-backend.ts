@@ -247,6 +247,10 @@ export class SqliteBackend implements Backend {
     });
   }
 
+  listPausedQueues(): Promise<string[]> {
+    return this.run(() => this.stmt('SELECT name FROM queue_settings WHERE paused = 1 ORDER BY name').pluck().all() as string[]);
+  }
+
   /**
    * A queue's settings row, made if missing with the count of its jobs processing now: the
    * triggers keep `running` from then on. One statement, so no claim falls between count and insert.
@@ -370,6 +374,29 @@ export class SqliteBackend implements Backend {
         this.db.prepare(`DELETE FROM attempts WHERE job_id IN (SELECT id FROM jobs WHERE ${match})`).run(...states, finishedBefore);
         this.db.prepare(`DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE ${match})`).run(...states, finishedBefore);
         return this.db.prepare(`DELETE FROM jobs WHERE ${match}`).run(...states, finishedBefore).changes;
+      }).immediate();
+    });
+  }
+
+  deleteJobs(ids: readonly string[], states: readonly JobState[]): Promise<string[]> {
+    return this.run(() => {
+      if (ids.length === 0 || states.length === 0) return [];
+      const st = states.map(() => '?').join(', ');
+      return this.db.transaction(() => {
+        const deleted: string[] = [];
+        // Bound parameters per statement stay well under SQLite's limit.
+        for (let i = 0; i < ids.length; i += 500) {
+          const chunk = ids.slice(i, i + 500);
+          const match = `id IN (${chunk.map(() => '?').join(', ')}) AND state IN (${st})`;
+          const found = this.db.prepare(`SELECT id FROM jobs WHERE ${match}`).pluck().all(...chunk, ...states) as string[];
+          if (found.length === 0) continue;
+          const list = found.map(() => '?').join(', ');
+          this.db.prepare(`DELETE FROM attempts WHERE job_id IN (${list})`).run(...found);
+          this.db.prepare(`DELETE FROM events WHERE job_id IN (${list})`).run(...found);
+          this.db.prepare(`DELETE FROM jobs WHERE id IN (${list})`).run(...found);
+          deleted.push(...found);
+        }
+        return deleted;
       }).immediate();
     });
   }
