@@ -9,7 +9,7 @@
 //
 // `node bench/drain.mjs [--full] [--jobs N] [--rounds R] [--concurrency C]` (after `npm run build`),
 // or as the `drain` section of `npm run bench`. Quick by default (3 rounds of 1,000 jobs);
-// --full runs 7 rounds of 2,000.
+// --full runs 7 rounds of 2,000. `--systems xargs,tsp,bullmq,queuectl` picks some (raw spawn always runs).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,7 +25,10 @@ function options(argv) {
     const i = argv.indexOf(flag);
     return i >= 0 ? Number(argv[i + 1]) : dflt;
   };
-  return { jobs: num('--jobs', full ? 2000 : 1000), rounds: num('--rounds', full ? 7 : 3), concurrency: num('--concurrency', 4) };
+  const i = argv.indexOf('--systems');
+  // Raw spawn always runs: it is what the others are compared with.
+  const systems = i >= 0 ? argv[i + 1].split(',') : null;
+  return { jobs: num('--jobs', full ? 2000 : 1000), rounds: num('--rounds', full ? 7 : 3), concurrency: num('--concurrency', 4), systems };
 }
 
 // --- /proc readings ----------------------------------------------------------------------
@@ -175,16 +178,18 @@ export async function run(dir, argv = process.argv.slice(2)) {
     { name: `xargs -P${opts.concurrency}`, run: () => xargs(opts) },
   ];
   const skips = [];
-  const tsp = findTsp();
+  const want = (name) => !opts.systems || opts.systems.includes(name);
+  if (!want('xargs')) systems.pop();
+  const tsp = want('tsp') ? findTsp() : null;
   if (tsp) systems.push({ name: 'task-spooler', run: () => taskSpooler(tsp, opts) });
-  else skips.push(['task-spooler', 'tsp is not installed (apt-get install task-spooler)']);
+  else if (want('tsp')) skips.push(['task-spooler', 'tsp is not installed (apt-get install task-spooler)']);
   let redis = null;
-  let haveBull = true;
+  let haveBull = want('bullmq');
   try {
-    await import('bullmq');
+    if (haveBull) await import('bullmq');
   } catch {
+    if (haveBull) skips.push(['BullMQ + execa', 'the bullmq package is not installed']);
     haveBull = false;
-    skips.push(['BullMQ + execa', 'the bullmq package is not installed']);
   }
   if (haveBull) {
     redis = await startRedis();
@@ -195,7 +200,7 @@ export async function run(dir, argv = process.argv.slice(2)) {
       systems.push({ name: 'BullMQ + execa', run: () => bullmq(redis.port, opts) });
     }
   }
-  systems.push({ name: `queuectl, ${opts.concurrency} workers`, run: (round) => queuectl(dir, round, opts) });
+  if (want('queuectl')) systems.push({ name: `queuectl, ${opts.concurrency} workers`, run: (round) => queuectl(dir, round, opts) });
 
   const results = new Map(systems.map((s) => [s.name, []]));
   try {
@@ -232,7 +237,8 @@ export async function run(dir, argv = process.argv.slice(2)) {
   for (const [name, why] of skips) console.log(`  ${name.padEnd(w)}  skipped: ${why}`);
   console.log(`  load average ${load0.map((l) => fmt(l, 2)).join(' ')} before, ${load1.map((l) => fmt(l, 2)).join(' ')} after (2 cores: above ~0.5 others were running too)`);
 
-  const qc = rows[rows.length - 1];
+  const qc = rows.find((r) => r.name.startsWith('queuectl'));
+  if (!qc) return rows;
   const others = rows.filter((r) => /task-spooler|BullMQ/.test(r.name));
   report('drain', `queuectl drain, ${opts.concurrency} workers (${fmt(opts.jobs)} jobs, median of ${opts.rounds})`, `${fmt(qc.rate)}/s`, {
     anchor: `${fmt(qc.ratio, 2)} × raw spawn with pipes read (${fmt(median(rawRates))}/s); worker CPU ${qc.cpu} ms/job`,
