@@ -7,3 +7,4 @@ export { createDashboard } from '../src/store/dashboard.js';
 export { App } from '../src/ui/App.js';
 export { DashboardContext } from '../src/ui/context.js';
 export { ColorContext } from '../src/ui/theme.js';
+export { startWorkers, stopWorkers } from '../src/worker/supervisor.js';

@@ -1,15 +1,8 @@
-// Figures that involve real processes: the raw spawn rate, a drain of `true` jobs by four worker
-// processes, pickup latency of an idle worker.
+// Figures that involve real processes: pickup latency of an idle worker. (The drain rate next to raw
+// spawn is drain.mjs's; whole-process times of CLI commands are startup.mjs's.)
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DIST, fmt, median, openSqliteQueue, percentile, report, waitFor } from './lib.mjs';
-
-/** Raw child_process.spawn of `/bin/sh -c true`, `concurrency` at a time, from a fresh small process. */
-export function rawSpawnRate(total, concurrency) {
-  const r = spawnSync(process.execPath, [new URL('./spawn-rate.mjs', import.meta.url).pathname, String(total), String(concurrency)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`spawn-rate.mjs exited ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 /** Starts worker processes on `db` and waits until each has registered. */
 export async function startWorkers(q, db, count, env = {}) {
@@ -39,19 +32,6 @@ export async function startWorkers(q, db, count, env = {}) {
   };
 }
 
-export async function drainRate(q, db, jobs, workers) {
-  const w = await startWorkers(q, db, workers);
-  try {
-    const before = (await q.counts()).completed;
-    const t = performance.now();
-    await q.enqueueBulk(Array.from({ length: jobs }, () => ({ command: 'true' })));
-    await waitFor(async () => (await q.counts()).completed - before >= jobs, { timeoutMs: 300_000, intervalMs: 10, what: 'the drain' });
-    return jobs / ((performance.now() - t) / 1000);
-  } finally {
-    await w.stop();
-  }
-}
-
 /** Enqueue → claim, for an idle worker: the job's started_at minus its created_at. */
 export async function pickupLatencies(q, db, samples) {
   const w = await startWorkers(q, db, 1);
@@ -75,18 +55,9 @@ export async function pickupLatencies(q, db, samples) {
 
 export async function run(dir) {
   console.log('\n== processes ==');
-  const raw = rawSpawnRate(2000, 4);
-  const spawnRate = raw.rate;
-  report('processes', 'raw child_process.spawn of `sh -c true`, concurrency 4', `${fmt(spawnRate)}/s`, { anchor: `from a fresh process of ${fmt(raw.rssMb)} MB` });
-
+  // The drain rate, next to raw spawn and other queues, is the drain section's (drain.mjs).
   const db = join(dir, 'drain.db');
   const q = await openSqliteQueue(db);
-  const drain = await drainRate(q, db, 2000, 4);
-  report('processes', 'drain of 2,000 `true` jobs by 4 workers', `${fmt(drain)}/s`, {
-    anchor: `ratio to raw spawn ${fmt(drain / spawnRate, 2)}`,
-    target: '≥ 0.9 × spawn',
-    ok: drain / spawnRate >= 0.9,
-  });
 
   const lat = await pickupLatencies(q, db, 200);
   const p50 = median(lat);

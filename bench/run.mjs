@@ -1,10 +1,12 @@
 // `npm run bench`: every performance figure of queuectl in one run, each next to the anchor it
 // is compared with. Figures are reported, never asserted; `--only a,b` runs some sections.
+// The drain section is quick by default; `--full` gives it more rounds and jobs (see drain.mjs).
 import { printSummary, tempDir } from './lib.mjs';
 
 const sections = {
   engine: () => import('./engine.mjs').then((m) => m.run()),
   deps: () => import('./dependencies.mjs').then((m) => m.run()),
+  drain: (dir) => import('./drain.mjs').then((m) => m.run(dir)),
   processes: (dir) => import('./processes.mjs').then((m) => m.run(dir)),
   startup: (dir) => import('./startup.mjs').then((m) => m.run(dir)),
   large: (dir) => import('./large.mjs').then((m) => m.run(dir)),

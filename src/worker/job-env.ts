@@ -6,11 +6,17 @@ import type { Job } from '../engine/types.js';
  */
 const WITHHELD = ['QUEUECTL_DB', 'MONGO_URI'];
 
-/** The environment a job runs with: the worker's, without the database's address, plus the job's id and attempt. */
-export function jobEnv(base: NodeJS.ProcessEnv, job: Pick<Job, 'id' | 'attempts'>): NodeJS.ProcessEnv {
+/** The worker's environment without the database's address: what every job of it starts from. */
+export function baseJobEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (!WITHHELD.includes(k)) env[k] = v;
-  env.QUEUECTL_JOB_ID = job.id;
-  env.QUEUECTL_ATTEMPT = String(job.attempts);
   return env;
+}
+
+/**
+ * The environment a job runs with: `base` (from `baseJobEnv`, computed once: reading
+ * `process.env` is slow, and a worker's own environment does not change) plus the job's id and attempt.
+ */
+export function jobEnv(base: NodeJS.ProcessEnv, job: Pick<Job, 'id' | 'attempts'>): NodeJS.ProcessEnv {
+  return { ...base, QUEUECTL_JOB_ID: job.id, QUEUECTL_ATTEMPT: String(job.attempts) };
 }

@@ -1,3 +1,6 @@
+const EMPTY = Buffer.alloc(0);
+const INITIAL_BYTES = 1024;
+
 /**
  * The last `limit` bytes a command printed, in a ring that never grows past `limit`, however
  * much the command prints. `total` counts every byte, including those the ring dropped.
@@ -9,8 +12,10 @@ export class OutputTail {
   total = 0;
 
   constructor(readonly limit: number) {
-    // Most jobs print little: start small and grow up to the limit only when needed.
-    this.buf = Buffer.allocUnsafe(Math.min(limit, 16 * 1024));
+    // Most jobs print little or nothing: the ring is allocated at the first byte, small, and
+    // grows up to the limit only when needed (a worker runs many jobs; a buffer per job that
+    // prints nothing would only churn the allocator).
+    this.buf = EMPTY;
   }
 
   push(chunk: Uint8Array): void {
@@ -26,7 +31,7 @@ export class OutputTail {
     }
     const needed = this.size + chunk.length;
     if (needed > this.buf.length && this.buf.length < limit) {
-      this.grow(Math.min(limit, Math.max(needed, this.buf.length * 2)));
+      this.grow(Math.min(limit, Math.max(needed, this.buf.length * 2, INITIAL_BYTES)));
     }
     const cap = this.buf.length;
     const end = (this.start + this.size) % cap;

@@ -7,7 +7,7 @@ import type { Queue } from '../engine/queue.js';
 import { type HostProbe, Recovery } from '../engine/recovery.js';
 import type { AttemptResult, Job, WorkerRecord, WorkerState } from '../engine/types.js';
 import { localProbe, processStart } from '../os/host.js';
-import { jobEnv } from './job-env.js';
+import { baseJobEnv, jobEnv } from './job-env.js';
 import { type RunningCommand, startCommand } from './exec.js';
 import type { Logger } from './log.js';
 import { Waker } from './wake.js';
@@ -71,6 +71,7 @@ export class Runner {
   private jobsDone = 0;
   private jobsFailed = 0;
   private readonly waker = new Waker();
+  private readonly baseEnv = baseJobEnv(process.env);
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatEvery = 0;
   private beating = false;
@@ -262,10 +263,10 @@ export class Runner {
         killGraceMs: this.opts.killGraceMs,
         flushIntervalMs: this.opts.flushIntervalMs,
         onOutput: (tail) => this.flushOutput(job, tail),
-        env: jobEnv(process.env, job),
+        env: jobEnv(this.baseEnv, job),
       });
     } catch (e) {
-      // Options execa rejects before spawning (a malformed cwd): the attempt fails like a spawn error.
+      // Not expected (startCommand reports spawn failures in its result); the attempt fails like one.
       const result: AttemptResult = {
         outcome: 'error',
         exit_code: null,

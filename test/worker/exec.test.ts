@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,15 @@ describe('runCommand', () => {
     const r = await run.result;
     expect(r.outcome).toBe('error');
     expect(r.error).toBe(`could not start: working directory ${missing} does not exist`);
+  });
+
+  it('reports a command that cannot start: working directory is a file', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const run = startCommand({ ...base, cwd: file, command: 'true' });
+    expect(run.pid).toBeUndefined();
+    const r = await run.result;
+    expect(r).toMatchObject({ outcome: 'error', exit_code: null, error: `could not start: working directory ${file} is not a directory` });
   });
 
   it('a timeout kills the command and the processes it started', async () => {

@@ -11,6 +11,18 @@ describe('OutputTail', () => {
     expect(t.total).toBe(11);
   });
 
+  it('holds nothing for a command that printed nothing, and starts holding at the first byte', () => {
+    const t = new OutputTail(65_536);
+    expect(t.text()).toBe('');
+    expect(t.bytes().length).toBe(0);
+    t.push(Buffer.alloc(0));
+    expect(t.total).toBe(0);
+    t.push(Buffer.from('x'));
+    t.push(Buffer.from('y'.repeat(5000)));
+    expect(t.text()).toBe(`x${'y'.repeat(5000)}`);
+    expect(t.total).toBe(5001);
+  });
+
   it('keeps exactly the last `limit` bytes, whatever the chunking', () => {
     let seed = 7;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError, UserError } from '../../src/engine/errors.js';
-import { WorkerStartError, startWorkers, stopOneWorker, stopWorkers } from '../../src/worker/supervisor.js';
+import { WORKER_NODE_OPTIONS, WorkerStartError, startWorkers, stopOneWorker, stopWorkers } from '../../src/worker/supervisor.js';
 import { isAlive, killQuietly, waitFor } from './helpers.js';
 import { Sandbox, requireBuild } from './harness.js';
 
@@ -43,6 +43,15 @@ describe('supervisor', () => {
     const logged = started.map((w) => readFileSync(w.log, 'utf8')).join('');
     expect(logged).toContain('"event":"worker_stopped"');
     expect(logged).toContain('"job":"via-supervised"');
+  });
+
+  it('starts workers with the node options that keep them small', async () => {
+    box = await new Sandbox().open();
+    const [w] = await startWorkers({ db: box.db, count: 1, queue: null });
+    pids.push(w.pid);
+    const argv = readFileSync(`/proc/${w.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of WORKER_NODE_OPTIONS) expect(argv.indexOf(flag)).toBeGreaterThan(0);
+    expect(argv.indexOf(WORKER_NODE_OPTIONS[0])).toBeLessThan(argv.findIndex((a) => a.endsWith('main.js')));
   });
 
   it('serves one queue when asked, and the log directory can be chosen', async () => {
