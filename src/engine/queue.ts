@@ -16,6 +16,7 @@ import {
   settleMove,
 } from './rules.js';
 import { type Transition, canTransition } from './state-machine.js';
+import { COUNT_BOUND } from './search.js';
 import type {
   Attempt,
   AttemptResult,
@@ -25,6 +26,8 @@ import type {
   JobPage,
   JobState,
   ListQuery,
+  MatchCounts,
+  MatchQuery,
   NewEvent,
   NewJob,
   QueueInfo,
@@ -181,6 +184,11 @@ export class Queue {
 
   counts(): Promise<StateCounts> {
     return this.backend.countByState();
+  }
+
+  /** Counts per state of the jobs a text filter matches; lower bounds past `COUNT_BOUND` matches. */
+  countMatches(query: MatchQuery, bound = COUNT_BOUND): Promise<MatchCounts> {
+    return this.backend.countMatches(query, Math.max(1, Math.floor(bound)));
   }
 
   throughput(windowMs: number): Promise<Throughput> {

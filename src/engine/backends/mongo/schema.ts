@@ -79,6 +79,10 @@ export interface JobDoc {
   cancel_requested?: boolean;
   history: AttemptDoc[];
   events: EventDoc[];
+  /** The distinct trigrams of the id and the command, lower case (see list.ts). */
+  search_grams?: string[];
+  /** The id and the command, lower case: the substring test of a text filter. */
+  search_lc?: string[];
 }
 
 export interface WorkerDoc {
@@ -163,6 +167,8 @@ const jobSchema = new Schema<JobDoc>(
     cancel_requested: { type: Boolean, default: false },
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
+    search_grams: { type: [String], default: undefined },
+    search_lc: { type: [String], default: undefined },
   },
   { ...opts, collection: 'jobs' },
 );
@@ -174,6 +180,8 @@ jobSchema.index({ state: 1, queue: 1, priority: -1, run_at: 1, seq: 1 }, { name:
 jobSchema.index({ seq: -1 }, { name: 'seq', unique: true });
 jobSchema.index({ state: 1, seq: -1 }, { name: 'state_seq' });
 jobSchema.index({ state: 1, finished_at: -1, seq: -1 }, { name: 'state_finished' });
+// A text filter: the jobs holding one of a term's trigrams, newest first (list.ts).
+jobSchema.index({ search_grams: 1, seq: -1 }, { name: 'search' });
 // Lease recovery looks only at running jobs.
 jobSchema.index({ state: 1, lease_expires_at: 1 }, { name: 'leases' });
 // Throughput over recently finished attempts.
