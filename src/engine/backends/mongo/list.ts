@@ -9,29 +9,31 @@ import type { JobDoc } from './schema.js';
  * of a page's edge job (base 36), so any page is an index seek on `state_seq` (or `seq`) plus
  * `limit` documents. Offset paging is kept for scripts; its cost grows with the offset.
  *
- * A text filter (search.ts) is a substring test on `search_lc` (id and command, lower case),
- * which no index serves; a term of 3 or more characters also requires every one of its
+ * A text filter (search.ts) is a substring test on the id (ids are ASCII: a case-insensitive
+ * regex folds them) and on `command_lc` (the command in lower case), which no index serves; a term of 3 or more characters also requires every one of its
  * trigrams in `search_grams`, a multikey index with `seq` (index `search`), so the server reads
  * only jobs holding one of the term's trigrams, newest first, and stops when the page is full.
  * (A text index would not do: it matches words, not substrings.)
  */
 
 /** Attempts, events and the search fields are read on their own or not at all; listings never carry them. */
-export const JOB_FIELDS = { history: 0, events: 0, search_grams: 0, search_lc: 0 } as const;
+export const JOB_FIELDS = { history: 0, events: 0, search_grams: 0, command_lc: 0 } as const;
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** What a job is found by: stored with it at insert (id and command never change afterwards). */
-export function searchFields(id: string, command: string): Pick<JobDoc, 'search_grams' | 'search_lc'> {
-  return { search_grams: [...new Set([...trigrams(id), ...trigrams(command)])], search_lc: [foldTerm(id), foldTerm(command)] };
+export function searchFields(id: string, command: string): Pick<JobDoc, 'search_grams' | 'command_lc'> {
+  return { search_grams: [...new Set([...trigrams(id), ...trigrams(command)])], command_lc: foldTerm(command) };
 }
 
 /** The filter for a term: the trigrams narrow through the index, the substring test decides. */
 export function searchFilter(term: string): FilterQuery<JobDoc> {
   const folded = foldTerm(term);
-  const test = { search_lc: new RegExp(escapeRegex(folded)) };
+  // Plain strings, not an array: a regex over an array of strings is not matched element by
+  // element everywhere (the in-memory test server matches it against the array's text).
+  const test = { $or: [{ _id: new RegExp(escapeRegex(folded), 'i') }, { command_lc: new RegExp(escapeRegex(folded)) }] };
   return isIndexedTerm(term) ? { search_grams: { $all: trigrams(folded) }, ...test } : test;
 }
 

@@ -53,7 +53,7 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * Bumped when indexes or stored shapes change; opening an older database creates the missing
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
- * 4: the search fields (`search_grams`, `search_lc`), filled in for the jobs already there.
+ * 4: the search fields (`search_grams`, `command_lc`), filled in for the jobs already there.
  */
 const SCHEMA_VERSION = 4;
 /** Jobs given their search fields per round trip when upgrading. */
@@ -196,7 +196,7 @@ export class MongoBackend implements Backend {
    */
   private async backfillSearch(): Promise<void> {
     for (;;) {
-      const docs = await this.Job.find({ search_lc: { $exists: false } }, { command: 1 }).limit(SEARCH_BACKFILL_BATCH).lean();
+      const docs = await this.Job.find({ command_lc: { $exists: false } }, { command: 1 }).limit(SEARCH_BACKFILL_BATCH).lean();
       if (docs.length === 0) return;
       await this.Job.bulkWrite(
         docs.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: searchFields(d._id, d.command) } } })),

@@ -81,8 +81,8 @@ export interface JobDoc {
   events: EventDoc[];
   /** The distinct trigrams of the id and the command, lower case (see list.ts). */
   search_grams?: string[];
-  /** The id and the command, lower case: the substring test of a text filter. */
-  search_lc?: string[];
+  /** The command in lower case: the substring test of a text filter. */
+  command_lc?: string;
 }
 
 export interface WorkerDoc {
@@ -168,7 +168,7 @@ const jobSchema = new Schema<JobDoc>(
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
     search_grams: { type: [String], default: undefined },
-    search_lc: { type: [String], default: undefined },
+    command_lc: { type: String, default: undefined },
   },
   { ...opts, collection: 'jobs' },
 );
