@@ -1,4 +1,4 @@
-import type { Attempt, Job, JobState, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
+import type { Attempt, Job, JobState, MatchCounts, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
 import type { EnqueueFormValues } from './enqueue-form.js';
 
 /** The dashboard's state: plain data, replaced on every change, never mutated. */
@@ -27,6 +27,8 @@ export interface JobList {
   tab: JobTab;
   /** Text filter on id or command; empty: none. */
   search: string;
+  /** Counts per state of the jobs the filter matches (the tabs show them), and for which filter. */
+  matches: { search: string; counts: MatchCounts } | null;
   anchor: PageAnchor;
   jobs: readonly Job[];
   next: string | null;

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { Job, JobState } from '../../engine/types.js';
+import type { Job, JobState, MatchCounts } from '../../engine/types.js';
 import { sameJobs } from '../equal.js';
 import type { DashboardStore } from '../store.js';
 import type { JobList, JobTab, ListId, PageAnchor } from '../types.js';
@@ -16,6 +16,8 @@ export interface ListsSlice {
   setRow(id: ListId, row: number): void;
   setTab(tab: JobTab): void;
   setSearch(id: ListId, search: string): void;
+  /** Shows the counts per state of a filter's matches; dropped when the filter changed meanwhile. */
+  setMatchCounts(id: ListId, search: string, counts: MatchCounts): void;
   setPageSize(id: ListId, size: number): void;
   toggleMark(id: ListId, jobId: string, state?: JobState): void;
   /** Adds these jobs to the marks (those already marked stay as they are). */
@@ -37,7 +39,7 @@ export interface RowTarget {
 }
 
 export function emptyList(tab: JobTab, pageSize = 10): JobList {
-  return { tab, search: '', anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], markStates: {}, version: 0, loaded: false };
+  return { tab, search: '', matches: null, anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], markStates: {}, version: 0, loaded: false };
 }
 
 function clamp(n: number, length: number): number {
@@ -133,6 +135,14 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
     },
     setSearch(id, search) {
       update(id, (l) => (l.search === search ? l : requery(l, { search })));
+    },
+    setMatchCounts(id, search, counts) {
+      update(id, (l) => {
+        if (l.search !== search) return l;
+        const old = l.matches;
+        if (old?.search === search && old.counts.exact === counts.exact && JSON.stringify(old.counts.counts) === JSON.stringify(counts.counts)) return l;
+        return { ...l, matches: { search, counts } };
+      });
     },
     setPageSize(id, size) {
       const n = Math.max(1, Math.floor(size));
