@@ -48,8 +48,13 @@ const SORTABLE_MATCHES = 5_000;
 interface Source {
   from: string;
   where: string[];
-  /** The sort key's seq part: the index's rowid when walking it (FTS5 seeks on it). */
+  /**
+   * The sort key's seq part, as a column the walk can seek on: `jobs.seq`, or the index's rowid
+   * (the seq negated, see migration 8: FTS5 seeks only on its own rowid, and walks it fastest
+   * ascending). `negated` says the rowid runs the other way from seq.
+   */
   seq: string;
+  negated?: boolean;
 }
 
 function source(db: Database, q: ListQuery, fin: boolean, params: Record<string, unknown>): Source {
@@ -72,11 +77,16 @@ function source(db: Database, q: ListQuery, fin: boolean, params: Record<string,
   if (!fin) {
     // CROSS JOIN keeps the index as the outer loop: matches come in seq order and the walk stops
     // at the page's end, rather than SQLite choosing to test every job of a state against it.
-    return { from: 'jobs_search CROSS JOIN jobs ON jobs.seq = jobs_search.rowid', where: [...where, 'jobs_search MATCH @match'], seq: 'jobs_search.rowid' };
+    return {
+      from: 'jobs_search CROSS JOIN jobs ON jobs.seq = -jobs_search.rowid',
+      where: [...where, 'jobs_search MATCH @match'],
+      seq: 'jobs_search.rowid',
+      negated: true,
+    };
   }
   const n = db.prepare(`SELECT COUNT(*) FROM (SELECT rowid FROM jobs_search WHERE jobs_search MATCH ? LIMIT ${SORTABLE_MATCHES + 1})`).pluck().get(params.match) as number;
   if (n > SORTABLE_MATCHES) return scan();
-  return { from: '(SELECT rowid AS s FROM jobs_search WHERE jobs_search MATCH @match) m CROSS JOIN jobs ON jobs.seq = m.s', where, seq: 'jobs.seq' };
+  return { from: '(SELECT -rowid AS s FROM jobs_search WHERE jobs_search MATCH @match) m CROSS JOIN jobs ON jobs.seq = m.s', where, seq: 'jobs.seq' };
 }
 
 export function listPage(db: Database, q: ListQuery): RawPage {
@@ -88,10 +98,17 @@ export function listPage(db: Database, q: ListQuery): RawPage {
   const base = src.where.length ? src.where.join(' AND ') : '1';
   const key = fin ? `(jobs.finished_at, ${src.seq})` : src.seq;
   const at = fin ? '(@ef, @es)' : '@es';
-  const order = (dir: 'DESC' | 'ASC') => (fin ? `jobs.finished_at ${dir}, ${src.seq} ${dir}` : `${src.seq} ${dir}`);
-  const bind = (e: Edge) => ({ es: e.seq, ...(fin ? { ef: e.finished } : {}) });
+  // Over the negated rowid, "older than" is "greater than" and newest first is ascending.
+  const flip = <T extends string>(a: T, b: T) => (x: T): T => (src.negated ? (x === a ? b : a) : x);
+  const cmpOf = flip<'<' | '>'>('<', '>');
+  const dirOf = flip<'DESC' | 'ASC'>('DESC', 'ASC');
+  const order = (d: 'DESC' | 'ASC') => {
+    const dir = dirOf(d);
+    return fin ? `jobs.finished_at ${dir}, ${src.seq} ${dir}` : `${src.seq} ${dir}`;
+  };
+  const bind = (e: Edge) => ({ es: src.negated ? -e.seq : e.seq, ...(fin ? { ef: e.finished } : {}) });
   const probe = (cmp: '<' | '>', e: Edge) =>
-    db.prepare(`SELECT 1 FROM ${src.from} WHERE ${base} AND ${key} ${cmp} ${at} LIMIT 1`).pluck().get({ ...params, ...bind(e) }) !== undefined;
+    db.prepare(`SELECT 1 FROM ${src.from} WHERE ${base} AND ${key} ${cmpOf(cmp)} ${at} LIMIT 1`).pluck().get({ ...params, ...bind(e) }) !== undefined;
 
   // Walking toward older rows (the usual direction) or toward newer ones.
   const olderward = !(q.direction === 'before' || (q.cursor === undefined && q.from === 'last'));
@@ -99,7 +116,7 @@ export function listPage(db: Database, q: ListQuery): RawPage {
   let sql: string;
   if (q.cursor !== undefined) {
     Object.assign(params, bind(decodeEdge(q.cursor, fin)));
-    sql = `${select} AND ${key} ${olderward ? '<' : '>'} ${at} ORDER BY ${order(olderward ? 'DESC' : 'ASC')} LIMIT ${limit + 1}`;
+    sql = `${select} AND ${key} ${cmpOf(olderward ? '<' : '>')} ${at} ORDER BY ${order(olderward ? 'DESC' : 'ASC')} LIMIT ${limit + 1}`;
   } else if (q.offset !== undefined && q.offset > 0 && olderward) {
     sql = `${select} ORDER BY ${order('DESC')} LIMIT ${limit + 1} OFFSET ${Math.floor(q.offset)}`;
   } else {
@@ -126,8 +143,9 @@ export function listPage(db: Database, q: ListQuery): RawPage {
 export function countMatches(db: Database, q: MatchQuery, bound: number): MatchCounts {
   const params: Record<string, unknown> = {};
   const src = source(db, { search: q.search, queue: q.queue, limit: 1 }, false, params);
+  const newestFirst = `${src.seq} ${src.negated ? 'ASC' : 'DESC'}`;
   const rows = db
-    .prepare(`SELECT state, COUNT(*) AS n FROM (SELECT jobs.state FROM ${src.from} WHERE ${src.where.join(' AND ')} ORDER BY ${src.seq} DESC LIMIT ${bound + 1}) GROUP BY state`)
+    .prepare(`SELECT state, COUNT(*) AS n FROM (SELECT jobs.state FROM ${src.from} WHERE ${src.where.join(' AND ')} ORDER BY ${newestFirst} LIMIT ${bound + 1}) GROUP BY state`)
     .all(params) as { state: JobState; n: number }[];
   const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts;
   let total = 0;

@@ -153,25 +153,27 @@ export const MIGRATIONS: Migration[] = [
     name: 'search index',
     sql: `
       -- Every trigram (three characters, case folded) of each job's id and command, pointing to
-      -- the job's seq: a filter of 3 or more characters becomes a phrase query of its trigrams,
-      -- which finds substrings anywhere, in seq order, without reading the jobs that don't
-      -- match (see list.ts). Contentless: it stores only the index, not a second copy of the
-      -- text; contentless_delete lets a deleted job leave it by rowid alone.
+      -- the job: a filter of 3 or more characters becomes a phrase query of its trigrams, which
+      -- finds substrings anywhere without reading the jobs that don't match (see list.ts).
+      -- Contentless: it stores only the index, not a second copy of the text; contentless_delete
+      -- lets a deleted job leave it by rowid alone. The rowid is the job's seq negated: listings
+      -- run newest first, and FTS5 walks its lists in ascending rowid order several times faster
+      -- than in descending order (which loads whole lists of common trigrams first).
       CREATE VIRTUAL TABLE jobs_search USING fts5(id, command, content='', contentless_delete=1, tokenize='trigram');
       -- Kept in step by the transaction that changes the job. id and command are never updated
       -- (neither is a patchable field); the update trigger keeps it true if that ever changes.
       CREATE TRIGGER jobs_search_insert AFTER INSERT ON jobs BEGIN
-        INSERT INTO jobs_search (rowid, id, command) VALUES (NEW.seq, NEW.id, NEW.command);
+        INSERT INTO jobs_search (rowid, id, command) VALUES (-NEW.seq, NEW.id, NEW.command);
       END;
       CREATE TRIGGER jobs_search_delete AFTER DELETE ON jobs BEGIN
-        DELETE FROM jobs_search WHERE rowid = OLD.seq;
+        DELETE FROM jobs_search WHERE rowid = -OLD.seq;
       END;
       CREATE TRIGGER jobs_search_update AFTER UPDATE OF id, command ON jobs BEGIN
-        DELETE FROM jobs_search WHERE rowid = OLD.seq;
-        INSERT INTO jobs_search (rowid, id, command) VALUES (NEW.seq, NEW.id, NEW.command);
+        DELETE FROM jobs_search WHERE rowid = -OLD.seq;
+        INSERT INTO jobs_search (rowid, id, command) VALUES (-NEW.seq, NEW.id, NEW.command);
       END;
-      -- The jobs already there (about 15 s per million on a laptop core, once).
-      INSERT INTO jobs_search (rowid, id, command) SELECT seq, id, command FROM jobs;
+      -- The jobs already there (about 30 s per million, once).
+      INSERT INTO jobs_search (rowid, id, command) SELECT -seq, id, command FROM jobs;
     `,
     slow: (db) => {
       const n = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM jobs').pluck().get() as number;
