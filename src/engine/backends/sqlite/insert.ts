@@ -1,15 +1,15 @@
 import type Database from 'better-sqlite3';
 import type { NewJob } from '../../types.js';
 
-/** Rows per multi-row INSERT in a bulk enqueue (10 parameters each, well under SQLite's limit). */
+/** Rows per multi-row INSERT in a bulk enqueue (11 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
 
 /** Builds the insert transaction once: enqueue is a hot path, one by one as much as in bulk. */
 export function makeInserter(db: Database.Database): (jobs: NewJob[]) => void {
   const statement = (rows: number) =>
     db.prepare(
-      `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at)
-       VALUES ${Array.from({ length: rows }, () => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+      `INSERT INTO jobs (seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at)
+       VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     );
   const batch = statement(INSERT_BATCH);
   const single = statement(1);
@@ -21,21 +21,24 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => void {
     "INSERT INTO events (at, type, job_id, queue) SELECT created_at, 'enqueued', id, queue FROM jobs WHERE seq > ? ORDER BY seq",
   );
   const params: unknown[] = [];
-  const bind = (j: NewJob) =>
-    params.push(j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
+  const bind = (j: NewJob, seq: number) =>
+    params.push(seq, j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
   const insert = db.transaction((jobs: NewJob[]) => {
     const before = lastSeq.get() as number;
-    // Many rows per statement: each run() crosses into SQLite once, and in bulk that
-    // crossing, not the insert itself, is most of the cost.
-    let i = 0;
-    for (; i + INSERT_BATCH <= jobs.length; i += INSERT_BATCH) {
+    // Job k takes seq before + 1 + k, as it would in order, but the rows go in last first: the
+    // search index is keyed by the negated seq (migration 8), and FTS5 writes a batch in one
+    // piece only while the rowids it is given ascend (a smaller one flushes what it holds).
+    // Many rows per statement: each run() crosses into SQLite once, and in bulk that crossing,
+    // not the insert itself, is most of the cost.
+    let k = jobs.length - 1;
+    for (; k + 1 >= INSERT_BATCH; k -= INSERT_BATCH) {
       params.length = 0;
-      for (let k = i; k < i + INSERT_BATCH; k++) bind(jobs[k]);
+      for (let x = k; x > k - INSERT_BATCH; x--) bind(jobs[x], before + 1 + x);
       batch.run(params);
     }
-    for (; i < jobs.length; i++) {
+    for (; k >= 0; k--) {
       params.length = 0;
-      bind(jobs[i]);
+      bind(jobs[k], before + 1 + k);
       single.run(params);
     }
     count.run(jobs.length);
