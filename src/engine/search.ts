@@ -3,7 +3,9 @@
  * matches when the term is a substring of its id or of its command, ignoring case (Unicode
  * lower case, so `ÉCOLE` finds `école`). Adapters answer terms of `MIN_INDEXED_CHARS` or more
  * through an index of three-character pieces (trigrams) and shorter terms by reading jobs newest
- * first until a page is full; both give the same answers.
+ * first until a page is full; both give the same answers. (SQLite's index folds case by
+ * Unicode's simple case folding, JavaScript by its lower-case mapping: they differ only for a
+ * handful of characters, such as the dotted `İ`.)
  */
 
 /** The shortest term an index of trigrams can answer (shorter ones have no trigram). */
