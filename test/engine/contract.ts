@@ -545,8 +545,10 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
 
       it('pages a filtered list with cursors both ways, for indexed and short terms, with a state', async () => {
         // More jobs, so the pages hold mixed matches and non-matches in between.
-        await q.enqueue(Array.from({ length: 40 }, (_, i) => ({ id: `p${i}`, command: i % 3 === 0 ? 'make deploy' : 'true' })));
-        for (let i = 0; i < 40; i++) jobs.push({ id: `p${i}`, command: i % 3 === 0 ? 'make deploy' : 'true' });
+        // In one batch longer than the adapters' statements, so the order within a batch is tried too.
+        await q.enqueue(Array.from({ length: 150 }, (_, i) => ({ id: `p${i}`, command: i % 3 === 0 ? 'make deploy' : 'true' })));
+        for (let i = 0; i < 150; i++) jobs.push({ id: `p${i}`, command: i % 3 === 0 ? 'make deploy' : 'true' });
+        expect((await q.list({ limit: 200 })).jobs.map((j) => j.id)).toEqual(jobs.map((j) => j.id).reverse());
         for (const term of ['DEPLOY', 'p1', 'e', 'back']) {
           const all = await listAll(term, 3);
           expect({ term, all }).toEqual({ term, all: model(term) });

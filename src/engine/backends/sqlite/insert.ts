@@ -25,20 +25,23 @@ export function makeInserter(db: Database.Database): (jobs: NewJob[]) => void {
     params.push(seq, j.id, j.command, j.max_retries, j.priority, j.run_at, j.timeout_seconds, j.queue, j.cwd, j.created_at, j.created_at);
   const insert = db.transaction((jobs: NewJob[]) => {
     const before = lastSeq.get() as number;
-    // Job k takes seq before + 1 + k, as it would in order, but the rows go in last first: the
-    // search index is keyed by the negated seq (migration 8), and FTS5 writes a batch in one
-    // piece only while the rowids it is given ascend (a smaller one flushes what it holds).
+    // Job k takes seq before + 1 + k, as it would in order, but each statement's rows go in last
+    // first: the search index is keyed by the negated seq (migration 8), and FTS5 keeps adding
+    // to its pending segment only while the rowids it is given ascend (a smaller one flushes
+    // it). Reversed per statement, not the whole batch: the jobs table still grows at its end
+    // (a batch reversed whole left its pages 40% larger), and a flush every 64 rows costs
+    // little (bulk enqueue at about half the rate without the index; one per row: a fifth).
     // Many rows per statement: each run() crosses into SQLite once, and in bulk that crossing,
     // not the insert itself, is most of the cost.
-    let k = jobs.length - 1;
-    for (; k + 1 >= INSERT_BATCH; k -= INSERT_BATCH) {
+    let i = 0;
+    for (; i + INSERT_BATCH <= jobs.length; i += INSERT_BATCH) {
       params.length = 0;
-      for (let x = k; x > k - INSERT_BATCH; x--) bind(jobs[x], before + 1 + x);
+      for (let x = i + INSERT_BATCH - 1; x >= i; x--) bind(jobs[x], before + 1 + x);
       batch.run(params);
     }
-    for (; k >= 0; k--) {
+    for (let x = jobs.length - 1; x >= i; x--) {
       params.length = 0;
-      bind(jobs[k], before + 1 + k);
+      bind(jobs[x], before + 1 + x);
       single.run(params);
     }
     count.run(jobs.length);
