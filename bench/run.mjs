@@ -10,6 +10,7 @@ const sections = {
   processes: (dir) => import('./processes.mjs').then((m) => m.run(dir)),
   startup: (dir) => import('./startup.mjs').then((m) => m.run(dir)),
   large: (dir) => import('./large.mjs').then((m) => m.run(dir)),
+  search: (dir) => import('./search.mjs').then((m) => m.run(dir)),
   dashboard: (dir) => import('./dashboard.mjs').then((m) => m.run(dir)),
   mongo: (dir) => import('./mongo.mjs').then((m) => m.run(dir)),
 };

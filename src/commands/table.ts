@@ -263,7 +263,7 @@ Running jobs are never stopped by a lower limit; new starts wait until the queue
     options: [
       { flags: '--state <state>', help: `only jobs in this state: ${JOB_STATES.join(', ')} (default: all)` },
       { flags: '--queue <name>', help: 'only jobs in this queue' },
-      { flags: '--search <text>', help: 'only jobs whose id or command contains the text' },
+      { flags: '--search <text>', help: 'only jobs whose id or command contains the text, in any case (indexed from 3 characters)' },
       { flags: '--limit <n>', help: 'jobs per page', default: '50' },
       { flags: '--offset <n>', help: 'skip this many jobs (slower on deep pages than --cursor)' },
       { flags: '--cursor <cursor>', help: 'continue from a cursor printed by the previous page' },
@@ -323,7 +323,7 @@ Running jobs are never stopped by a lower limit; new starts wait until the queue
       { flags: '--limit <n>', help: 'jobs per page', default: '50' },
       { flags: '--offset <n>', help: 'skip this many jobs' },
       { flags: '--cursor <cursor>', help: 'continue from a cursor printed by the previous page' },
-      { flags: '--search <text>', help: 'only jobs whose id or command contains the text' },
+      { flags: '--search <text>', help: 'only jobs whose id or command contains the text, in any case (indexed from 3 characters)' },
       { flags: '--queue <name>', help: 'only jobs in this queue' },
       JSON_OPTION('print an array of jobs as JSON'),
       { flags: '--cursor-json', help: 'print {"jobs": [...], "next": cursor or null} as JSON, to walk every page with --cursor' },

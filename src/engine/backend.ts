@@ -6,6 +6,8 @@ import type {
   JobPage,
   JobState,
   ListQuery,
+  MatchCounts,
+  MatchQuery,
   NewEvent,
   NewJob,
   Deduplicated,
@@ -83,6 +85,11 @@ export interface Backend {
   listJobs(query: ListQuery): Promise<JobPage>;
   /** Counts per state, exact. */
   countByState(): Promise<StateCounts>;
+  /**
+   * Counts per state of the jobs matching a text filter, through the same index as a filtered
+   * listing: the newest `bound` matches at most (`exact` false when more exist).
+   */
+  countMatches(query: MatchQuery, bound: number): Promise<MatchCounts>;
   /** Attempts that finished at or after `since`, by result. */
   throughput(since: number): Promise<Throughput>;
   /** Finished attempts, oldest first (a running attempt is read from the job). */

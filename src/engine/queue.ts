@@ -17,6 +17,7 @@ import {
 } from './rules.js';
 import { type Transition, canTransition, isFinished } from './state-machine.js';
 import { describeDependencies, planDependencies } from './dependencies.js';
+import { COUNT_BOUND } from './search.js';
 import type {
   Attempt,
   AttemptResult,
@@ -27,6 +28,8 @@ import type {
   JobPage,
   JobState,
   ListQuery,
+  MatchCounts,
+  MatchQuery,
   NewEvent,
   NewJob,
   Deduplicated,
@@ -260,6 +263,11 @@ export class Queue {
 
   counts(): Promise<StateCounts> {
     return this.backend.countByState();
+  }
+
+  /** Counts per state of the jobs a text filter matches; lower bounds past `COUNT_BOUND` matches. */
+  countMatches(query: MatchQuery, bound = COUNT_BOUND): Promise<MatchCounts> {
+    return this.backend.countMatches(query, Math.max(1, Math.floor(bound)));
   }
 
   throughput(windowMs: number): Promise<Throughput> {

@@ -26,6 +26,22 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export type StateCounts = Record<JobState, number>;
 
+/** Jobs matching a text filter (see search.ts), per state. */
+export interface MatchCounts {
+  counts: StateCounts;
+  /**
+   * False when counting stopped at the newest `COUNT_BOUND` matches (more exist): each count is
+   * then a lower bound, shown as `N+`.
+   */
+  exact: boolean;
+}
+
+export interface MatchQuery {
+  /** Case-insensitive substring of id or command (see search.ts). */
+  search: string;
+  queue?: string;
+}
+
 /** A queue: one that holds jobs, or has settings of its own. */
 export interface QueueInfo {
   name: string;
@@ -204,7 +220,10 @@ export interface ListQuery {
   /** Omitted: every state. */
   state?: JobState;
   queue?: string;
-  /** Case-insensitive substring of id or command. */
+  /**
+   * Case-insensitive substring of id or command (see search.ts): answered through the trigram
+   * index from 3 characters on; shorter terms read jobs newest first until the page is full.
+   */
   search?: string;
   limit: number;
   /**

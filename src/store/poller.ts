@@ -3,12 +3,17 @@ import { hostId, processState } from '../os/host.js';
 import { isWorkerStale } from '../engine/policy.js';
 import type { Queue } from '../engine/queue.js';
 import type { WorkerRecord } from '../engine/types.js';
+import { isIndexedTerm } from '../engine/search.js';
 import { fetchPage, pageAround } from './pages.js';
 import type { DashboardStore, DashboardStoreApi } from './store.js';
 import type { ListId, WorkerHealth, WorkerRow } from './types.js';
 
-/** How often a filtered page is re-read by the periodic refresh (typing re-reads it at once). */
-export const SEARCH_REFRESH_MS = 5000;
+/**
+ * How often a page filtered by a 1-2 character term is re-read by the periodic refresh (typing
+ * re-reads it at once): such a term has no trigram, so its page may cost a scan. Longer terms go
+ * through the search index and refresh on every tick, like an unfiltered page.
+ */
+export const SHORT_SEARCH_REFRESH_MS = 5000;
 
 export interface PollerOptions {
   /** Refresh period; default 1000 ms. */
@@ -179,12 +184,13 @@ export class Poller {
   }
 
   /**
-   * A text filter cannot use an index (it matches anywhere in the id or the command), so on a
-   * large history its page costs a scan: refreshed every few seconds instead of every tick.
+   * A filter of 3 or more characters is answered through the search index, as cheaply as an
+   * unfiltered page. A shorter one may cost a scan of a large history: refreshed every few
+   * seconds instead of every tick.
    */
   private listDue(list: { search: string; loaded: boolean }, now: number): boolean {
-    if (list.search === '' || !list.loaded) return true;
-    if (now - this.searchLoadedAt < SEARCH_REFRESH_MS) return false;
+    if (list.search === '' || !list.loaded || isIndexedTerm(list.search)) return true;
+    if (now - this.searchLoadedAt < SHORT_SEARCH_REFRESH_MS) return false;
     this.searchLoadedAt = now;
     return true;
   }
@@ -207,10 +213,10 @@ export class Poller {
     this.store.getState().setQueues(queues);
   }
 
-  /** Re-reads one table's current page (navigation and query changes call this too). */
+  /** Re-reads one table's current page (navigation and query changes call this too), and the filter's counts. */
   async loadList(id: ListId): Promise<void> {
     const list = this.store.getState().lists[id];
-    const { anchor, page } = await fetchPage(this.queue, id, list, list.anchor);
+    const [{ anchor, page }] = await Promise.all([fetchPage(this.queue, id, list, list.anchor), this.loadMatchCounts(id, list.search, list.queue)]);
     // The selection is a job, not a row: when rows moved it off the page (new jobs above it, a
     // shorter window), the page moves to keep it in sight, on the row it had if possible. A job
     // that left the list leaves the cursor where it was, on the job that took its place.
@@ -223,6 +229,13 @@ export class Poller {
       }
     }
     this.store.getState().setPage(id, list.version, anchor, page);
+  }
+
+  /** The tabs of a filtered list count what the filter matches, per state (bounded: see search.ts). */
+  private async loadMatchCounts(id: ListId, search: string, queue: string | null): Promise<void> {
+    if (search === '') return;
+    const counts = await this.queue.countMatches({ search, ...(queue !== null ? { queue } : {}) });
+    this.store.getState().setMatchCounts(id, search, counts);
   }
 
   async loadDetail(id: string): Promise<void> {

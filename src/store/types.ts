@@ -1,4 +1,4 @@
-import type { Attempt, Dependency, Job, JobState, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
+import type { Attempt, Dependency, Job, JobState, MatchCounts, StateCounts, Throughput, WorkerRecord } from '../engine/types.js';
 import type { EnqueueFormValues } from './enqueue-form.js';
 
 /** The dashboard's state: plain data, replaced on every change, never mutated. */
@@ -45,6 +45,8 @@ export interface JobList {
    * for the first and the last page, counted page by page in between.
    */
   offset: number;
+  /** Counts per state of the jobs the filter matches (the tabs show them), and for which filter. */
+  matches: { search: string; counts: MatchCounts } | null;
   anchor: PageAnchor;
   jobs: readonly Job[];
   next: string | null;

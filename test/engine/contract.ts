@@ -552,6 +552,128 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       });
     });
 
+    describe('text search', () => {
+      // Ids and commands with the characters a naive LIKE or regex would trip on, and unicode.
+      const jobs: { id: string; command: string }[] = [
+        { id: 'Backup.Nightly', command: 'tar czf /backups/home.tgz ~' },
+        { id: 'report_2030', command: `echo "50% done" && printf '%s' it's` },
+        { id: 'ecole-1', command: 'echo ÉCOLE Ünïcode école' },
+        { id: 'x1', command: 'grep -E "a.*b(c)" file | wc -l' },
+        { id: 'x2', command: 'echo 100%_sure \\ back\\slash' },
+        { id: 'x3', command: 'sleep 5 # 🚀 launch' },
+        { id: 'nightly-backup', command: 'rsync -a src dst' },
+        { id: 'ab', command: 'true' },
+      ];
+      // The model: a case-folded substring of the id or of the command (never across them).
+      const model = (term: string) =>
+        jobs
+          .filter((j) => j.id.toLowerCase().includes(term.toLowerCase()) || j.command.toLowerCase().includes(term.toLowerCase()))
+          .map((j) => j.id)
+          .reverse();
+      const listAll = async (search: string, limit: number, extra: Partial<Parameters<Queue['list']>[0]> = {}) => {
+        const seen: string[] = [];
+        let page = await q.list({ limit, search, ...extra });
+        for (;;) {
+          seen.push(...page.jobs.map((j) => j.id));
+          if (page.next_cursor === null) return seen;
+          page = await q.list({ limit, search, ...extra, cursor: page.next_cursor });
+        }
+      };
+      beforeEach(async () => {
+        for (const j of jobs) {
+          await q.enqueue([j]);
+          tick(1);
+        }
+      });
+
+      it('matches substrings of the id or the command, ignoring case, with special characters and unicode', async () => {
+        const terms = [
+          'backup', 'BACKUP', 'kup.N', 'Nightly', 'report_', '_20', '50%', '% d', "it's", '"50', 'école', 'ÉCOLE', 'ünï', 'ÜNÏCODE',
+          'a.*b(c)', '| wc', '100%_', '\\ back\\', '🚀', '🚀 l', 'ch', 'CH', '%', '_', '"', "'", '\\', 'é', 'ab', 'b', 'x',
+          'zzz', 'tgz ~', 'Nightlyrsync', '.*', '[a', '(c)', 'a%b', 'a_b',
+        ];
+        for (const term of terms) {
+          expect({ term, ids: (await q.list({ limit: 50, search: term })).jobs.map((j) => j.id) }).toEqual({ term, ids: model(term) });
+        }
+      });
+
+      it('pages a filtered list with cursors both ways, for indexed and short terms, with a state', async () => {
+        // More jobs, so the pages hold mixed matches and non-matches in between.
+        // In one batch longer than the adapters' statements, so the order within a batch is tried too.
+        await q.enqueue(Array.from({ length: 150 }, (_, i) => ({ id: `p${i}`, command: i % 3 === 0 ? 'make deploy' : 'true' })));
+        for (let i = 0; i < 150; i++) jobs.push({ id: `p${i}`, command: i % 3 === 0 ? 'make deploy' : 'true' });
+        expect((await q.list({ limit: 200 })).jobs.map((j) => j.id)).toEqual(jobs.map((j) => j.id).reverse());
+        for (const term of ['DEPLOY', 'p1', 'e', 'back']) {
+          const all = await listAll(term, 3);
+          expect({ term, all }).toEqual({ term, all: model(term) });
+          // Backwards from the last page gives the same jobs, page by page.
+          const last = await q.list({ limit: 3, search: term, from: 'last' });
+          const back: string[] = [...last.jobs.map((j) => j.id)].reverse();
+          let page = last;
+          while (page.prev_cursor !== null) {
+            page = await q.list({ limit: 3, search: term, cursor: page.prev_cursor, direction: 'before' });
+            back.push(...[...page.jobs.map((j) => j.id)].reverse());
+          }
+          expect({ term, back: back.reverse() }).toEqual({ term, back: model(term) });
+        }
+        // With a state: the claimed job is the only processing one that matches.
+        const running = (await claim())!;
+        expect(await listAll(running.id, 2, { state: 'processing' })).toEqual([running.id]);
+        expect((await listAll('deploy', 4, { state: 'pending' })).length).toBe(model('deploy').length);
+        expect(await listAll('p3', 4, { state: 'pending' })).toEqual(model('p3'));
+      });
+
+      it('pages the latest finished first with a filter, and leaves purged jobs out', async () => {
+        await q.enqueue(['k1', 'k2', 'k3', 'k4', 'k5'].map((id, i) => ({ id, command: i % 2 ? 'false # odd' : 'false', max_retries: 0 })));
+        // They die in another order than they were created: k3, k1, k5, k2, k4.
+        for (const id of ['k3', 'k1', 'k5', 'k2', 'k4']) {
+          tick(1000);
+          let job = await claim();
+          while (job && job.id !== id) {
+            await q.settle(job, 'w1', result('interrupted', now), DEFAULT_CONFIG);
+            job = await claim();
+          }
+          await q.settle(job!, 'w1', result('exit', now), DEFAULT_CONFIG);
+        }
+        const dlq = (search: string) => listAll(search, 2, { state: 'dead', order: 'finished' });
+        expect(await dlq('FALSE')).toEqual(['k4', 'k2', 'k5', 'k1', 'k3']);
+        expect(await dlq('# odd')).toEqual(['k4', 'k2']);
+        expect(await dlq('k')).toEqual(['k4', 'k2', 'k5', 'k1', 'k3']);
+        expect(await dlq('k3')).toEqual(['k3']);
+        const back = await q.list({ limit: 2, search: 'false', state: 'dead', order: 'finished', from: 'last' });
+        expect(back.jobs.map((j) => j.id)).toEqual(['k1', 'k3']);
+        // Purged jobs no longer match, and the index does not hold them up.
+        tick(1);
+        expect(await q.purge(['dead'], 0)).toBe(5);
+        expect(await listAll('false', 2)).toEqual([]);
+        expect(await listAll('k', 2)).toEqual(model('k'));
+        // A new job reusing a purged id is found by its own command.
+        await q.enqueue([{ id: 'k1', command: 'echo again' }]);
+        expect((await q.list({ limit: 5, search: 'k1' })).jobs.map((j) => j.command)).toEqual(['echo again']);
+        expect((await q.list({ limit: 5, search: 'false' })).jobs).toEqual([]);
+      });
+
+      it('counts matches per state, exactly up to a bound and as lower bounds beyond it', async () => {
+        const running = (await claim())!;
+        const all = await q.countMatches({ search: 'ECHO' });
+        expect(all.exact).toBe(true);
+        const expected = model('echo');
+        expect(all.counts.pending + all.counts.processing).toBe(expected.length);
+        expect(all.counts.processing).toBe(expected.includes(running.id) ? 1 : 0);
+        expect(all.counts.dead).toBe(0);
+        expect(await q.countMatches({ search: 'zzz' })).toMatchObject({ exact: true, counts: { pending: 0, processing: 0 } });
+        // A short term, and a queue.
+        expect((await q.countMatches({ search: 'x' })).counts.pending).toBe(model('x').length);
+        await q.enqueue([{ id: 'q-echo', command: 'echo', queue: 'other' }]);
+        expect((await q.countMatches({ search: 'echo', queue: 'other' })).counts.pending).toBe(1);
+        // Past the bound: the newest `bound` matches (and one more) are counted, and it says so.
+        const capped = await q.countMatches({ search: 'e' }, 2);
+        expect(capped.exact).toBe(false);
+        expect(Object.values(capped.counts).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+        expect((await q.countMatches({ search: 'tgz' }, 1)).exact).toBe(true);
+      });
+    });
+
     it('counts recent throughput from finished attempts', async () => {
       await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'false' }, { id: 'c', command: 'x' }]);
       const a = (await claim())!;

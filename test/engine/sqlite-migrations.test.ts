@@ -89,4 +89,41 @@ describe('SQLite migrations', () => {
     expect((await q.claim('w', 'x', 30_000))?.id).toBe('b');
     await backend.close();
   });
+
+  it('builds the search index over the jobs of an older database, says so when there are many, and keeps it in step', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queuectl-migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'before-search.db');
+    // A database as the build before the search index left it: every migration but that one.
+    const old = new Database(path);
+    const before = MIGRATIONS.filter((m) => m.name !== 'search index');
+    migrate(old, 0, before, () => {});
+    // Enough jobs for the build to be announced, made in one statement.
+    const n = 120_000;
+    old.exec(`
+      WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${n})
+      INSERT INTO jobs (id, command, state, max_retries, run_at, queue, cwd, created_at, updated_at)
+      SELECT 'old-' || i, 'echo Report ' || i, CASE WHEN i % 10 = 0 THEN 'dead' ELSE 'completed' END, 3, 0, 'default', '/', i, i FROM k;
+    `);
+    old.close();
+
+    const db = new Database(path);
+    const notes: string[] = [];
+    migrate(db, 0, MIGRATIONS, (t) => notes.push(t));
+    expect(notes).toEqual([expect.stringMatching(/building the search index over about 120,000 jobs/)]);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATION_COUNT);
+    db.close();
+
+    const backend = SqliteBackend.open(path);
+    const q = new Queue(backend);
+    expect((await q.list({ limit: 5, search: 'report 11999' })).jobs.map((j) => j.id)).toEqual(['old-119999', 'old-119998', 'old-119997', 'old-119996', 'old-119995']);
+    expect((await q.list({ limit: 5, search: 'OLD-7', state: 'dead' })).jobs.map((j) => j.id)).toEqual(['old-79990', 'old-79980', 'old-79970', 'old-79960', 'old-79950']);
+    expect(await q.countMatches({ search: 'report 1199' })).toEqual({ exact: true, counts: expect.objectContaining({ completed: 100, dead: 11 }) });
+    // New jobs are indexed by the insert's own transaction, purged ones leave it.
+    await q.enqueue([{ id: 'fresh', command: 'report 11999 again' }]);
+    expect((await q.list({ limit: 1, search: 'report 11999' })).jobs.map((j) => j.id)).toEqual(['fresh']);
+    expect(await q.purge(['dead'], 0)).toBe(n / 10);
+    expect((await q.countMatches({ search: 'report 1199' })).counts).toMatchObject({ completed: 100, dead: 0, pending: 1 });
+    await backend.close();
+  });
 });

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { Job, JobState } from '../../engine/types.js';
+import type { Job, JobState, MatchCounts } from '../../engine/types.js';
 import { sameJobs } from '../equal.js';
 import type { DashboardStore } from '../store.js';
 import type { JobList, JobTab, ListId, PageAnchor, SortKey } from '../types.js';
@@ -19,6 +19,8 @@ export interface ListsSlice {
   /** Both tables show only this queue's jobs (null: every queue). */
   setQueueFilter(queue: string | null): void;
   setSort(id: ListId, sort: SortKey, reverse: boolean): void;
+  /** Shows the counts per state of a filter's matches; dropped when the filter changed meanwhile. */
+  setMatchCounts(id: ListId, search: string, counts: MatchCounts): void;
   setPageSize(id: ListId, size: number): void;
   toggleMark(id: ListId, jobId: string, state?: JobState): void;
   /** Adds these jobs to the marks (those already marked stay as they are). */
@@ -42,7 +44,7 @@ export interface RowTarget {
 }
 
 export function emptyList(tab: JobTab, pageSize = 10, sort: SortKey = 'created'): JobList {
-  return { tab, search: '', queue: null, sort, reverse: false, offset: 0, anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], markStates: {}, version: 0, loaded: false };
+  return { tab, search: '', matches: null, queue: null, sort, reverse: false, offset: 0, anchor: {}, jobs: [], next: null, prev: null, row: 0, pageSize, marks: [], markStates: {}, version: 0, loaded: false };
 }
 
 function clamp(n: number, length: number): number {
@@ -154,6 +156,14 @@ export const createListsSlice: StateCreator<DashboardStore, [], [], ListsSlice> 
     },
     setSort(id, sort, reverse) {
       update(id, (l) => (l.sort === sort && l.reverse === reverse ? l : requery(l, { sort, reverse })));
+    },
+    setMatchCounts(id, search, counts) {
+      update(id, (l) => {
+        if (l.search !== search) return l;
+        const old = l.matches;
+        if (old?.search === search && old.counts.exact === counts.exact && JSON.stringify(old.counts.counts) === JSON.stringify(counts.counts)) return l;
+        return { ...l, matches: { search, counts } };
+      });
     },
     setPageSize(id, size) {
       const n = Math.max(1, Math.floor(size));

@@ -29,7 +29,10 @@ export function DlqView(props: { width: number; height: number }) {
   const tone = useTone();
   const list = useDash((s) => s.lists.dlq);
   const now = useDash((s) => s.now);
-  const dead = useDash((s) => s.header.counts?.dead ?? null);
+  const allDead = useDash((s) => s.header.counts?.dead ?? null);
+  // With a filter, how many dead jobs it matches (`N+` past the count's bound).
+  const matched = list.search !== '' ? (list.matches?.search === list.search ? list.matches.counts : null) : undefined;
+  const dead = matched === undefined ? allDead : matched === null ? null : matched.counts.dead;
   const tail = dlqTailHeight(props.height);
   const selected = list.jobs[list.row];
   const lines = selected ? tailLines(selected.output, tail - 1) : [];
@@ -41,7 +44,7 @@ export function DlqView(props: { width: number; height: number }) {
             <Text bold color={tone('red')}>
               {' '}DLQ{' '}
             </Text>
-            <Text dimColor>{dead === null ? '' : `${compactCount(dead)} dead · R retries them all · d deletes · D deletes all matching`}</Text>
+            <Text dimColor>{dead === null ? '' : matched ? `${compactCount(dead)}${matched.exact ? '' : '+'} dead match · R retries every dead job · d deletes · D deletes all matching` : `${compactCount(dead)} dead · R retries them all · d deletes · D deletes all matching`}</Text>
           </Text>
         </Box>
         <Box flexShrink={0}>

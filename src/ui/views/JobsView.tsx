@@ -1,9 +1,8 @@
 import { Box, Text } from 'ink';
-import type { Job } from '../../engine/types.js';
-import { JOB_TABS, type JobTab } from '../../store/types.js';
+import type { Job, StateCounts } from '../../engine/types.js';
+import { JOB_TABS, type JobList, type JobTab, type ListId } from '../../store/types.js';
 import { listStart, marksElsewhere } from '../../store/slices/lists.js';
 import { listTotal, sortLabel } from '../../store/navigation.js';
-import type { JobList, ListId } from '../../store/types.js';
 import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, outcomeText, singleLine, whenText } from '../format.js';
@@ -81,19 +80,32 @@ export function orderText(list: JobList, usual: 'created' | 'finished'): string 
 
 const SHORT_TAB: Record<JobTab, string> = { all: 'all', pending: 'pend', processing: 'proc', completed: 'done', failed: 'fail', dead: 'dead', cancelled: 'canc', waiting: 'wait' };
 
-function Tabs(props: { tab: JobTab; short: boolean }) {
+/**
+ * A tab's count: of every job, or with a filter, of the jobs it matches (no number until they
+ * are counted; `N+` when counting stopped at its bound).
+ */
+export function tabCountText(t: JobTab, counts: StateCounts | null, exact = true): string {
+  if (counts === null) return '';
+  const n = t === 'all' ? Object.values(counts).reduce((a, b) => a + b, 0) : counts[t];
+  return ` ${compactCount(n)}${exact ? '' : '+'}`;
+}
+
+function Tabs(props: { tab: JobTab; short: boolean; search: string; matches: JobList['matches'] }) {
   const tone = useTone();
-  const counts = useDash((s) => s.header.counts);
+  const all = useDash((s) => s.header.counts);
+  const filtered = props.search !== '';
+  const matched = filtered && props.matches?.search === props.search ? props.matches.counts : null;
+  const counts = filtered ? (matched?.counts ?? null) : all;
   return (
     <Text wrap="truncate">
       {JOB_TABS.map((t, i) => {
-        const n = counts === null ? null : t === 'all' ? Object.values(counts).reduce((a, b) => a + b, 0) : counts[t];
+        const n = tabCountText(t, counts, matched?.exact ?? true);
         const active = t === props.tab;
         return (
           <Text key={t}>
             {i > 0 ? ' ' : ''}
             <Text inverse={active} bold={active} color={tone(t === 'all' ? undefined : STATE_COLORS[t])}>
-              {` ${i + 1} ${props.short ? SHORT_TAB[t] : t}${n === null ? '' : ` ${compactCount(n)}`} `}
+              {` ${i + 1} ${props.short ? SHORT_TAB[t] : t}${n} `}
             </Text>
           </Text>
         );
@@ -114,7 +126,7 @@ export function JobsView(props: ViewProps) {
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Box width={props.width}>
         <Box flexGrow={1} flexShrink={1}>
-          <Tabs tab={list.tab} short={props.width < 110} />
+          <Tabs tab={list.tab} short={props.width < 110} search={list.search} matches={list.matches} />
         </Box>
         <Box flexShrink={0}>
           <Text color={tone('magenta')}>{info}</Text>

@@ -1,19 +1,40 @@
 import type { FilterQuery, Model } from 'mongoose';
 import { type Edge, byFinished, decodeEdge, edgeOf, encodeEdge } from '../../paging.js';
-import type { ListQuery } from '../../types.js';
+import { foldTerm, isIndexedTerm, trigrams } from '../../search.js';
+import { JOB_STATES, type JobState, type ListQuery, type MatchCounts, type MatchQuery, type StateCounts } from '../../types.js';
 import type { JobDoc } from './schema.js';
 
 /**
  * Listing jobs newest first with keyset paging, as the SQLite adapter does: a cursor is the `seq`
  * of a page's edge job (base 36), so any page is an index seek on `state_seq` (or `seq`) plus
  * `limit` documents. Offset paging is kept for scripts; its cost grows with the offset.
+ *
+ * A text filter (search.ts) is a substring test on the id (ids are ASCII: a case-insensitive
+ * regex folds them) and on `command_lc` (the command in lower case), which no index serves; a term of 3 or more characters also requires every one of its
+ * trigrams in `search_grams`, a multikey index with `seq` (index `search`), so the server reads
+ * only jobs holding one of the term's trigrams, newest first, and stops when the page is full.
+ * (A text index would not do: it matches words, not substrings.)
  */
 
-/** Attempts and events are read on their own; listings never carry them. */
-export const JOB_FIELDS = { history: 0, events: 0 } as const;
+/** Attempts, events and the search fields are read on their own or not at all; listings never carry them. */
+export const JOB_FIELDS = { history: 0, events: 0, search_grams: 0, command_lc: 0 } as const;
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What a job is found by: stored with it at insert (id and command never change afterwards). */
+export function searchFields(id: string, command: string): Pick<JobDoc, 'search_grams' | 'command_lc'> {
+  return { search_grams: [...new Set([...trigrams(id), ...trigrams(command)])], command_lc: foldTerm(command) };
+}
+
+/** The filter for a term: the trigrams narrow through the index, the substring test decides. */
+export function searchFilter(term: string): FilterQuery<JobDoc> {
+  const folded = foldTerm(term);
+  // Plain strings, not an array: a regex over an array of strings is not matched element by
+  // element everywhere (the in-memory test server matches it against the array's text).
+  const test = { $or: [{ _id: new RegExp(escapeRegex(folded), 'i') }, { command_lc: new RegExp(escapeRegex(folded)) }] };
+  return isIndexedTerm(term) ? { search_grams: { $all: trigrams(folded) }, ...test } : test;
 }
 
 export interface RawPage {
@@ -26,10 +47,7 @@ export async function listPage(Job: Model<JobDoc>, q: ListQuery): Promise<RawPag
   const base: FilterQuery<JobDoc> = {};
   if (q.state) base.state = q.state;
   if (q.queue) base.queue = q.queue;
-  if (q.search) {
-    const re = new RegExp(escapeRegex(q.search), 'i');
-    base.$or = [{ _id: re }, { command: re }];
-  }
+  if (q.search) Object.assign(base, searchFilter(q.search));
   const limit = Math.max(1, Math.min(Math.floor(q.limit), 10_000));
   // The sort key: seq, or (finished_at, seq) for the latest finished first (index state_finished).
   const fin = byFinished(q);
@@ -58,4 +76,23 @@ export async function listPage(Job: Model<JobDoc>, q: ListQuery): Promise<RawPag
   const paged = q.cursor !== undefined || (q.offset ?? 0) > 0;
   const prev = olderward ? (paged && (await probe('$gt', newest)) ? newest : null) : more ? newest : null;
   return { docs, next: next && encodeEdge(next), prev: prev && encodeEdge(prev) };
+}
+
+/** Counts per state of the newest `bound` matches (and one more, to know whether others exist). */
+export async function countMatches(Job: Model<JobDoc>, q: MatchQuery, bound: number): Promise<MatchCounts> {
+  const match: FilterQuery<JobDoc> = searchFilter(q.search);
+  if (q.queue) match.queue = q.queue;
+  const rows = await Job.aggregate<{ _id: JobState; n: number }>([
+    { $match: match },
+    { $sort: { seq: -1 } },
+    { $limit: bound + 1 },
+    { $group: { _id: '$state', n: { $sum: 1 } } },
+  ]);
+  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts;
+  let total = 0;
+  for (const r of rows) {
+    counts[r._id] = r.n;
+    total += r.n;
+  }
+  return { counts, exact: total <= bound };
 }

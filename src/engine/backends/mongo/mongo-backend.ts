@@ -15,6 +15,8 @@ import type {
   QueueInfo,
   JobState,
   ListQuery,
+  MatchCounts,
+  MatchQuery,
   NewEvent,
   NewJob,
   Deduplicated,
@@ -27,7 +29,7 @@ import type {
 import { ServerClock } from './clock.js';
 import { EVENTS_PER_JOB, EVENT_REORDER_MS, listEvents } from './events.js';
 import { type TransactionSupport, insertAllOrNone } from './insert.js';
-import { JOB_FIELDS, listPage } from './list.js';
+import { JOB_FIELDS, countMatches, listPage, searchFields } from './list.js';
 import {
   authenticationError,
   errorCode,
@@ -58,10 +60,13 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
  * Bumped when indexes or stored shapes change; opening an older database creates the missing
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
  * 4: queue slots (concurrency limits) and unique keys. 5: the index of dependents.
+ * 6: the search fields (`search_grams`, `command_lc`), filled in for the jobs already there.
  */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 /** Claims tried across queues by a worker serving every queue when some are limited. */
 const MAX_LIMITED_ROUNDS = 8;
+/** Jobs given their search fields per round trip when upgrading. */
+const SEARCH_BACKFILL_BATCH = 1000;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
 const HISTORY_LIMIT = 1000;
 /** Jobs moved per round trip by `moveAll`. */
@@ -187,10 +192,27 @@ export class MongoBackend implements Backend {
           if (errorCode(e) !== 11000) throw e; // another process created it first
         }
       }
+      await this.backfillSearch();
       // Through the driver: the model no longer knows the old count fields, and would drop them from the update.
       await Counter.collection.updateOne({ _id: COUNTER_ID as never }, { $unset: OLD_COUNT_FIELDS, $max: { schema: SCHEMA_VERSION } });
     }
     await this.clock.measure().catch(() => {});
+  }
+
+  /**
+   * Gives jobs written before schema version 4 their search fields, a batch per round trip (a
+   * few seconds per 100,000 jobs). Several processes opening at once may each do some: the
+   * fields are the same whoever writes them.
+   */
+  private async backfillSearch(): Promise<void> {
+    for (;;) {
+      const docs = await this.Job.find({ command_lc: { $exists: false } }, { command: 1 }).limit(SEARCH_BACKFILL_BATCH).lean();
+      if (docs.length === 0) return;
+      await this.Job.bulkWrite(
+        docs.map((d) => ({ updateOne: { filter: { _id: d._id }, update: { $set: searchFields(d._id, d.command) } } })),
+        { ordered: false },
+      );
+    }
   }
 
   /** Driver errors become one-line StorageErrors that never carry the password. */
@@ -371,6 +393,10 @@ export class MongoBackend implements Backend {
       const counts = await Promise.all(JOB_STATES.map((state) => this.Job.countDocuments({ state })));
       return Object.fromEntries(JOB_STATES.map((s, i) => [s, counts[i]])) as StateCounts;
     });
+  }
+
+  countMatches(query: MatchQuery, bound: number): Promise<MatchCounts> {
+    return this.run(() => countMatches(this.Job, query, bound));
   }
 
   throughput(since: number): Promise<Throughput> {

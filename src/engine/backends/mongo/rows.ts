@@ -3,6 +3,7 @@ import { AuthenticationError, QueueError, StorageError, oneLine } from '../../er
 import { pendingJob } from '../../job-input.js';
 import { enqueuedEvent } from '../../rules.js';
 import type { Job, JobEvent, JobState, NewEvent, NewJob, WorkerRecord } from '../../types.js';
+import { searchFields } from './list.js';
 import type { EventDoc, JobDoc, WorkerDoc } from './schema.js';
 import type { Scrubber } from './uri.js';
 
@@ -114,7 +115,7 @@ export function toEvent(e: EventDoc, jobId: string | null, queue: string | null)
 export function newJobDoc(j: NewJob, seq: number): JobDoc {
   const { id, after, ...job } = pendingJob(j);
   const { job_id: _j, queue: _q, ...event } = enqueuedEvent(j);
-  return { _id: id, seq, ...job, ...(after.length > 0 ? { after } : {}), history: [], events: [eventDoc(event)] };
+  return { _id: id, seq, ...job, ...(after.length > 0 ? { after } : {}), history: [], events: [eventDoc(event)], ...searchFields(id, job.command) };
 }
 
 // --- errors -----------------------------------------------------------------------------

@@ -88,6 +88,10 @@ export interface JobDoc {
   after?: string[];
   history: AttemptDoc[];
   events: EventDoc[];
+  /** The distinct trigrams of the id and the command, lower case (see list.ts). */
+  search_grams?: string[];
+  /** The command in lower case: the substring test of a text filter. */
+  command_lc?: string;
 }
 
 export interface WorkerDoc {
@@ -175,6 +179,8 @@ const jobSchema = new Schema<JobDoc>(
     after: { type: [String], default: undefined },
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
+    search_grams: { type: [String], default: undefined },
+    command_lc: { type: String, default: undefined },
   },
   { ...opts, collection: 'jobs' },
 );
@@ -186,6 +192,8 @@ jobSchema.index({ state: 1, queue: 1, priority: -1, run_at: 1, seq: 1 }, { name:
 jobSchema.index({ seq: -1 }, { name: 'seq', unique: true });
 jobSchema.index({ state: 1, seq: -1 }, { name: 'state_seq' });
 jobSchema.index({ state: 1, finished_at: -1, seq: -1 }, { name: 'state_finished' });
+// A text filter: the jobs holding one of a term's trigrams, newest first (list.ts).
+jobSchema.index({ search_grams: 1, seq: -1 }, { name: 'search' });
 // Lease recovery looks only at running jobs.
 jobSchema.index({ state: 1, lease_expires_at: 1 }, { name: 'leases' });
 // Throughput over recently finished attempts.

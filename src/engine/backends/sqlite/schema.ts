@@ -1,11 +1,22 @@
 import type { Database } from 'better-sqlite3';
 
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /** A note to show before a migration that takes a while on this database, or null. */
+  slow?: (db: Database) => string | null;
+}
+
+/** Above this many jobs, building the search index is announced (it takes seconds per million). */
+const SLOW_INDEX_JOBS = 100_000;
+
 /**
  * Numbered schema migrations. Each runs once, in order, inside one immediate transaction, and is
  * recorded in `schema_migrations`; `PRAGMA user_version` holds how many are applied, so an up-to-date
  * database is recognised with a single read.
  */
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'initial schema',
@@ -203,6 +214,38 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       END;
     `,
   },
+  {
+    version: 8,
+    name: 'search index',
+    sql: `
+      -- Every trigram (three characters, case folded) of each job's id and command, pointing to
+      -- the job: a filter of 3 or more characters becomes a phrase query of its trigrams, which
+      -- finds substrings anywhere without reading the jobs that don't match (see list.ts).
+      -- Contentless: it stores only the index, not a second copy of the text; contentless_delete
+      -- lets a deleted job leave it by rowid alone. The rowid is the job's seq negated: listings
+      -- run newest first, and FTS5 walks its lists in ascending rowid order several times faster
+      -- than in descending order (which loads whole lists of common trigrams first).
+      CREATE VIRTUAL TABLE jobs_search USING fts5(id, command, content='', contentless_delete=1, tokenize='trigram');
+      -- Kept in step by the transaction that changes the job. id and command are never updated
+      -- (neither is a patchable field); the update trigger keeps it true if that ever changes.
+      CREATE TRIGGER jobs_search_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO jobs_search (rowid, id, command) VALUES (-NEW.seq, NEW.id, NEW.command);
+      END;
+      CREATE TRIGGER jobs_search_delete AFTER DELETE ON jobs BEGIN
+        DELETE FROM jobs_search WHERE rowid = -OLD.seq;
+      END;
+      CREATE TRIGGER jobs_search_update AFTER UPDATE OF id, command ON jobs BEGIN
+        DELETE FROM jobs_search WHERE rowid = -OLD.seq;
+        INSERT INTO jobs_search (rowid, id, command) VALUES (-NEW.seq, NEW.id, NEW.command);
+      END;
+      -- The jobs already there (about 30 s per million, once).
+      INSERT INTO jobs_search (rowid, id, command) SELECT -seq, id, command FROM jobs;
+    `,
+    slow: (db) => {
+      const n = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM jobs').pluck().get() as number;
+      return n > SLOW_INDEX_JOBS ? `building the search index over about ${n.toLocaleString('en-US')} jobs (once, after an upgrade; writers wait meanwhile)…` : null;
+    },
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -215,7 +258,12 @@ export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
  */
 export const MIGRATION_COUNT = MIGRATIONS.length;
 
-export function migrate(db: Database, now: number, migrations = MIGRATIONS): void {
+/** Where notes about slow migrations go: a person at a terminal; never a pipe or a worker's log. */
+function noteToTerminal(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`queuectl: ${text}\n`);
+}
+
+export function migrate(db: Database, now: number, migrations = MIGRATIONS, note: (text: string) => void = noteToTerminal): void {
   if ((db.pragma('user_version', { simple: true }) as number) >= migrations.length) return;
   db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -224,6 +272,8 @@ export function migrate(db: Database, now: number, migrations = MIGRATIONS): voi
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
+      const slow = m.slow?.(db);
+      if (slow) note(slow);
       db.exec(m.sql);
       record.run(m.version, m.name, now);
       done.add(m.version);

@@ -14,6 +14,8 @@ import type {
   JobPage,
   JobState,
   ListQuery,
+  MatchCounts,
+  MatchQuery,
   NewEvent,
   NewJob,
   Deduplicated,
@@ -27,7 +29,7 @@ import type {
 import { type Claimer, makeClaimer } from './claim.js';
 import { type EventWriter, listEvents, makeEventWriter } from './events.js';
 import { makeInserter } from './insert.js';
-import { listPage } from './list.js';
+import { countMatches, listPage, registerSearchFunctions } from './list.js';
 import { type Mover, makeMover } from './move.js';
 import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
 import { migrate } from './schema.js';
@@ -97,6 +99,7 @@ export class SqliteBackend implements Backend {
     private readonly identity: string | null,
   ) {
     this.events = makeEventWriter(db);
+    registerSearchFunctions(db);
   }
 
   /**
@@ -218,6 +221,10 @@ export class SqliteBackend implements Backend {
       }
       return counts;
     });
+  }
+
+  countMatches(query: MatchQuery, bound: number): Promise<MatchCounts> {
+    return this.run(() => countMatches(this.db, query, bound));
   }
 
   listQueues(): Promise<QueueInfo[]> {
