@@ -204,5 +204,6 @@ export function pendingJob(j: NewJob): Job {
     command_host: null,
     claim_token: null,
     cancel_requested: false,
+    schedule: null,
   };
 }

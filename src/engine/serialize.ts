@@ -32,6 +32,7 @@ export function jobToJson(job: Job) {
     output_bytes: job.output_bytes,
     command_pid: job.command_pid,
     cancel_requested: job.cancel_requested,
+    schedule: job.schedule,
   };
 }
 

@@ -39,6 +39,7 @@ export function toJob(d: Partial<JobDoc>): Job {
     command_host: d.command_host ?? null,
     claim_token: d.claim_token ?? null,
     cancel_requested: d.cancel_requested === true,
+    schedule: d.schedule ?? null,
   };
 }
 

@@ -39,6 +39,7 @@ export function toJob(r: Row): Job {
     command_host: (r.command_host as string | null) ?? null,
     claim_token: (r.claim_token as string | null) ?? null,
     cancel_requested: r.cancel_requested === 1,
+    schedule: (r.schedule as string | null) ?? null,
   };
 }
 
