@@ -15,6 +15,7 @@ import {
   reviveSet,
   settleMove,
 } from './rules.js';
+import { ScheduleService } from './schedule-service.js';
 import { type Transition, canTransition } from './state-machine.js';
 import type {
   Attempt,
@@ -83,6 +84,7 @@ function newClaimToken(now: number): string {
 export class Queue {
   readonly now: () => number;
   private readonly cwd: string;
+  private scheduleService: ScheduleService | undefined;
 
   constructor(
     readonly backend: Backend,
@@ -98,6 +100,12 @@ export class Queue {
 
   close(): Promise<void> {
     return this.backend.close();
+  }
+
+  /** Recurring schedules: adding and steering them, and firing the due ones (see `schedule-service.ts`). */
+  get schedules(): ScheduleService {
+    this.scheduleService ??= new ScheduleService(this.backend, { now: this.now, cwd: this.cwd, config: () => this.config() });
+    return this.scheduleService;
   }
 
   // --- config ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@
  */
 import { Cron } from 'croner';
 import { ValidationError } from './errors.js';
-import type { CatchUpPolicy, Schedule, ScheduleSpec } from './types.js';
+import type { CatchUpPolicy, JobState, Schedule, ScheduleSpec } from './types.js';
 
 /** Names become part of job ids (`<name>@<time>`): no `@`, so the id splits unambiguously. */
 export const SCHEDULE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -22,6 +22,8 @@ export const MAX_CATCH_UP = 100;
  * once a second, and a worker busy starting, or a database slow for a moment, is not an outage.
  */
 export const ON_TIME_MS = 60_000;
+/** A schedule's job in one of these has not finished: with `--overlap skip`, no new firing runs meanwhile. */
+export const UNFINISHED_STATES: readonly JobState[] = ['pending', 'failed', 'processing'];
 /** The longest interval `--every` takes: a year. */
 export const MAX_EVERY_MS = 366 * 86_400_000;
 

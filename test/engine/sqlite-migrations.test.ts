@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, LATEST_VERSION } from '../../src/engine/backends/sqlite/schema.js';
+import { MIGRATIONS, SCHEMA_MARK } from '../../src/engine/backends/sqlite/schema.js';
 import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.js';
 import { Queue } from '../../src/engine/queue.js';
 
@@ -36,7 +36,29 @@ describe('SQLite migrations', () => {
     await backend.close();
 
     const db = new Database(path, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_MARK);
+    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
+    db.close();
+  });
+
+  it('applies a migration numbered below one the database already has (versions made apart arrive out of order)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queuectl-migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'gap.db');
+    // Versions 1-4 applied, and a user_version above 7, as a release with a later migration but not 7 leaves it.
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of MIGRATIONS.filter((x) => x.version <= 4)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
+    }
+    old.pragma('user_version = 8');
+    old.close();
+
+    const backend = SqliteBackend.open(path);
+    expect(await backend.listSchedules()).toEqual([]);
+    await backend.close();
+    const db = new Database(path, { readonly: true });
     expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
     db.close();
   });

@@ -1,5 +1,5 @@
 import { type Connection, type Model, Schema } from 'mongoose';
-import type { EventType, JobState, OutcomeKind, WorkerState } from '../../types.js';
+import type { CatchUpPolicy, EventType, JobState, JobTemplate, OutcomeKind, OverlapPolicy, WorkerState } from '../../types.js';
 
 /**
  * The stored shapes. A job's id is its `_id`, so the primary key is the unique id index.
@@ -77,6 +77,8 @@ export interface JobDoc {
   command_host: string | null;
   claim_token: string | null;
   cancel_requested?: boolean;
+  /** The schedule whose firing enqueued the job (absent on jobs enqueued by hand). */
+  schedule?: string | null;
   history: AttemptDoc[];
   events: EventDoc[];
 }
@@ -161,6 +163,7 @@ const jobSchema = new Schema<JobDoc>(
     command_host: str,
     claim_token: str,
     cancel_requested: { type: Boolean, default: false },
+    schedule: str,
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
   },
@@ -182,6 +185,13 @@ jobSchema.index({ 'history.finished_at': 1 }, { name: 'attempts_finished', spars
 jobSchema.index({ claim_token: 1 }, { name: 'claim_token', partialFilterExpression: { claim_token: { $type: 'string' } } });
 // Reading the event log from a time on: the jobs holding an event at or after it.
 jobSchema.index({ 'events.at': 1 }, { name: 'events_at' });
+
+// A schedule's unfinished job (the overlap check) and its newest jobs; only scheduled jobs are in it.
+export const JOB_SCHEDULE_INDEX = {
+  keys: { schedule: 1, state: 1, seq: -1 },
+  options: { name: 'schedule', partialFilterExpression: { schedule: { $type: 'string' } } },
+} as const;
+jobSchema.index(JOB_SCHEDULE_INDEX.keys, JOB_SCHEDULE_INDEX.options);
 
 const workerSchema = new Schema<WorkerDoc>(
   {
@@ -223,6 +233,55 @@ const queueSettingsSchema = new Schema<QueueSettingsDoc>({ _id: String, paused: 
 
 const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number, schema: Number }, { ...opts, collection: 'counters' });
 
+/** A schedule; its name is its `_id`. The job it enqueues is kept as a template. */
+export interface ScheduleDoc {
+  _id: string;
+  kind: 'cron' | 'every';
+  cron: string | null;
+  tz: string | null;
+  every_ms: number | null;
+  anchor_at: number | null;
+  job: JobTemplate;
+  catch_up: CatchUpPolicy;
+  overlap: OverlapPolicy;
+  paused: boolean;
+  created_at: number;
+  updated_at: number;
+  next_at: number | null;
+  last_fire_at: number | null;
+  last_job_id: string | null;
+}
+
+const scheduleSchema = new Schema<ScheduleDoc>(
+  {
+    _id: String,
+    kind: String,
+    cron: str,
+    tz: str,
+    every_ms: num,
+    anchor_at: num,
+    job: {
+      command: String,
+      queue: String,
+      max_retries: num,
+      priority: Number,
+      timeout_seconds: num,
+      cwd: String,
+    },
+    catch_up: String,
+    overlap: String,
+    paused: { type: Boolean, default: false },
+    created_at: Number,
+    updated_at: Number,
+    next_at: num,
+    last_fire_at: num,
+    last_job_id: str,
+  },
+  { ...opts, collection: 'schedules' },
+);
+// Workers read the earliest next firing every second: one step into this index.
+scheduleSchema.index({ next_at: 1 }, { name: 'due', partialFilterExpression: { paused: false, next_at: { $type: 'number' } } });
+
 export interface Models {
   Job: Model<JobDoc>;
   Worker: Model<WorkerDoc>;
@@ -230,6 +289,7 @@ export interface Models {
   Config: Model<ConfigDoc>;
   Counter: Model<CounterDoc>;
   QueueSettings: Model<QueueSettingsDoc>;
+  Schedule: Model<ScheduleDoc>;
 }
 
 export function defineModels(conn: Connection): Models {
@@ -240,5 +300,6 @@ export function defineModels(conn: Connection): Models {
     Config: conn.model<ConfigDoc>('Config', configSchema),
     Counter: conn.model<CounterDoc>('Counter', counterSchema),
     QueueSettings: conn.model<QueueSettingsDoc>('QueueSettings', queueSettingsSchema),
+    Schedule: conn.model<ScheduleDoc>('Schedule', scheduleSchema),
   };
 }

@@ -137,12 +137,55 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE queue_settings (name TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: 'recurring schedules',
+    sql: `
+      -- The schedule whose firing enqueued a job. Overlap checks look for a schedule's unfinished
+      -- job, and listings for its newest: both through this index, which holds scheduled jobs only.
+      ALTER TABLE jobs ADD COLUMN schedule TEXT;
+      CREATE INDEX jobs_schedule ON jobs (schedule, state, seq) WHERE schedule IS NOT NULL;
+
+      CREATE TABLE schedules (
+        name            TEXT PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        cron            TEXT,
+        tz              TEXT,
+        every_ms        INTEGER,
+        anchor_at       INTEGER,
+        command         TEXT NOT NULL,
+        queue           TEXT NOT NULL,
+        max_retries     INTEGER,
+        priority        INTEGER NOT NULL,
+        timeout_seconds REAL,
+        cwd             TEXT NOT NULL,
+        catch_up        TEXT NOT NULL,
+        overlap         TEXT NOT NULL,
+        paused          INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        next_at         INTEGER,
+        last_fire_at    INTEGER,
+        last_job_id     TEXT
+      ) WITHOUT ROWID;
+      -- Workers read the earliest next firing every second: one step into this index.
+      CREATE INDEX schedules_due ON schedules (next_at) WHERE paused = 0 AND next_at IS NOT NULL;
+    `,
+  },
 ];
+
+/**
+ * The migrations applied, as a bit per version. Versions are numbered on separate branches and
+ * may arrive out of order (7 before 5): a bare "latest version" would call a database that has
+ * 7 but lacks 5 up to date, so the marker names the whole set. Bits from 1 up are always >= 30,
+ * above any plain version number stored by earlier releases, which thus take the full path.
+ */
+export const SCHEMA_MARK = MIGRATIONS.reduce((mark, m) => mark | (1 << m.version), 0);
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 export function migrate(db: Database, now: number): void {
-  if ((db.pragma('user_version', { simple: true }) as number) >= LATEST_VERSION) return;
+  if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_MARK) return;
   db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     // Another process may have migrated between the check above and taking the write lock.
@@ -153,6 +196,6 @@ export function migrate(db: Database, now: number): void {
       db.exec(m.sql);
       record.run(m.version, m.name, now);
     }
-    db.pragma(`user_version = ${LATEST_VERSION}`);
+    db.pragma(`user_version = ${SCHEMA_MARK}`);
   }).immediate();
 }
