@@ -151,6 +151,109 @@ kept as separate arguments.`,
       });
   }
 
+  // --- schedules -----------------------------------------------------------------------
+
+  const schedule = program
+    .command('schedule')
+    .description('recurring jobs: a cron expression or an interval that enqueues a job at each firing; workers fire them')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  queuectl schedule add nightly --cron "0 2 * * *" --tz Europe/Berlin -- ./backup.sh
+  queuectl schedule add sync --every 5m --queue ops --timeout 4m -- 'rsync -a src/ dst/'
+  queuectl schedule list
+  queuectl schedule run nightly          # one job now; the timetable is unchanged
+  queuectl schedule pause nightly`,
+    );
+  schedule
+    .command('add')
+    .description('add a schedule; each firing enqueues the command as a job with the id <name>@<firing time>')
+    .argument('<name>', 'schedule name: 1-64 letters, digits or ._:-')
+    .argument('[command...]', 'the command to run, after --')
+    .option('--cron <expression>', 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 9-17 * * 1-5"')
+    .option('--every <duration>', 'or a fixed interval, in whole seconds, counted from now: e.g. 30s, 5m, 1h, 1d')
+    .option('--tz <zone>', 'IANA time zone the cron expression is read in, e.g. Europe/Berlin (default: this machine\'s)')
+    .option('--catch-up <policy>', 'firings missed while no worker ran: none, last (one run for the lot), all (each, at most 100)', 'last')
+    .option('--overlap <policy>', 'skip: no firing while the previous job is unfinished; allow: fire regardless', 'skip')
+    .option('--queue <name>', 'queue of the jobs (default: "default")')
+    .option('--max-retries <n>', 'retries after the first attempt (default: config max_retries when it fires)')
+    .option('--priority <n>', 'higher runs first (default: 0)')
+    .option('--timeout <duration>', `kill a job after this long: ${DURATION} (default: config job_timeout_seconds)`)
+    .option('--cwd <dir>', 'directory the jobs run in (default: this one)')
+    .option('--json', 'print the schedule as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  queuectl schedule add nightly --cron "0 2 * * *" --tz Europe/Berlin -- ./backup.sh
+  queuectl schedule add heartbeat --every 30s --overlap allow -- curl -fsS https://example.com/ping
+  queuectl schedule add report --cron "0 9 * * 1" --catch-up none -- ./weekly-report.sh
+
+The command after -- is taken as enqueue takes it. Daylight saving, as croner defines it: a
+fixed time that does not exist (02:30 on a spring-forward night) runs right after the gap, and
+once when it occurs twice; "0 * * * *" skips the missing hour and runs in both repeated ones.`,
+    )
+    .action(async (name: string, words: string[], _o: unknown, cmd: Command) => {
+      const { runScheduleAdd } = await import('./schedule.js');
+      const { positional, command } = splitDashDash(argv, [name, ...words]);
+      if (positional.length > 1) {
+        const { ValidationError } = await import('../engine/errors.js');
+        throw new ValidationError(`put the command after --, e.g. queuectl schedule add ${name} --every 5m -- ${positional.slice(1).join(' ')}`);
+      }
+      result.exitCode = await runScheduleAdd(name, command, opts(cmd));
+    });
+  schedule
+    .command('list')
+    .description('every schedule: spec, next three firings, the last run and how it went, paused or not')
+    .option('--json', 'print an array of schedules as JSON')
+    .action(async (_o: unknown, cmd: Command) => {
+      const { runScheduleList } = await import('./schedule.js');
+      result.exitCode = await runScheduleList(opts(cmd));
+    });
+  schedule
+    .command('show')
+    .description('one schedule in full')
+    .argument('<name>', 'schedule name')
+    .option('--json', 'print the schedule as JSON')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const { runScheduleShow } = await import('./schedule.js');
+      result.exitCode = await runScheduleShow(name, opts(cmd));
+    });
+  for (const [verb, paused, what] of [
+    ['pause', true, 'stop firing (jobs already enqueued still run)'],
+    ['resume', false, 'fire again, from the next firing after now (firings during the pause are not caught up)'],
+  ] as const) {
+    schedule
+      .command(verb)
+      .description(what)
+      .argument('<name>', 'schedule name')
+      .option('--json', 'print the schedule as JSON')
+      .action(async (name: string, _o: unknown, cmd: Command) => {
+        const { runSchedulePause } = await import('./schedule.js');
+        result.exitCode = await runSchedulePause(name, paused, opts(cmd));
+      });
+  }
+  schedule
+    .command('rm')
+    .alias('remove')
+    .description('delete a schedule (the jobs it enqueued are kept)')
+    .argument('<name>', 'schedule name')
+    .option('--json', 'print {name, removed} as JSON')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const { runScheduleRemove } = await import('./schedule.js');
+      result.exitCode = await runScheduleRemove(name, opts(cmd));
+    });
+  schedule
+    .command('run')
+    .description('enqueue the schedule\'s job now, once (paused or not); its timetable is unchanged')
+    .argument('<name>', 'schedule name')
+    .option('--json', 'print the job as JSON')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const { runScheduleRun } = await import('./schedule.js');
+      result.exitCode = await runScheduleRun(name, opts(cmd));
+    });
+
   // --- worker --------------------------------------------------------------------------
 
   const worker = program.command('worker').description('start, stop and list worker processes');
