@@ -1,5 +1,5 @@
 import { packageVersion } from '../package-root.js';
-import { Argument, Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { JOB_STATES } from '../engine/types.js';
 
 /**
@@ -174,8 +174,10 @@ Examples:
     .option('--cron <expression>', 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 9-17 * * 1-5"')
     .option('--every <duration>', 'or a fixed interval, in whole seconds, counted from now: e.g. 30s, 5m, 1h, 1d')
     .option('--tz <zone>', 'IANA time zone the cron expression is read in, e.g. Europe/Berlin (default: this machine\'s)')
-    .option('--catch-up <policy>', 'firings missed while no worker ran: none, last (one run for the lot), all (each, at most 100)', 'last')
-    .option('--overlap <policy>', 'skip: no firing while the previous job is unfinished; allow: fire regardless', 'skip')
+    .addOption(
+      new Option('--catch-up <policy>', 'firings missed while no worker ran: none, last (one run for the lot), all (each, at most 100)').choices(['none', 'last', 'all']).default('last'),
+    )
+    .addOption(new Option('--overlap <policy>', 'skip: no firing while the previous job is unfinished; allow: fire regardless').choices(['skip', 'allow']).default('skip'))
     .option('--queue <name>', 'queue of the jobs (default: "default")')
     .option('--max-retries <n>', 'retries after the first attempt (default: config max_retries when it fires)')
     .option('--priority <n>', 'higher runs first (default: 0)')

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, cli, cliJson, requireBuild, sandbox, waitFor } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, type Sandbox, cli, cliJson, requireBuild, sandbox, waitFor } from './helpers.js';
 import { cliInProcess } from './in-process.js';
 
 /** `queuectl schedule …` as a user runs it, and schedules fired by real worker processes. */
@@ -36,7 +37,7 @@ describe('schedule: bad input is one line and exit 2, and adds nothing', () => {
   it('an interval below a second', () => rejected(['add', 'x', '--every', '500ms', '--', 'true'], /whole seconds/));
   it('both --cron and --every', () => rejected(['add', 'x', '--cron', '* * * * *', '--every', '1m', '--', 'true'], /one of them/));
   it('--tz with --every', () => rejected(['add', 'x', '--every', '1m', '--tz', 'UTC', '--', 'true'], /--tz applies to --cron only/));
-  it('an unknown policy', () => rejected(['add', 'x', '--every', '1m', '--overlap', 'queue', '--', 'true'], /--overlap: expected skip or allow/));
+  it('an unknown policy', () => rejected(['add', 'x', '--every', '1m', '--overlap', 'queue', '--', 'true'], /'queue' is invalid\. Allowed choices are skip, allow/));
   it('no command', () => rejected(['add', 'x', '--every', '1m'], /missing command after --/));
   it('a name that cannot be part of a job id', () => rejected(['add', 'a@b', '--every', '1m', '--', 'true'], /invalid schedule name "a@b"/));
   it('an unknown schedule', () => rejected(['show', 'nope'], /no schedule named "nope"/));
@@ -67,6 +68,27 @@ describe('schedule: adding, steering and listing', () => {
     expect(cli(sb, ['schedule', 'rm', 'nightly']).stdout).toBe('removed schedule nightly (the jobs it enqueued are kept)\n');
     expect(cliJson<JobJson>(sb, ['show', run.id])).toMatchObject({ schedule: 'nightly' });
     expect(cliJson<ScheduleJson[]>(sb, ['schedule', 'list'])).toEqual([]);
+  });
+});
+
+describe('schedule: shell completion', () => {
+  const complete = (words: string[]) =>
+    spawnSync(process.execPath, [CLI, 'complete', '--', ...words], { env: { ...sb.env, QUEUECTL_DB: sb.db }, cwd: sb.dir, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .slice(0, -1)
+      .map((l) => l.split('\t')[0])
+      .sort();
+
+  it('knows the command, its subcommands, its policies and the schedules in the database', () => {
+    expect(cli(sb, ['schedule', 'add', 'comp-a', '--every', '1h', '--', 'true']).code).toBe(0);
+    expect(cli(sb, ['schedule', 'add', 'comp-b', '--every', '1h', '--', 'true']).code).toBe(0);
+    expect(complete(['sched'])).toEqual(['schedule']);
+    expect(complete(['schedule', ''])).toEqual(['add', 'help', 'list', 'pause', 'resume', 'rm', 'run', 'show']);
+    expect(complete(['schedule', 'pause', 'comp'])).toEqual(['comp-a', 'comp-b']);
+    expect(complete(['schedule', 'add', 'x', '--overlap', ''])).toEqual(['allow', 'skip']);
+    expect(complete(['schedule', 'add', 'x', '--catch-up', ''])).toEqual(['all', 'last', 'none']);
+    for (const n of ['comp-a', 'comp-b']) expect(cli(sb, ['schedule', 'rm', n]).code).toBe(0);
   });
 });
 
