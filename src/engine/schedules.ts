@@ -9,7 +9,8 @@
  * and once (at the first occurrence) when its time occurs twice; an interval job such as
  * `0 * * * *` skips the hour that does not exist and runs in both copies of a repeated hour.
  */
-import { Cron } from 'croner';
+import { createRequire } from 'node:module';
+import type { Cron } from 'croner';
 import { ValidationError } from './errors.js';
 import type { CatchUpPolicy, JobState, Schedule, ScheduleSpec } from './types.js';
 
@@ -48,8 +49,15 @@ export function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+/**
+ * Croner, loaded on first use: the engine (and so every command, `status` and `enqueue` among
+ * them) imports this module, and only schedules need the library.
+ */
+let CronClass: typeof Cron | undefined;
+
 function cronOf(expr: string, tz: string): Cron {
-  return new Cron(expr, { timezone: tz, paused: true, mode: '5-or-6-parts' });
+  CronClass ??= (createRequire(import.meta.url)('croner') as typeof import('croner')).Cron;
+  return new CronClass(expr, { timezone: tz, paused: true, mode: '5-or-6-parts' });
 }
 
 /**
