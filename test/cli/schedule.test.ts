@@ -123,4 +123,21 @@ describe('schedule: fired by real workers', () => {
     const shown = cliJson<ScheduleJson>(sb, ['schedule', 'show', 'tick']);
     expect(shown.last_run?.id).toBe(all.sort().at(-1));
   }, 60_000);
+
+  it('a worker busy with a long job still fires on time', async () => {
+    cli(sb, ['worker', 'stop', '--force', '--timeout', '15s']);
+    expect(cli(sb, ['worker', 'start', '--count', '1']).code).toBe(0);
+    expect(cli(sb, ['schedule', 'add', 'slow', '--every', '1s', '--overlap', 'allow', '--', 'sleep 30']).code).toBe(0);
+    // The one worker is inside its first `sleep 30`, and firings keep arriving behind it.
+    await waitFor(
+      'three firings while the first job runs',
+      () => {
+        const jobs = cliJson<JobJson[]>(sb, ['list', '--search', 'slow@', '--limit', '100']);
+        const running = jobs.filter((j) => j.state === 'processing');
+        return running.length === 1 && jobs.filter((j) => j.state === 'pending').length >= 3 ? true : undefined;
+      },
+      20_000,
+    );
+    expect(cli(sb, ['schedule', 'rm', 'slow']).code).toBe(0);
+  }, 60_000);
 });
