@@ -26,6 +26,7 @@ function jobFields(job: Job, now: number): Array<[string, string]> {
     ['attempts', `${job.attempts} of ${job.max_retries + 1} (max_retries ${job.max_retries})`],
     ['priority', String(job.priority)],
     ['queue', job.queue],
+    ...(job.schedule !== null ? [['schedule', job.schedule] as [string, string]] : []),
     ['cwd', job.cwd],
     ['timeout', timeout],
     ['created', isoAndRelative(job.created_at, now)],

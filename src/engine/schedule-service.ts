@@ -158,7 +158,16 @@ export class ScheduleService {
     if (due.length === 0) return [];
     const config = await this.opts.config();
     const reports: FireReport[] = [];
-    for (const s of due) reports.push(await this.fire(s, now, config, by));
+    let failure: unknown;
+    for (const s of due) {
+      // One schedule's trouble must not hold the others back; the first error is reported after.
+      try {
+        reports.push(await this.fire(s, now, config, by));
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== undefined) throw failure;
     return reports;
   }
 
