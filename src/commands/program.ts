@@ -172,7 +172,7 @@ Examples:
     .argument('<name>', 'schedule name: 1-64 letters, digits or ._:-')
     .argument('[command...]', 'the command to run, after --')
     .option('--cron <expression>', 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 9-17 * * 1-5"')
-    .option('--every <duration>', 'or a fixed interval, in whole seconds, counted from now: e.g. 30s, 5m, 1h, 1d')
+    .option('--every <duration>', 'or a fixed interval, in whole seconds, first firing one interval from now: e.g. 30s, 5m, 1h, 1d')
     .option('--tz <zone>', 'IANA time zone the cron expression is read in, e.g. Europe/Berlin (default: this machine\'s)')
     .addOption(
       new Option('--catch-up <policy>', 'firings missed while no worker ran: none, last (one run for the lot), all (each, at most 100)').choices(['none', 'last', 'all']).default('last'),

@@ -1,8 +1,8 @@
 import { parseDuration } from '../engine/duration.js';
 import { ValidationError } from '../engine/errors.js';
 import type { Queue } from '../engine/queue.js';
-import type { ScheduleInput } from '../engine/schedule-service.js';
-import { describeSpec, isCatchUpPolicy, nextFirings } from '../engine/schedules.js';
+import type { ScheduleInput, ScheduleOverview } from '../engine/schedule-service.js';
+import { describeSpec, isCatchUpPolicy } from '../engine/schedules.js';
 import { jobToJson, scheduleToJson } from '../engine/serialize.js';
 import type { Job, Schedule } from '../engine/types.js';
 import { commandFromWords } from './enqueue.js';
@@ -26,9 +26,6 @@ export interface ScheduleAddOptions extends ScheduleOptions {
   catchUp?: string;
   overlap?: string;
 }
-
-/** Firings shown by `list` and `show`. */
-const SHOWN_FIRINGS = 3;
 
 /** Everything `add` needs, checked before the database is opened. */
 function inputFrom(name: string, command: string[] | null, o: ScheduleAddOptions): ScheduleInput {
@@ -57,18 +54,11 @@ function inputFrom(name: string, command: string[] | null, o: ScheduleAddOptions
   return input;
 }
 
-interface Seen {
-  schedule: Schedule;
-  next: number[];
-  last: Job | null;
-}
+type Seen = ScheduleOverview;
 
 async function look(queue: Queue, s: Schedule): Promise<Seen> {
-  const now = queue.now();
-  // A paused schedule fires nothing; its would-be firings are what resume would start from.
-  const next = s.paused ? [] : s.next_at === null ? [] : [s.next_at, ...nextFirings(s.spec, Math.max(s.next_at, now), SHOWN_FIRINGS - 1)].slice(0, SHOWN_FIRINGS);
-  const [last] = await queue.schedules.recentJobs(s.name, 1);
-  return { schedule: s, next, last: last ?? null };
+  const [seen] = await queue.schedules.overview(s.name);
+  return seen;
 }
 
 const toJson = (v: Seen) => scheduleToJson(v.schedule, v.next, v.last);
@@ -102,8 +92,7 @@ export async function runScheduleAdd(name: string, command: string[] | null, o: 
 
 export async function runScheduleList(o: ScheduleOptions): Promise<number> {
   const { seen, now } = await withQueue(o.db, async (queue) => {
-    const all = await queue.schedules.list();
-    return { seen: await Promise.all(all.map((s) => look(queue, s))), now: queue.now() };
+    return { seen: await queue.schedules.overview(), now: queue.now() };
   });
   if (o.json) {
     printJson(seen.map(toJson));

@@ -20,6 +20,7 @@ import {
   firingJobId,
   localTimeZone,
   nextFiring,
+  nextFirings,
   planFirings,
   runNowJobId,
   validateScheduleName,
@@ -54,6 +55,18 @@ export interface ScheduleServiceOptions {
   cwd: string;
   config: () => Promise<Config>;
 }
+
+/** A schedule as `schedule list` and the dashboard show it: with its next firings and its newest job. */
+export interface ScheduleOverview {
+  schedule: Schedule;
+  /** The next firings (none while paused). */
+  next: number[];
+  /** The newest job it enqueued (fired or run by hand), as it is now. */
+  last: Job | null;
+}
+
+/** Firings an overview looks ahead. */
+const OVERVIEW_FIRINGS = 3;
 
 /** Schedules found due per check; more wait for the next one, a moment later. */
 const DUE_BATCH = 50;
@@ -108,6 +121,19 @@ export class ScheduleService {
 
   list(): Promise<Schedule[]> {
     return this.backend.listSchedules();
+  }
+
+  /** Every schedule (or one) with its next firings and its last run. */
+  async overview(name?: string): Promise<ScheduleOverview[]> {
+    const all = name === undefined ? await this.list() : [await this.get(name)];
+    const now = this.opts.now();
+    return Promise.all(
+      all.map(async (s) => {
+        const next = s.paused || s.next_at === null ? [] : [s.next_at, ...nextFirings(s.spec, Math.max(s.next_at, now), OVERVIEW_FIRINGS - 1)].slice(0, OVERVIEW_FIRINGS);
+        const [last] = await this.backend.listScheduledJobs(s.name, 1);
+        return { schedule: s, next, last: last ?? null };
+      }),
+    );
   }
 
   /** The schedule's newest jobs (fired or run by hand), newest first. */

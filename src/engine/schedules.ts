@@ -83,14 +83,15 @@ export function cronSpec(expr: string, tz: string, now: number): ScheduleSpec {
 }
 
 /**
- * A fixed interval, in whole seconds (firing times, and so job ids, are whole seconds), counted
- * from an anchor: the first whole second at or after the schedule was added.
+ * A fixed interval, in whole seconds (firing times, and so job ids, are whole seconds). The first
+ * firing, the anchor, is one interval after the schedule was added (rounded up to a whole second):
+ * `--every 5m` first runs in five minutes, as "every five minutes from now" reads.
  */
 export function everySpec(everyMs: number, now: number): ScheduleSpec {
   if (!Number.isFinite(everyMs) || everyMs < 1000 || everyMs % 1000 !== 0 || everyMs > MAX_EVERY_MS) {
     throw new ValidationError('invalid interval for --every: whole seconds, from 1s to 366d (e.g. 30s, 5m, 1h, 1d)');
   }
-  return { kind: 'every', every_ms: everyMs, anchor_at: Math.ceil(now / 1000) * 1000 };
+  return { kind: 'every', every_ms: everyMs, anchor_at: Math.ceil(now / 1000) * 1000 + everyMs };
 }
 
 /** Croner instances are cheap but not free; a worker asks about the same few schedules every second. */

@@ -249,7 +249,7 @@ export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
 export const OVERLAP_POLICIES = ['skip', 'allow'] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 
-/** When a schedule fires: a cron expression in a time zone, or a fixed interval from an anchor. */
+/** When a schedule fires: a cron expression in a time zone, or a fixed interval from an anchor (its first firing). */
 export type ScheduleSpec =
   | { kind: 'cron'; cron: string; tz: string }
   | { kind: 'every'; every_ms: number; anchor_at: number };

@@ -5,6 +5,7 @@ export const PROMPT_COMMANDS: ReadonlyArray<{ name: string; aliases?: readonly s
   { name: 'jobs' },
   { name: 'workers' },
   { name: 'dlq' },
+  { name: 'schedules' },
   { name: 'help' },
   { name: 'quit', aliases: ['q', 'q!'] },
 ];

@@ -34,8 +34,8 @@ describe('schedule specs', () => {
     expect(cronSpec('  0   9 * * 1-5 ', 'Europe/Berlin', NOW)).toEqual({ kind: 'cron', cron: '0 9 * * 1-5', tz: 'Europe/Berlin' });
   });
 
-  it('counts an interval from the first whole second after it was added', () => {
-    const spec = everySpec(5000, at('2026-01-01T00:00:00.300Z'));
+  it('fires an interval first one interval after it was added, on a whole second', () => {
+    const spec = everySpec(5000, at('2025-12-31T23:59:55.300Z'));
     expect(spec).toEqual({ kind: 'every', every_ms: 5000, anchor_at: at('2026-01-01T00:00:01Z') });
     expect(isos(nextFirings(spec, at('2026-01-01T00:00:00Z'), 3))).toEqual(['2026-01-01T00:00:01.000Z', '2026-01-01T00:00:06.000Z', '2026-01-01T00:00:11.000Z']);
     expect(nextFiring(spec, at('2026-01-01T00:00:06Z'))).toBe(at('2026-01-01T00:00:11Z'));
