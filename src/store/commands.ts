@@ -10,7 +10,7 @@ export const PROMPT_COMMANDS: ReadonlyArray<{ name: string; aliases?: readonly s
   { name: 'quit', aliases: ['q', 'q!'] },
 ];
 
-/** The commands as written in help: `:jobs :workers :dlq :help :q`. */
+/** The commands as written in help: `:jobs :workers :dlq :schedules :help :q`. */
 export const PROMPT_COMMAND_LIST = PROMPT_COMMANDS.map((c) => `:${c.aliases?.[0] ?? c.name}`).join(' ');
 
 /** Tab in the `:` prompt: the one name that starts with `text`, else the longest start all matches share. */
