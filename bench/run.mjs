@@ -8,6 +8,7 @@ const sections = {
   large: (dir) => import('./large.mjs').then((m) => m.run(dir)),
   dashboard: (dir) => import('./dashboard.mjs').then((m) => m.run(dir)),
   mongo: (dir) => import('./mongo.mjs').then((m) => m.run(dir)),
+  schedules: () => import('./schedules.mjs').then((m) => m.run()),
 };
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));
