@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseDuration } from '../engine/duration.js';
 import { ValidationError } from '../engine/errors.js';
 import type { Queue } from '../engine/queue.js';
@@ -43,7 +44,7 @@ function inputFrom(name: string, command: string[] | null, o: ScheduleAddOptions
       priority: parseWhole(o.priority, '--priority', -1_000_000, 1_000_000),
       ...(o.queue !== undefined ? { queue: o.queue } : {}),
       ...(o.timeout !== undefined ? { timeout_seconds: parseDuration(o.timeout, '--timeout') / 1000 } : {}),
-      ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+      ...(o.cwd !== undefined ? { cwd: resolve(o.cwd) } : {}),
     },
     ...(o.catchUp !== undefined ? { catch_up: o.catchUp as ScheduleInput['catch_up'] } : {}),
     ...(o.overlap !== undefined ? { overlap: o.overlap as ScheduleInput['overlap'] } : {}),

@@ -9,6 +9,7 @@
  * worker that dies between its insert and the advance leaves the firing to the next check, whose
  * insert is refused and which advances: a firing is never lost and never enqueued twice.
  */
+import { statSync } from 'node:fs';
 import type { Backend } from './backend.js';
 import type { Config } from './config.js';
 import { DuplicateJobError, ScheduleNotFoundError, ValidationError } from './errors.js';
@@ -73,6 +74,14 @@ const DUE_BATCH = 50;
 
 const iso = (t: number) => new Date(t).toISOString();
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export class ScheduleService {
   constructor(
     private readonly backend: Backend,
@@ -88,6 +97,10 @@ export class ScheduleService {
     const spec = input.cron !== undefined ? cronSpec(input.cron, input.tz ?? localTimeZone(), now) : everySpec(input.every_ms as number, now);
     // The job as a firing will enqueue it, checked now rather than at 3 a.m.
     const probe = normalizeJob({ ...input.job, id: firingJobId(name, now - (now % 1000)) }, config ?? (await this.opts.config()), now, this.opts.cwd);
+    if (!this.backend.multiHost && !isDirectory(probe.cwd)) {
+      // One host: a directory missing here would fail every firing's job; say so now.
+      throw new ValidationError(`invalid --cwd: directory ${probe.cwd} does not exist`);
+    }
     const job: JobTemplate = {
       command: probe.command,
       queue: probe.queue,

@@ -40,6 +40,7 @@ describe('schedule: bad input is one line and exit 2, and adds nothing', () => {
   it('an unknown policy', () => rejected(['add', 'x', '--every', '1m', '--overlap', 'queue', '--', 'true'], /'queue' is invalid\. Allowed choices are skip, allow/));
   it('no command', () => rejected(['add', 'x', '--every', '1m'], /missing command after --/));
   it('a name that cannot be part of a job id', () => rejected(['add', 'a@b', '--every', '1m', '--', 'true'], /invalid schedule name "a@b"/));
+  it('a working directory that does not exist', () => rejected(['add', 'x', '--every', '1m', '--cwd', '/no/such/dir', '--', 'true'], /invalid --cwd: directory \/no\/such\/dir does not exist/));
   it('an unknown schedule', () => rejected(['show', 'nope'], /no schedule named "nope"/));
   it('running an unknown schedule', () => rejected(['run', 'nope'], /no schedule named "nope"/));
 });
