@@ -4,7 +4,7 @@ import { UNFINISHED_STATES } from '../../schedules.js';
 import type { Job, NewEvent, NewJob, Schedule, SchedulePatch } from '../../types.js';
 import { JOB_FIELDS } from './list.js';
 import { errorCode, eventDoc, newJobDoc, toJob } from './rows.js';
-import { JOB_SCHEDULE_INDEX, type JobDoc, type Models, type ScheduleDoc } from './schema.js';
+import { JOB_SCHEDULE_INDEXES, type JobDoc, type Models, type ScheduleDoc } from './schema.js';
 
 /** Schedules in their collection, and the jobs their firings insert. */
 
@@ -72,7 +72,10 @@ export class MongoSchedules {
 
   async add(s: Schedule): Promise<void> {
     if (!this.indexed) {
-      await Promise.all([this.models.Schedule.createIndexes(), this.Job.collection.createIndex(JOB_SCHEDULE_INDEX.keys, { ...JOB_SCHEDULE_INDEX.options })]);
+      await Promise.all([
+        this.models.Schedule.createIndexes(),
+        ...JOB_SCHEDULE_INDEXES.map((i) => this.Job.collection.createIndex({ ...i.keys }, { ...i.options })),
+      ]);
       this.indexed = true;
     }
     try {

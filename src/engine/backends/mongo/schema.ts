@@ -186,12 +186,14 @@ jobSchema.index({ claim_token: 1 }, { name: 'claim_token', partialFilterExpressi
 // Reading the event log from a time on: the jobs holding an event at or after it.
 jobSchema.index({ 'events.at': 1 }, { name: 'events_at' });
 
-// A schedule's unfinished job (the overlap check) and its newest jobs; only scheduled jobs are in it.
-export const JOB_SCHEDULE_INDEX = {
-  keys: { schedule: 1, state: 1, seq: -1 },
-  options: { name: 'schedule', partialFilterExpression: { schedule: { $type: 'string' } } },
-} as const;
-jobSchema.index(JOB_SCHEDULE_INDEX.keys, JOB_SCHEDULE_INDEX.options);
+// A schedule's unfinished job (the overlap check, by state) and its newest jobs (by seq, so a
+// schedule with millions of jobs is never sorted in memory); only scheduled jobs are in them.
+const SCHEDULED_ONLY = { partialFilterExpression: { schedule: { $type: 'string' } } };
+export const JOB_SCHEDULE_INDEXES = [
+  { keys: { schedule: 1, state: 1 }, options: { name: 'schedule_state', ...SCHEDULED_ONLY } },
+  { keys: { schedule: 1, seq: -1 }, options: { name: 'schedule_seq', ...SCHEDULED_ONLY } },
+] as const;
+for (const i of JOB_SCHEDULE_INDEXES) jobSchema.index(i.keys, i.options);
 
 const workerSchema = new Schema<WorkerDoc>(
   {

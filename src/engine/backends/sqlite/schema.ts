@@ -142,9 +142,10 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'recurring schedules',
     sql: `
       -- The schedule whose firing enqueued a job. Overlap checks look for a schedule's unfinished
-      -- job, and listings for its newest: both through this index, which holds scheduled jobs only.
+      -- job (by state), listings for its newest (by seq); the indexes hold scheduled jobs only.
       ALTER TABLE jobs ADD COLUMN schedule TEXT;
-      CREATE INDEX jobs_schedule ON jobs (schedule, state, seq) WHERE schedule IS NOT NULL;
+      CREATE INDEX jobs_schedule_state ON jobs (schedule, state) WHERE schedule IS NOT NULL;
+      CREATE INDEX jobs_schedule_seq ON jobs (schedule, seq) WHERE schedule IS NOT NULL;
 
       CREATE TABLE schedules (
         name            TEXT PRIMARY KEY,
