@@ -272,7 +272,11 @@ export class ScheduleService {
       const span = k.first === k.last ? `firing ${iso(k.first)}` : `${count} firings from ${iso(k.first)} to ${iso(k.last)}`;
       out.push(ev(`${span} missed while no worker ran (catch-up ${s.catch_up})`));
     }
-    for (const t of overlapped) out.push(ev(`firing ${iso(t)} skipped: the previous run has not finished (overlap skip)`));
+    if (overlapped.length > 0) {
+      const [first, last] = [overlapped[0], overlapped[overlapped.length - 1]];
+      const span = first === last ? `firing ${iso(first)}` : `${overlapped.length} firings from ${iso(first)} to ${iso(last)}`;
+      out.push(ev(`${span} skipped: the previous run has not finished (overlap skip)`));
+    }
     return out;
   }
 }
