@@ -606,6 +606,7 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
 
       it('catches up missed firings as its policy says: none, one (last), or each (all, bounded)', async () => {
         for (const catch_up of ['none', 'last', 'all'] as const) await every(catch_up, HOUR, { catch_up, overlap: 'allow' });
+        await every('allskip', HOUR, { catch_up: 'all', overlap: 'skip' });
         // Five and a half hours with no worker: five firings missed, the last half an hour ago.
         tick(5 * HOUR + 30 * MIN);
         await q.schedules.fireDue();
@@ -615,7 +616,10 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
         const skips = (await eventsOf('schedule_skipped')).map((e) => e.detail);
         expect(skips).toContainEqual(expect.stringMatching(/^schedule none: 5 firings from .* missed while no worker ran \(catch-up none\)/));
         expect(skips).toContainEqual(expect.stringMatching(/^schedule last: 4 firings from/));
-        for (const name of ['none', 'last', 'all']) expect((await q.schedules.get(name)).next_at).toBe(T0 + 6 * HOUR);
+        // Each missed firing, but not over one another: the first runs, the others overlap it (one event).
+        expect(await jobsOf('allskip')).toHaveLength(1);
+        expect(skips).toContainEqual(expect.stringMatching(/^schedule allskip: 4 firings from .* skipped: the previous run has not finished/));
+        for (const name of ['none', 'last', 'all', 'allskip']) expect((await q.schedules.get(name)).next_at).toBe(T0 + 6 * HOUR);
         // An on-time firing runs under every policy.
         tick(30 * MIN);
         await q.schedules.fireDue();
