@@ -13,6 +13,7 @@ const sections = {
   search: (dir) => import('./search.mjs').then((m) => m.run(dir)),
   dashboard: (dir) => import('./dashboard.mjs').then((m) => m.run(dir)),
   mongo: (dir) => import('./mongo.mjs').then((m) => m.run(dir)),
+  schedules: () => import('./schedules.mjs').then((m) => m.run()),
 };
 
 const onlyArg = process.argv.find((a) => a.startsWith('--only'));

@@ -53,7 +53,7 @@ fi
 // ------------------------------------------------------------------------------------------
 // What the database is asked for, and what it answered.
 
-type Lookup = { kind: 'jobs'; states: JobState[] | null } | { kind: 'queues' } | { kind: 'workers' };
+type Lookup = { kind: 'jobs'; states: JobState[] | null } | { kind: 'queues' } | { kind: 'workers' } | { kind: 'schedules' };
 
 const lookupKey = (l: Lookup): string => (l.kind === 'jobs' ? `jobs:${l.states?.join(',') ?? '*'}` : l.kind);
 
@@ -89,6 +89,8 @@ async function readLookups(queue: Queue, lookups: Lookups, prefix: string): Prom
       lookups.found.set(key, matching(ids));
     } else if (lookup.kind === 'workers') {
       lookups.found.set(key, matching((await queue.workers()).map((w) => w.id)));
+    } else if (lookup.kind === 'schedules') {
+      lookups.found.set(key, matching((await queue.schedules.list()).map((s) => s.name)));
     } else {
       const names = new Set<string>(['default']);
       for (const w of await queue.workers()) if (w.queue !== null) names.add(w.queue);
@@ -130,6 +132,7 @@ function argumentValues(path: string, name: string, choices: readonly string[] |
   if (choices?.length) return fixed(choices);
   if (path.startsWith('config ') && name === 'key') return fixed(CONFIG_KEY_NAMES);
   if (path === 'help' && name === 'command') return fixed(top);
+  if (path.startsWith('schedule ') && path !== 'schedule add' && name === 'name') return (complete) => lookups.offer({ kind: 'schedules' }, complete, 'schedule');
   if (name === 'id' || name === 'ids') {
     if (path.startsWith('worker ')) return (complete) => lookups.offer({ kind: 'workers' }, complete, 'worker');
     const states = ID_STATES[path] ?? null;

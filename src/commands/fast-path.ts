@@ -71,6 +71,7 @@ export function parseFast(argv: readonly string[]): FastParse | null {
         if (i + 1 >= argv.length || (looksLikeOption(argv[i + 1]) && !NEGATIVE_NUMBER.test(argv[i + 1]))) return null;
         value = argv[++i];
       }
+      if (option.spec.choices && !option.spec.choices.includes(value)) return null;
       values.set(option, option.spec.repeat ? [...((values.get(option) as string[] | undefined) ?? option.spec.default ?? []), value] : value);
       continue;
     }

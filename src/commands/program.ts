@@ -40,6 +40,7 @@ function commanderOption(o: OptionSpec): Option {
     // No default: absent when never given, as the fast path leaves it.
     if (o.default !== undefined) option.default([...(o.default as readonly string[])]);
   } else if (o.default !== undefined) option.default(o.default);
+  if (o.choices) option.choices(o.choices);
   return option;
 }
 

@@ -31,6 +31,7 @@ function jobFields(job: Job, now: number, deps: Dependency[]): Array<[string, st
     ['attempts', `${job.attempts} of ${job.max_retries + 1} (max_retries ${job.max_retries})`],
     ['priority', String(job.priority)],
     ['queue', job.queue],
+    ...(job.schedule !== null ? [['schedule', job.schedule] as [string, string]] : []),
     ['cwd', job.cwd],
     ['timeout', timeout],
   ];

@@ -21,6 +21,8 @@ import { runEvents, type EventsOptions } from './events.js';
 import { runList, type ListOptions } from './list.js';
 import { runLogs, type LogsOptions } from './logs.js';
 import { runPurge, type PurgeOptions } from './purge.js';
+import { runScheduleAdd, runScheduleList, runSchedulePause, runScheduleRemove, runScheduleRun, runScheduleShow, type ScheduleAddOptions, type ScheduleOptions } from './schedule.js';
+import { ValidationError } from '../engine/errors.js';
 import { runQueueLimit, runQueueList, runQueuePause, type QueueLimitOptions, type QueueOptions } from './queue.js';
 import { runShow, type ShowOptions } from './show.js';
 import { runStatus, type StatusOptions } from './status.js';
@@ -35,6 +37,8 @@ export interface OptionSpec {
   default?: string | readonly string[];
   /** Every occurrence is kept, in order, after the default (`--state a --state b`). */
   repeat?: boolean;
+  /** The only values allowed (commander refuses others with exit 2). */
+  choices?: readonly string[];
 }
 
 export interface ArgumentSpec {
@@ -220,6 +224,97 @@ Running jobs are never stopped by a lower limit; new starts wait until the queue
     run: ({ args, opts }) => runQueuePause(str(args[0]), false, opts as QueueOptions),
   },
 
+  {
+    path: 'schedule',
+    description: 'recurring jobs: a cron expression or an interval that enqueues a job at each firing; workers fire them',
+    helpAfter: `
+Examples:
+  queuectl schedule add nightly --cron "0 2 * * *" --tz Europe/Berlin -- ./backup.sh
+  queuectl schedule add sync --every 5m --queue ops --timeout 4m -- 'rsync -a src/ dst/'
+  queuectl schedule list
+  queuectl schedule run nightly          # one job now; the timetable is unchanged
+  queuectl schedule pause nightly`,
+  },
+  {
+    path: 'schedule add',
+    description: 'add a schedule; each firing enqueues the command as a job with the id <name>@<firing time>',
+    args: [
+      { syntax: '<name>', help: 'schedule name: 1-64 letters, digits or ._:-' },
+      { syntax: '[command...]', help: 'the command to run, after --' },
+    ],
+    options: [
+      { flags: '--cron <expression>', help: 'five fields (minute hour day month weekday), or six with seconds first, e.g. "*/15 9-17 * * 1-5"' },
+      { flags: '--every <duration>', help: 'or a fixed interval, in whole seconds, first firing one interval from now: e.g. 30s, 5m, 1h, 1d' },
+      { flags: '--tz <zone>', help: "IANA time zone the cron expression is read in, e.g. Europe/Berlin (default: this machine's)" },
+      { flags: '--catch-up <policy>', help: 'firings missed while no worker ran: none, last (one run for the lot), all (each, at most 100)', choices: ['none', 'last', 'all'], default: 'last' },
+      { flags: '--overlap <policy>', help: 'skip: no firing while the previous job is unfinished; allow: fire regardless', choices: ['skip', 'allow'], default: 'skip' },
+      { flags: '--queue <name>', help: 'queue of the jobs (default: "default")' },
+      { flags: '--max-retries <n>', help: 'retries after the first attempt (default: config max_retries when it fires)' },
+      { flags: '--priority <n>', help: 'higher runs first (default: 0)' },
+      { flags: '--timeout <duration>', help: `kill a job after this long: ${DURATION} (default: config job_timeout_seconds)` },
+      { flags: '--cwd <dir>', help: 'directory the jobs run in (default: this one)' },
+      JSON_OPTION('print the schedule as JSON'),
+    ],
+    helpAfter: `
+Examples:
+  queuectl schedule add nightly --cron "0 2 * * *" --tz Europe/Berlin -- ./backup.sh
+  queuectl schedule add heartbeat --every 30s --overlap allow -- curl -fsS https://example.com/ping
+  queuectl schedule add report --cron "0 9 * * 1" --catch-up none -- ./weekly-report.sh
+
+The command after -- is taken as enqueue takes it. Daylight saving, as croner defines it: a
+fixed time that does not exist (02:30 on a spring-forward night) runs right after the gap, and
+once when it occurs twice; "0 * * * *" skips the missing hour and runs in both repeated ones.`,
+    run: ({ args, opts, argv }) => {
+      const name = str(args[0]);
+      const { positional, command } = splitDashDash(argv, [name, ...strs(args[1])]);
+      if (positional.length > 1) {
+        throw new ValidationError(`put the command after --, e.g. queuectl schedule add ${name} --every 5m -- ${positional.slice(1).join(' ')}`);
+      }
+      return runScheduleAdd(name, command, opts as ScheduleAddOptions);
+    },
+  },
+  {
+    path: 'schedule list',
+    description: 'every schedule: spec, next three firings, the last run and how it went, paused or not',
+    options: [JSON_OPTION('print an array of schedules as JSON')],
+    run: ({ opts }) => runScheduleList(opts as ScheduleOptions),
+  },
+  {
+    path: 'schedule show',
+    description: 'one schedule in full',
+    args: [{ syntax: '<name>', help: 'schedule name' }],
+    options: [JSON_OPTION('print the schedule as JSON')],
+    run: ({ args, opts }) => runScheduleShow(str(args[0]), opts as ScheduleOptions),
+  },
+  {
+    path: 'schedule pause',
+    description: 'stop firing (jobs already enqueued still run)',
+    args: [{ syntax: '<name>', help: 'schedule name' }],
+    options: [JSON_OPTION('print the schedule as JSON')],
+    run: ({ args, opts }) => runSchedulePause(str(args[0]), true, opts as ScheduleOptions),
+  },
+  {
+    path: 'schedule resume',
+    description: 'fire again, from the next firing after now (firings during the pause are not caught up)',
+    args: [{ syntax: '<name>', help: 'schedule name' }],
+    options: [JSON_OPTION('print the schedule as JSON')],
+    run: ({ args, opts }) => runSchedulePause(str(args[0]), false, opts as ScheduleOptions),
+  },
+  {
+    path: 'schedule rm',
+    aliases: ['remove'],
+    description: 'delete a schedule (the jobs it enqueued are kept)',
+    args: [{ syntax: '<name>', help: 'schedule name' }],
+    options: [JSON_OPTION('print {name, removed} as JSON')],
+    run: ({ args, opts }) => runScheduleRemove(str(args[0]), opts as ScheduleOptions),
+  },
+  {
+    path: 'schedule run',
+    description: "enqueue the schedule's job now, once (paused or not); its timetable is unchanged",
+    args: [{ syntax: '<name>', help: 'schedule name' }],
+    options: [JSON_OPTION('print the job as JSON')],
+    run: ({ args, opts }) => runScheduleRun(str(args[0]), opts as ScheduleOptions),
+  },
   { path: 'worker', description: 'start, stop and list worker processes' },
   {
     path: 'worker start',

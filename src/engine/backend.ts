@@ -14,6 +14,8 @@ import type {
   QueueInfo,
   QueueLimits,
   QueueLimitsPatch,
+  Schedule,
+  SchedulePatch,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -176,6 +178,36 @@ export interface Backend {
   setQueueLimits(name: string, patch: QueueLimitsPatch, at: number): Promise<QueueLimits>;
   /** Names of the paused queues: a read of the settings alone, cheap at any number of jobs. */
   listPausedQueues(): Promise<string[]>;
+
+  // --- schedules --------------------------------------------------------------------------
+
+  /** Stores a new schedule; throws DuplicateScheduleError when the name is taken. */
+  addSchedule(schedule: Schedule): Promise<void>;
+  getSchedule(name: string): Promise<Schedule | null>;
+  /** Every schedule, by name. */
+  listSchedules(): Promise<Schedule[]>;
+  /** False when there was no such schedule. Its jobs stay. */
+  removeSchedule(name: string): Promise<boolean>;
+  /**
+   * Applies `set` in one conditional write: only if the schedule's `next_at` is still `guard`
+   * when one is given (the advance past a firing, so two workers never both advance it).
+   * False when the schedule is gone or the guard missed.
+   */
+  updateSchedule(name: string, set: SchedulePatch, guard?: { next_at: number | null }): Promise<boolean>;
+  /** The earliest `next_at` of the schedules not paused (one indexed read); null when none. */
+  nextScheduleDue(): Promise<number | null>;
+  /** Schedules not paused whose `next_at` has come, earliest first. */
+  listDueSchedules(now: number, limit: number): Promise<Schedule[]>;
+  /**
+   * Inserts the job of a firing, marked as the schedule's, with its `enqueued` event and `event`
+   * (its `scheduled` event), all or nothing. Throws DuplicateJobError when the job exists: that
+   * firing was enqueued already, by this process or another.
+   */
+  insertScheduledJob(job: NewJob, schedule: string, event: NewEvent): Promise<void>;
+  /** Whether a job of the schedule is still to finish (pending, failed awaiting a retry, processing). */
+  hasUnfinishedScheduledJob(schedule: string): Promise<boolean>;
+  /** The schedule's newest jobs, newest first. */
+  listScheduledJobs(schedule: string, limit: number): Promise<Job[]>;
 
   // --- config -----------------------------------------------------------------------------
 

@@ -32,6 +32,18 @@ export class DuplicateJobError extends UserError {
   }
 }
 
+export class ScheduleNotFoundError extends UserError {
+  constructor(readonly schedule: string) {
+    super(`no schedule named "${schedule}"`);
+  }
+}
+
+export class DuplicateScheduleError extends UserError {
+  constructor(readonly schedule: string) {
+    super(`a schedule named "${schedule}" already exists (remove it first with "queuectl schedule rm ${schedule}")`);
+  }
+}
+
 /** A transition the state machine forbids, such as retrying a completed job. */
 export class IllegalTransitionError extends UserError {
   constructor(

@@ -267,5 +267,6 @@ export function pendingJob(j: NewJob): Job {
     unique_key: j.unique_key ?? null,
     unique_until: j.unique_until ?? null,
     after: j.after,
+    schedule: null,
   };
 }

@@ -18,6 +18,7 @@ import {
 import { type Transition, canTransition, isFinished } from './state-machine.js';
 import { describeDependencies, planDependencies } from './dependencies.js';
 import { COUNT_BOUND } from './search.js';
+import { ScheduleService } from './schedule-service.js';
 import type {
   Attempt,
   AttemptResult,
@@ -107,6 +108,7 @@ function newClaimToken(now: number): string {
 export class Queue {
   readonly now: () => number;
   private readonly cwd: string;
+  private scheduleService: ScheduleService | undefined;
 
   constructor(
     readonly backend: Backend,
@@ -122,6 +124,12 @@ export class Queue {
 
   close(): Promise<void> {
     return this.backend.close();
+  }
+
+  /** Recurring schedules: adding and steering them, and firing the due ones (see `schedule-service.ts`). */
+  get schedules(): ScheduleService {
+    this.scheduleService ??= new ScheduleService(this.backend, { now: this.now, cwd: this.cwd, config: () => this.config() });
+    return this.scheduleService;
   }
 
   // --- config ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describeOutcome } from './policy.js';
-import type { Attempt, Dependency, Job, WorkerRecord } from './types.js';
+import type { Attempt, Dependency, Job, Schedule, WorkerRecord } from './types.js';
 
 /** Epoch milliseconds to ISO-8601, keeping null. */
 export function iso(ms: number | null): string | null {
@@ -35,6 +35,7 @@ export function jobToJson(job: Job) {
     unique_key: job.unique_key,
     unique_until: iso(job.unique_until),
     after: job.after,
+    schedule: job.schedule,
   };
 }
 
@@ -78,5 +79,32 @@ export function workerToJson(w: WorkerRecord, now: number) {
     jobs_failed: w.jobs_failed,
     stop_requested: w.stop_requested,
     clock_skew_ms: w.clock_skew_ms,
+  };
+}
+
+/**
+ * A schedule as `--json` prints it: its spec, the job it enqueues, its policies, its next
+ * firings, and its newest job (the last run) as far as it has got.
+ */
+export function scheduleToJson(s: Schedule, nextFirings: number[], lastJob: Job | null) {
+  return {
+    name: s.name,
+    kind: s.spec.kind,
+    cron: s.spec.kind === 'cron' ? s.spec.cron : null,
+    tz: s.spec.kind === 'cron' ? s.spec.tz : null,
+    every_ms: s.spec.kind === 'every' ? s.spec.every_ms : null,
+    command: s.job.command,
+    queue: s.job.queue,
+    max_retries: s.job.max_retries,
+    priority: s.job.priority,
+    timeout_seconds: s.job.timeout_seconds,
+    cwd: s.job.cwd,
+    catch_up: s.catch_up,
+    overlap: s.overlap,
+    paused: s.paused,
+    created_at: iso(s.created_at),
+    next_firings: nextFirings.map((t) => new Date(t).toISOString()),
+    last_fire_at: iso(s.last_fire_at),
+    last_run: lastJob === null ? null : { id: lastJob.id, state: lastJob.state, last_outcome: lastJob.last_outcome, exit_code: lastJob.exit_code, finished_at: iso(lastJob.finished_at) },
   };
 }

@@ -132,6 +132,8 @@ export interface Job {
   unique_until: number | null;
   /** Ids of the jobs this one waits for (`enqueue --after`); empty for most jobs. Fixed at enqueue. */
   after: string[];
+  /** The schedule whose firing enqueued the job; null for jobs enqueued by hand. */
+  schedule: string | null;
 }
 
 /** What a caller gives to create a job; everything but `command` has a default. */
@@ -261,6 +263,8 @@ export const EVENT_TYPES = [
   'worker_stopped',
   'worker_lost',
   'queue_limits',
+  'scheduled',
+  'schedule_skipped',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -304,3 +308,53 @@ export interface Throughput {
   completed: number;
   failed: number;
 }
+
+// --- schedules ------------------------------------------------------------------------------
+
+/** What to do with firings that came due while nothing fired them (no worker ran). */
+export const CATCH_UP_POLICIES = ['none', 'last', 'all'] as const;
+export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
+
+/** Whether a firing may start while the schedule's previous job has not finished. */
+export const OVERLAP_POLICIES = ['skip', 'allow'] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+/** When a schedule fires: a cron expression in a time zone, or a fixed interval from an anchor (its first firing). */
+export type ScheduleSpec =
+  | { kind: 'cron'; cron: string; tz: string }
+  | { kind: 'every'; every_ms: number; anchor_at: number };
+
+/** The job every firing enqueues. */
+export interface JobTemplate {
+  command: string;
+  queue: string;
+  /** null: the configured default when the firing happens. */
+  max_retries: number | null;
+  priority: number;
+  timeout_seconds: number | null;
+  cwd: string;
+}
+
+/**
+ * - schedule: a named rule that enqueues a job at each of its firing times. The job's id is the
+ *   schedule's name and the firing time, so a firing inserted twice is refused by the database:
+ *   the insert is the lock, and any worker on any host may fire.
+ */
+export interface Schedule {
+  name: string;
+  spec: ScheduleSpec;
+  job: JobTemplate;
+  catch_up: CatchUpPolicy;
+  overlap: OverlapPolicy;
+  paused: boolean;
+  created_at: number;
+  updated_at: number;
+  /** The next firing not yet handled (fired or skipped); null when the expression never fires again. */
+  next_at: number | null;
+  /** The latest firing handled, and the job it enqueued (null when it was skipped). */
+  last_fire_at: number | null;
+  last_job_id: string | null;
+}
+
+/** The fields a schedule's advance or an operator writes. */
+export type SchedulePatch = Partial<Pick<Schedule, 'next_at' | 'last_fire_at' | 'last_job_id' | 'paused' | 'updated_at'>>;

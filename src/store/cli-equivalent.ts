@@ -48,6 +48,10 @@ export class CliEquivalent {
     return this.cmd(['worker', 'stop', ...(ids ?? [])]);
   }
 
+  schedule(verb: 'pause' | 'resume' | 'run', name: string): string {
+    return this.cmd(['schedule', verb, name]);
+  }
+
   list(state: string | null, search: string, queue: string | null = null): string {
     const words = ['list'];
     if (state !== null) words.push('--state', state);

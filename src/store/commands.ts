@@ -7,11 +7,12 @@ export const PROMPT_COMMANDS: ReadonlyArray<{ name: string; aliases?: readonly s
   { name: 'dlq' },
   { name: 'queues' },
   { name: 'queue', arg: 'NAME' },
+  { name: 'schedules' },
   { name: 'help' },
   { name: 'quit', aliases: ['q', 'q!'] },
 ];
 
-/** The commands as written in help: `:jobs :workers :dlq :help :q`. */
+/** The commands as written in help: `:jobs :workers :dlq :queues :queue [NAME] :schedules :help :q`. */
 export const PROMPT_COMMAND_LIST = PROMPT_COMMANDS.map((c) => `:${c.aliases?.[0] ?? c.name}${c.arg ? ` [${c.arg}]` : ''}`).join(' ');
 
 /** Tab in the `:` prompt: the one name that starts with `text`, else the longest start all matches share. */

@@ -2,6 +2,7 @@ import { oneLine } from '../engine/errors.js';
 import type { Queue } from '../engine/queue.js';
 import type { Job, QueueInfo } from '../engine/types.js';
 import { CliEquivalent } from './cli-equivalent.js';
+import { ScheduleActions } from './schedule-actions.js';
 import { baseQuery, fetchPage } from './pages.js';
 import { PROMPT_COMMANDS, PROMPT_COMMAND_LIST, complete } from './commands.js';
 import type { Poller } from './poller.js';
@@ -34,6 +35,8 @@ const FILTER_PAUSE_MS = 120;
  */
 export class Navigation {
   protected readonly cli: CliEquivalent;
+  /** The schedules screen's actions (opened from here by `:schedules`). */
+  readonly schedules: ScheduleActions;
   /** Navigation is serialised: each move starts from where the previous one landed. */
   private nav: Promise<void> = Promise.resolve();
   private filterTimer: NodeJS.Timeout | undefined;
@@ -46,6 +49,7 @@ export class Navigation {
     options: { db?: string } = {},
   ) {
     this.cli = new CliEquivalent(options.db);
+    this.schedules = new ScheduleActions(queue, store, poller, this.cli);
   }
 
   protected get s() {
@@ -473,7 +477,10 @@ export class Navigation {
       case 'workers':
       case 'dlq':
       case 'queues':
+        this.s.setSchedulesOpen(false);
         return this.setView(cmd);
+      case 'schedules':
+        return this.schedules.open();
       case 'help':
         this.s.setHelp(true);
         return Promise.resolve();

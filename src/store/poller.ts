@@ -33,6 +33,8 @@ export function clockStep(s: DashboardStore): number {
     j.state === 'processing' || ((j.state === 'pending' || j.state === 'failed') && j.run_at > s.now);
   // Details show times to the second ("5s ago"), whatever the job's state.
   if (s.detail) return 1000;
+  // The schedules screen counts down to the next firings.
+  if (s.schedules.open) return 1000;
   if (s.view === 'workers') return s.workers.length > 0 ? 1000 : 60_000;
   if (s.view === 'queues') return 60_000;
   return s.lists[s.view].jobs.some(live) ? 1000 : 60_000;
@@ -175,6 +177,7 @@ export class Poller {
       s.setWorkers(this.workerRows(workers, this.queue.now()));
       await this.sample(started);
       const fresh = this.store.getState();
+      if (fresh.schedules.open) s.setScheduleRows(await this.queue.schedules.overview());
       if (fresh.detail) await this.loadDetail(fresh.detail.id);
       else if ((fresh.view === 'jobs' || fresh.view === 'dlq') && this.listDue(fresh.lists[fresh.view], started)) await this.loadList(fresh.view);
       this.advanceClock();

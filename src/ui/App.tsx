@@ -16,6 +16,7 @@ import { EnqueueForm } from './views/EnqueueForm.js';
 import { HelpView } from './views/HelpView.js';
 import { JobDetailView } from './views/JobDetailView.js';
 import { JobsView } from './views/JobsView.js';
+import { SchedulesView } from './views/SchedulesView.js';
 import { WorkersView } from './views/WorkersView.js';
 import { QueuesView } from './views/QueuesView.js';
 
@@ -49,6 +50,7 @@ function useKeyboard(layout: { current: Layout }): void {
  */
 function actionTarget(s: DashboardStore): string | null {
   if (s.detail) return s.detail.job?.state ?? null;
+  if (s.schedules.open) return null;
   if (s.view === 'workers' || s.view === 'queues') return null;
   const l = s.lists[s.view];
   if (l.marks.length > 0) return 'marks';
@@ -78,6 +80,7 @@ export function App() {
   const prompt = useDash((s) => s.prompt !== null);
   const help = useDash((s) => s.help);
   const detail = useDash((s) => s.detail !== null);
+  const schedules = useDash((s) => s.schedules.open);
   const quit = useDash((s) => s.quit);
   const suspend = useDash((s) => s.suspend !== null);
   const target = useDash(actionTarget);
@@ -101,7 +104,7 @@ export function App() {
     void actions.setPageSize('dlq', sizes.dlq);
   }, [body, actions]);
 
-  const context: KeyContext = detail ? 'detail' : view;
+  const context: KeyContext = detail ? 'detail' : schedules ? 'schedules' : view;
   const focus: KeyContext = modal === 'confirm' ? 'confirm' : modal === 'enqueue' ? 'form' : prompt ? 'prompt' : help ? 'help' : context;
   const size = { width, height: body };
   let screen;
@@ -109,6 +112,7 @@ export function App() {
   else if (modal === 'enqueue') screen = <EnqueueForm {...size} />;
   else if (help) screen = <HelpView {...size} context={context} />;
   else if (detail) screen = <JobDetailView {...size} />;
+  else if (schedules) screen = <SchedulesView {...size} />;
   else if (view === 'workers') screen = <WorkersView {...size} />;
   else if (view === 'dlq') screen = <DlqView {...size} />;
   else if (view === 'queues') screen = <QueuesView {...size} />;

@@ -19,7 +19,7 @@ export interface Layout {
 
 /** The screen beneath the help, the prompt and the modals: details, or the main view. */
 export function screenContext(s: DashboardStore): KeyContext {
-  return s.detail ? 'detail' : s.view;
+  return s.detail ? 'detail' : s.schedules.open ? 'schedules' : s.view;
 }
 
 /** Who has the keyboard in this state: a modal, else the prompt, else help, else the screen. */
@@ -64,6 +64,7 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
     'worker-up': () => void actions.workerUp(),
     'worker-down': () => void actions.workerDown(),
     'stop-all': () => actions.askStopAll(),
+    'schedules-open': () => actions.schedules.open(),
   };
   const move: Handlers = {
     up: () => actions.move(-1),
@@ -152,6 +153,19 @@ export function commandHandlers(store: DashboardStoreApi, actions: DashboardActi
       delete: () => actions.askDelete(),
       rerun: () => actions.askRerun(),
       pager: () => actions.openPager(),
+    },
+    schedules: {
+      quit: common.quit,
+      help: common.help,
+      refresh: () => actions.schedules.load(),
+      'command-mode': common['command-mode'],
+      back: () => actions.schedules.close(),
+      up: () => actions.schedules.move(-1),
+      down: () => actions.schedules.move(1),
+      first: () => actions.schedules.edge('first'),
+      last: () => actions.schedules.edge('last'),
+      'schedule-pause': () => actions.schedules.togglePause(),
+      'schedule-run': () => actions.schedules.run(),
     },
     help: {
       back: () => actions.toggleHelp(),

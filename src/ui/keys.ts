@@ -10,7 +10,7 @@ import { PROMPT_COMMAND_LIST } from '../store/commands.js';
  * Where a binding is enabled: the three main views, the screens opened over them, and the
  * confirmation, the enqueue form and the `/` `:` prompt (where other keys are typed text).
  */
-export type KeyContext = 'jobs' | 'workers' | 'dlq' | 'queues' | 'detail' | 'help' | 'confirm' | 'form' | 'prompt';
+export type KeyContext = 'jobs' | 'workers' | 'dlq' | 'queues' | 'detail' | 'help' | 'confirm' | 'form' | 'prompt' | 'schedules';
 
 export type CommandId =
   | 'quit'
@@ -65,7 +65,10 @@ export type CommandId =
   | 'delete-all'
   | 'rerun'
   | 'pause'
-  | 'pager';
+  | 'pager'
+  | 'schedules-open'
+  | 'schedule-pause'
+  | 'schedule-run';
 
 
 export interface Binding {
@@ -98,17 +101,17 @@ export const GROUPS = {
 const MAIN: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues'];
 const LISTS: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues'];
 const JOB_LISTS: readonly KeyContext[] = ['jobs', 'dlq'];
-const ALL: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues', 'detail', 'help'];
+const ALL: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues', 'detail', 'help', 'schedules'];
 
 export const BINDINGS: readonly Binding[] = [
-  { id: 'up', keys: ['up', 'k'], label: '↑/k', description: 'move up', group: 'move', contexts: [...LISTS, 'detail', 'help'] },
-  { id: 'down', keys: ['down', 'j'], label: '↓/j', description: 'move down', hint: 'move', hintIn: [...LISTS, 'detail'], group: 'move', contexts: [...LISTS, 'detail', 'help'] },
+  { id: 'up', keys: ['up', 'k'], label: '↑/k', description: 'move up', group: 'move', contexts: [...LISTS, 'detail', 'help', 'schedules'] },
+  { id: 'down', keys: ['down', 'j'], label: '↓/j', description: 'move down', hint: 'move', hintIn: [...LISTS, 'detail', 'schedules'], group: 'move', contexts: [...LISTS, 'detail', 'help', 'schedules'] },
   { id: 'page-up', keys: ['pageup', 'ctrl+b'], label: 'PgUp', description: 'previous page', group: 'page', contexts: [...LISTS, 'detail'] },
   { id: 'page-down', keys: ['pagedown', 'ctrl+f'], label: 'PgDn', description: 'next page', group: 'page', contexts: [...LISTS, 'detail'] },
-  { id: 'first', keys: ['g', 'home'], label: 'g', description: 'first page (newest)', group: 'edge', contexts: [...LISTS, 'detail'] },
-  { id: 'last', keys: ['G', 'end'], label: 'G', description: 'last page (oldest); in details, follow the output', group: 'edge', contexts: [...LISTS, 'detail'] },
+  { id: 'first', keys: ['g', 'home'], label: 'g', description: 'first page (newest)', group: 'edge', contexts: [...LISTS, 'detail', 'schedules'] },
+  { id: 'last', keys: ['G', 'end'], label: 'G', description: 'last page (oldest); in details, follow the output', group: 'edge', contexts: [...LISTS, 'detail', 'schedules'] },
   { id: 'open', keys: ['enter'], label: 'Enter', description: 'open the job’s details (in the workers view: the job the worker runs; in the queues view: the queue’s jobs)', hint: 'details', contexts: [...JOB_LISTS, 'workers', 'queues'] },
-  { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the marks, then the filter', hint: 'back', hintIn: ['detail', 'help', 'queues'], contexts: ['jobs', 'dlq', 'queues', 'detail', 'help'] },
+  { id: 'back', keys: ['esc'], label: 'Esc', description: 'go back or close; in a table, clear the marks, then the filter', hint: 'back', hintIn: ['detail', 'help', 'queues', 'schedules'], contexts: ['jobs', 'dlq', 'queues', 'detail', 'help', 'schedules'] },
   { id: 'tab-1', keys: ['1'], label: '1', description: 'all jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-2', keys: ['2'], label: '2', description: 'pending jobs', group: 'tabs', contexts: ['jobs'] },
   { id: 'tab-3', keys: ['3'], label: '3', description: 'processing jobs', group: 'tabs', contexts: ['jobs'] },
@@ -143,7 +146,10 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'worker-down', keys: ['-', '_'], label: '-', description: 'stop one worker gracefully (the selected one in the workers view)', group: 'workers', contexts: MAIN },
   { id: 'stop-all', keys: ['s'], label: 's', description: 'stop every worker gracefully (asks first)', hint: 'stop all', contexts: ['workers'] },
   { id: 'refresh', keys: ['ctrl+r'], label: 'C-r', description: 'refresh now', contexts: ALL },
-  { id: 'command-mode', keys: [':'], label: ':', description: `command: ${PROMPT_COMMAND_LIST} (Tab completes)`, hint: 'cmd', contexts: [...MAIN, 'detail'] },
+  { id: 'command-mode', keys: [':'], label: ':', description: `command: ${PROMPT_COMMAND_LIST} (Tab completes)`, hint: 'cmd', contexts: [...MAIN, 'detail', 'schedules'] },
+  { id: 'schedules-open', keys: ['S'], label: 'S', description: 'schedules: spec, next firings, last runs, paused (also :schedules)', contexts: MAIN },
+  { id: 'schedule-pause', keys: ['p'], label: 'p', description: 'pause the selected schedule, or resume it', hint: 'pause/resume', contexts: ['schedules'] },
+  { id: 'schedule-run', keys: ['r'], label: 'r', description: 'run the selected schedule now, once (its timetable is unchanged)', hint: 'run now', contexts: ['schedules'] },
   { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL },
   { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running); Ctrl-C also quits', hint: 'quit', contexts: ALL },
   // Enter is not yes: a confirmation opened under fast typing must not be accepted by a stray Enter.

@@ -10,6 +10,7 @@ import { localProbe, processStart } from '../os/host.js';
 import { baseJobEnv, jobEnv } from './job-env.js';
 import { type RunningCommand, startCommand } from './exec.js';
 import type { Logger } from './log.js';
+import { ScheduleTicker } from './schedule-ticker.js';
 import { Waker } from './wake.js';
 
 export interface RunnerOptions {
@@ -36,6 +37,8 @@ export interface RunnerOptions {
   stateBeatDelayMs?: number;
   /** How often a running job is checked for an operator's cancel. */
   cancelCheckMs?: number;
+  /** Whether this worker fires due schedules (default: yes; every worker may, see `schedule-ticker.ts`). */
+  fireSchedules?: boolean;
 }
 
 type StopMode = 'none' | 'graceful' | 'now';
@@ -72,6 +75,8 @@ export class Runner {
   private jobsFailed = 0;
   private readonly waker = new Waker();
   private readonly baseEnv = baseJobEnv(process.env);
+  /** Fires due schedules while the worker runs; a stopping worker fires no more. */
+  private ticker: ScheduleTicker | null = null;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatEvery = 0;
   private beating = false;
@@ -141,6 +146,10 @@ export class Runner {
     this.log('info', 'worker_started', { pid: this.pid, host: this.host, host_id: this.probe.hostId, queue: this.opts.queueName, db: this.queue.location });
     const unwatch = this.queue.watch(() => this.wake());
     this.resetHeartbeat();
+    if (this.opts.fireSchedules !== false) {
+      this.ticker = new ScheduleTicker({ queue: this.queue, workerId: this.id, log: this.log, onFired: () => this.wake(), onError: (op, e) => this.dbError(op, e) });
+      this.ticker.start();
+    }
     try {
       while (this.stopMode === 'none') {
         await this.housekeeping();
@@ -152,6 +161,7 @@ export class Runner {
         else if (this.stopMode === 'none') await this.waker.idle(this.idleDelay());
       }
     } finally {
+      this.ticker?.stop();
       unwatch?.();
       clearInterval(this.heartbeatTimer);
       clearTimeout(this.stateBeat);
@@ -173,6 +183,7 @@ export class Runner {
   stop(mode: 'graceful' | 'now', reason: string): void {
     if (this.stopMode === 'now' || (mode === 'graceful' && this.stopMode === 'graceful')) return;
     this.stopMode = mode;
+    this.ticker?.stop();
     this.log('info', 'worker_stopping', { mode, reason, job: this.current?.job.id ?? null });
     this.scheduleStateBeat();
     this.wake();

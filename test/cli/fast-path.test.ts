@@ -256,7 +256,8 @@ describe('in this process: the fast path reads a line as commander does, or leav
       expect(parseFast([...words, ...required]), spec.path).not.toBeNull();
       for (const o of spec.options ?? []) {
         const { long, takesValue } = optionShape(o);
-        const line = [...words, ...required, ...(takesValue ? [long, 'v'] : [long]), '--db', 'x'];
+        const value = o.choices?.[0] ?? 'v';
+        const line = [...words, ...required, ...(takesValue ? [long, value] : [long]), '--db', 'x'];
         expect(parseFast(line), label(line)).not.toBeNull();
       }
     }

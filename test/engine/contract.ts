@@ -7,6 +7,7 @@ import type { Backend } from '../../src/engine/backend.js';
 import { DEFAULT_CONFIG } from '../../src/engine/config.js';
 import { DuplicateJobError, IllegalTransitionError, JobNotFoundError } from '../../src/engine/errors.js';
 import { Queue } from '../../src/engine/queue.js';
+import type { ScheduleInput } from '../../src/engine/schedule-service.js';
 import type { AttemptResult, Job, WorkerRecord } from '../../src/engine/types.js';
 import { recoveryGraceMs } from '../../src/engine/policy.js';
 import { Recovery } from '../../src/engine/recovery.js';
@@ -729,6 +730,118 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       expect(job.max_retries).toBe(5);
       const [own] = await q.enqueue([{ command: 'true', max_retries: 0 }]);
       expect(own.max_retries).toBe(0);
+    });
+
+    describe('schedules', () => {
+      const MIN = 60_000;
+      const HOUR = 3_600_000;
+      const every = (name: string, ms: number, extra: Partial<ScheduleInput> = {}) =>
+        q.schedules.add({ name, every_ms: ms, job: { command: `echo ${name}` }, ...extra });
+      const jobsOf = async (name: string) => (await q.schedules.recentJobs(name, 1000)).map((j) => j.id).sort();
+      const eventsOf = async (type: string) => (await q.events({ limit: 10_000 })).events.filter((e) => e.type === type);
+      const finish = async (id: string) => {
+        const job = await claim('w-run');
+        expect(job?.id).toBe(id);
+        await q.settle(job!, 'w-run', result('succeeded', now), DEFAULT_CONFIG);
+      };
+
+      it('fires each firing exactly once with four workers checking at the same moment', async () => {
+        await every('tick', MIN, { overlap: 'allow' });
+        const queues = Array.from({ length: 4 }, () => new Queue(fx.backend, { now: () => now, cwd: '/tmp' }));
+        for (let i = 1; i <= 5; i++) {
+          tick(MIN);
+          const reports = await Promise.all(queues.map((w, k) => w.schedules.fireDue(`w${k}`)));
+          expect(reports.flat().flatMap((r) => r.fired)).toHaveLength(1);
+        }
+        const ids = await jobsOf('tick');
+        expect(ids).toEqual([1, 2, 3, 4, 5].map((i) => `tick@${new Date(T0 + i * MIN).toISOString().replace('.000Z', 'Z')}`));
+        expect(await eventsOf('scheduled')).toHaveLength(5);
+        const job = await q.get(ids[0]);
+        expect(job).toMatchObject({ schedule: 'tick', command: 'echo tick', state: 'pending', queue: 'default' });
+        expect((await q.schedules.get('tick')).next_at).toBe(T0 + 6 * MIN);
+        // Nothing is due now: a check enqueues nothing.
+        expect(await q.schedules.fireDue()).toEqual([]);
+        expect(await q.schedules.nextDue()).toBe(T0 + 6 * MIN);
+      });
+
+      it('skips a firing while the previous run is unfinished (overlap skip), with an event, and fires again once it is done', async () => {
+        await every('solo', MIN);
+        tick(MIN);
+        await q.schedules.fireDue();
+        const [first] = await jobsOf('solo');
+        tick(MIN);
+        expect(await q.schedules.fireDue()).toEqual([{ schedule: 'solo', fired: [], skipped: 1 }]);
+        const skips = await eventsOf('schedule_skipped');
+        expect(skips).toHaveLength(1);
+        expect(skips[0].detail).toMatch(/^schedule solo: firing .* skipped: the previous run has not finished/);
+        await finish(first);
+        tick(MIN);
+        await q.schedules.fireDue();
+        expect(await jobsOf('solo')).toHaveLength(2);
+      });
+
+      it('catches up missed firings as its policy says: none, one (last), or each (all, bounded)', async () => {
+        for (const catch_up of ['none', 'last', 'all'] as const) await every(catch_up, HOUR, { catch_up, overlap: 'allow' });
+        await every('allskip', HOUR, { catch_up: 'all', overlap: 'skip' });
+        // Five and a half hours with no worker: five firings missed, the last half an hour ago.
+        tick(5 * HOUR + 30 * MIN);
+        await q.schedules.fireDue();
+        expect(await jobsOf('none')).toEqual([]);
+        expect(await jobsOf('last')).toEqual([`last@${new Date(T0 + 5 * HOUR).toISOString().replace('.000Z', 'Z')}`]);
+        expect(await jobsOf('all')).toHaveLength(5);
+        const skips = (await eventsOf('schedule_skipped')).map((e) => e.detail);
+        expect(skips).toContainEqual(expect.stringMatching(/^schedule none: 5 firings from .* missed while no worker ran \(catch-up none\)/));
+        expect(skips).toContainEqual(expect.stringMatching(/^schedule last: 4 firings from/));
+        // Each missed firing, but not over one another: the first runs, the others overlap it (one event).
+        expect(await jobsOf('allskip')).toHaveLength(1);
+        expect(skips).toContainEqual(expect.stringMatching(/^schedule allskip: 4 firings from .* skipped: the previous run has not finished/));
+        for (const name of ['none', 'last', 'all', 'allskip']) expect((await q.schedules.get(name)).next_at).toBe(T0 + 6 * HOUR);
+        // An on-time firing runs under every policy.
+        tick(30 * MIN);
+        await q.schedules.fireDue();
+        expect(await jobsOf('none')).toHaveLength(1);
+      });
+
+      it('fires nothing while paused, and resumes from the next firing without catching up the pause', async () => {
+        await every('p', MIN);
+        await q.schedules.pause('p');
+        tick(10 * MIN);
+        expect(await q.schedules.fireDue()).toEqual([]);
+        expect(await q.schedules.nextDue()).toBeNull();
+        const resumed = await q.schedules.resume('p');
+        expect(resumed.paused).toBe(false);
+        expect(resumed.next_at).toBe(T0 + 11 * MIN);
+        tick(MIN);
+        await q.schedules.fireDue();
+        expect(await jobsOf('p')).toEqual([`p@${new Date(T0 + 11 * MIN).toISOString().replace('.000Z', 'Z')}`]);
+      });
+
+      it('runs a schedule now, once, leaving its timetable as it was', async () => {
+        await every('now', HOUR);
+        tick(1234);
+        const job = await q.schedules.runNow('now');
+        expect(job.id).toBe(`now@${new Date(T0 + 1234).toISOString()}`);
+        expect(await q.get(job.id)).toMatchObject({ schedule: 'now', state: 'pending' });
+        expect((await q.schedules.get('now')).next_at).toBe(T0 + HOUR);
+        expect((await eventsOf('scheduled'))[0]).toMatchObject({ job_id: job.id, detail: 'schedule now: run now by an operator' });
+      });
+
+      it('stores cron schedules with their zone, refuses duplicates and unknown names, and removes them', async () => {
+        const s = await q.schedules.add({ name: 'cron', cron: '30 2 * * *', tz: 'Europe/Berlin', job: { command: 'true', priority: 5, max_retries: 1, queue: 'ops' } });
+        expect(s.next_at).toBe(Date.UTC(2030, 0, 1, 1, 30));
+        expect(await q.schedules.get('cron')).toEqual(s);
+        await expect(q.schedules.add({ name: 'cron', every_ms: MIN, job: { command: 'true' } })).rejects.toThrow(/already exists/);
+        await expect(q.schedules.get('nope')).rejects.toThrow(/no schedule named "nope"/);
+        expect((await q.schedules.list()).map((x) => x.name)).toEqual(['cron']);
+        tick(2 * HOUR);
+        await q.schedules.fireDue();
+        expect(await q.get('cron@2030-01-01T01:30:00Z')).toMatchObject({ priority: 5, max_retries: 1, queue: 'ops' });
+        await q.schedules.remove('cron');
+        expect(await q.schedules.list()).toEqual([]);
+        await expect(q.schedules.remove('cron')).rejects.toThrow(/no schedule/);
+        // Its jobs stay.
+        expect(await q.get('cron@2030-01-01T01:30:00Z')).toMatchObject({ schedule: 'cron' });
+      });
     });
 
     it('never hands one job to two claimers racing for it', async () => {

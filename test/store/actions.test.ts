@@ -158,7 +158,7 @@ describe('command mode', () => {
     await dash.actions.runCommand('dlq');
     expect(s().view).toBe('dlq');
     await dash.actions.runCommand('frobnicate');
-    expect(s().status).toMatchObject({ tone: 'error', text: 'unknown command :frobnicate (try :jobs :workers :dlq :queues :queue [NAME] :help :q; Tab completes)' });
+    expect(s().status).toMatchObject({ tone: 'error', text: 'unknown command :frobnicate (try :jobs :workers :dlq :queues :queue [NAME] :schedules :help :q; Tab completes)' });
     expect(s().quit).toBe(false);
     await dash.actions.runCommand('q');
     expect(s().quit).toBe(true);

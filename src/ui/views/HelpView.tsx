@@ -13,6 +13,7 @@ const TITLES: Record<KeyContext, string> = {
   confirm: 'confirmation',
   form: 'enqueue form',
   prompt: 'prompt',
+  schedules: 'schedules',
 };
 
 /** Every binding of the screen beneath, straight from the bindings table; j/k scroll a long list. */

@@ -14,6 +14,8 @@ import type {
   OutcomeKind,
   QueueInfo,
   JobState,
+  Schedule,
+  SchedulePatch,
   ListQuery,
   MatchCounts,
   MatchQuery,
@@ -43,6 +45,7 @@ import {
   toWorker,
 } from './rows.js';
 import { type AttemptDoc, COUNTER_ID, type JobDoc, type Models, type WorkerDoc, defineModels } from './schema.js';
+import { MongoSchedules } from './schedules.js';
 import { type Scrubber, databaseOf, makeScrubber, maskUri } from './uri.js';
 import { SettingsCache, ensureSlots, giveBackRate, limitsOf, releaseSlot, renewSlot, takeRate, takeSlot } from './limits.js';
 import { IN_FLIGHT_MS, keysLost, releaseKeys, takeKeys } from './unique.js';
@@ -161,6 +164,7 @@ export class MongoBackend implements Backend {
   /** Learnt on first use: whether bulk inserts can run in a transaction, and whether `watch` works. */
   private readonly transactions: TransactionSupport = {};
   private readonly changeStreams: ChangeStreamSupport = {};
+  private readonly schedules: MongoSchedules;
 
   constructor(
     private readonly conn: Connection,
@@ -172,6 +176,7 @@ export class MongoBackend implements Backend {
     this.Worker = models.Worker;
     this.clock = new ServerClock(() => conn.db);
     this.settings = new SettingsCache(models.QueueSettings);
+    this.schedules = new MongoSchedules(models, (n) => this.reserveSeq(n));
   }
 
   /**
@@ -182,7 +187,7 @@ export class MongoBackend implements Backend {
     const { Counter } = this.models;
     const c = await Counter.findById(COUNTER_ID).lean();
     if (!c || (c.schema ?? 0) < SCHEMA_VERSION) {
-      await Promise.all([this.Job.createIndexes(), this.Worker.createIndexes(), this.models.WorkerEvent.createIndexes(), this.models.QueueSlot.createIndexes()]);
+      await Promise.all([this.Job.createIndexes(), this.Worker.createIndexes(), this.models.WorkerEvent.createIndexes(), this.models.QueueSlot.createIndexes(), this.models.Schedule.createIndexes()]);
       if (!c) {
         // Jobs may already exist (counters dropped by hand): number on after the newest.
         const last = await this.Job.findOne({}, { seq: 1 }).sort({ seq: -1 }).lean();
@@ -285,21 +290,7 @@ export class MongoBackend implements Backend {
         const first = ids.find((id) => existing.has(id));
         if (first !== undefined) throw new DuplicateJobError(first);
       }
-      // The insertion order: a block of `seq` numbers reserved in the counters document.
-      const reserve = () =>
-        this.models.Counter.findOneAndUpdate(
-          { _id: COUNTER_ID },
-          { $inc: { seq: jobs.length } },
-          { returnDocument: 'after', projection: { seq: 1 }, lean: true },
-        );
-      let reserved = await reserve();
-      if (!reserved) {
-        // The database was emptied or the counters dropped since this process opened it.
-        await this.init();
-        reserved = await reserve();
-      }
-      if (!reserved) throw new StorageError(`MongoDB at ${this.location}: the counters document is missing`);
-      const seq0 = reserved.seq - jobs.length + 1;
+      const seq0 = await this.reserveSeq(jobs.length);
       const docs = jobs.map((j, i) => newJobDoc(j, seq0 + i));
       await insertAllOrNone(this.conn, this.Job, docs, this.transactions);
       // Write, then check: a dependency that finished after the engine read its state, and
@@ -367,6 +358,20 @@ export class MongoBackend implements Backend {
     } catch {
       // left to the sweep
     }
+  }
+
+  /** The insertion order: a block of `n` consecutive `seq` numbers reserved in the counters document; the first of them. */
+  private async reserveSeq(n: number): Promise<number> {
+    const reserve = () =>
+      this.models.Counter.findOneAndUpdate({ _id: COUNTER_ID }, { $inc: { seq: n } }, { returnDocument: 'after', projection: { seq: 1 }, lean: true });
+    let reserved = await reserve();
+    if (!reserved) {
+      // The database was emptied or the counters dropped since this process opened it.
+      await this.init();
+      reserved = await reserve();
+    }
+    if (!reserved) throw new StorageError(`MongoDB at ${this.location}: the counters document is missing`);
+    return reserved.seq - n + 1;
   }
 
   getJob(id: string): Promise<Job | null> {
@@ -752,6 +757,48 @@ export class MongoBackend implements Backend {
       await this.models.WorkerEvent.create({ _id: eventKey(), ...e });
       return limits;
     });
+  }
+
+  // --- schedules --------------------------------------------------------------------------
+
+  addSchedule(schedule: Schedule): Promise<void> {
+    return this.run(() => this.schedules.add(schedule));
+  }
+
+  getSchedule(name: string): Promise<Schedule | null> {
+    return this.run(() => this.schedules.get(name));
+  }
+
+  listSchedules(): Promise<Schedule[]> {
+    return this.run(() => this.schedules.list());
+  }
+
+  removeSchedule(name: string): Promise<boolean> {
+    return this.run(() => this.schedules.remove(name));
+  }
+
+  updateSchedule(name: string, set: SchedulePatch, guard?: { next_at: number | null }): Promise<boolean> {
+    return this.run(() => this.schedules.update(name, set, guard));
+  }
+
+  nextScheduleDue(): Promise<number | null> {
+    return this.run(() => this.schedules.nextDue());
+  }
+
+  listDueSchedules(now: number, limit: number): Promise<Schedule[]> {
+    return this.run(() => this.schedules.listDue(now, limit));
+  }
+
+  insertScheduledJob(job: NewJob, schedule: string, event: NewEvent): Promise<void> {
+    return this.run(() => this.schedules.insertJob(job, schedule, event));
+  }
+
+  hasUnfinishedScheduledJob(schedule: string): Promise<boolean> {
+    return this.run(() => this.schedules.hasUnfinished(schedule));
+  }
+
+  listScheduledJobs(schedule: string, limit: number): Promise<Job[]> {
+    return this.run(() => this.schedules.listJobs(schedule, limit));
   }
 
   getConfigValues(): Promise<Record<string, string>> {

@@ -43,6 +43,7 @@ export function toJob(d: Partial<JobDoc>): Job {
     unique_key: d.unique_key ?? null,
     unique_until: d.unique_until ?? null,
     after: d.after ?? [],
+    schedule: d.schedule ?? null,
   };
 }
 

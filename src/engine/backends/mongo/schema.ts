@@ -1,5 +1,5 @@
 import { type Connection, type Model, Schema } from 'mongoose';
-import type { EventType, JobState, OutcomeKind, WorkerState } from '../../types.js';
+import type { CatchUpPolicy, EventType, JobState, JobTemplate, OutcomeKind, OverlapPolicy, WorkerState } from '../../types.js';
 
 /**
  * The stored shapes. A job's id is its `_id`, so the primary key is the unique id index.
@@ -86,6 +86,8 @@ export interface JobDoc {
   unique_until?: number | null;
   /** The ids the job waits for; absent when none. */
   after?: string[];
+  /** The schedule whose firing enqueued the job (absent on jobs enqueued by hand). */
+  schedule?: string | null;
   history: AttemptDoc[];
   events: EventDoc[];
   /** The distinct trigrams of the id and the command, lower case (see list.ts). */
@@ -177,6 +179,7 @@ const jobSchema = new Schema<JobDoc>(
     unique_key: str,
     unique_until: num,
     after: { type: [String], default: undefined },
+    schedule: str,
     history: { type: [attemptSchema], default: [] },
     events: { type: [eventSchema], default: [] },
     search_grams: { type: [String], default: undefined },
@@ -206,6 +209,15 @@ jobSchema.index({ claim_token: 1 }, { name: 'claim_token', partialFilterExpressi
 jobSchema.index({ after: 1 }, { name: 'dependents', partialFilterExpression: { state: 'waiting' } });
 // Reading the event log from a time on: the jobs holding an event at or after it.
 jobSchema.index({ 'events.at': 1 }, { name: 'events_at' });
+
+// A schedule's unfinished job (the overlap check, by state) and its newest jobs (by seq, so a
+// schedule with millions of jobs is never sorted in memory); only scheduled jobs are in them.
+const SCHEDULED_ONLY = { partialFilterExpression: { schedule: { $type: 'string' } } };
+export const JOB_SCHEDULE_INDEXES = [
+  { keys: { schedule: 1, state: 1 }, options: { name: 'schedule_state', ...SCHEDULED_ONLY } },
+  { keys: { schedule: 1, seq: -1 }, options: { name: 'schedule_seq', ...SCHEDULED_ONLY } },
+] as const;
+for (const i of JOB_SCHEDULE_INDEXES) jobSchema.index(i.keys, i.options);
 
 const workerSchema = new Schema<WorkerDoc>(
   {
@@ -296,6 +308,55 @@ const uniqueLockSchema = new Schema<UniqueLockDoc>({ _id: String, job_id: String
 
 const counterSchema = new Schema<CounterDoc>({ _id: String, seq: Number, schema: Number }, { ...opts, collection: 'counters' });
 
+/** A schedule; its name is its `_id`. The job it enqueues is kept as a template. */
+export interface ScheduleDoc {
+  _id: string;
+  kind: 'cron' | 'every';
+  cron: string | null;
+  tz: string | null;
+  every_ms: number | null;
+  anchor_at: number | null;
+  job: JobTemplate;
+  catch_up: CatchUpPolicy;
+  overlap: OverlapPolicy;
+  paused: boolean;
+  created_at: number;
+  updated_at: number;
+  next_at: number | null;
+  last_fire_at: number | null;
+  last_job_id: string | null;
+}
+
+const scheduleSchema = new Schema<ScheduleDoc>(
+  {
+    _id: String,
+    kind: String,
+    cron: str,
+    tz: str,
+    every_ms: num,
+    anchor_at: num,
+    job: {
+      command: String,
+      queue: String,
+      max_retries: num,
+      priority: Number,
+      timeout_seconds: num,
+      cwd: String,
+    },
+    catch_up: String,
+    overlap: String,
+    paused: { type: Boolean, default: false },
+    created_at: Number,
+    updated_at: Number,
+    next_at: num,
+    last_fire_at: num,
+    last_job_id: str,
+  },
+  { ...opts, collection: 'schedules' },
+);
+// Workers read the earliest next firing every second: one step into this index.
+scheduleSchema.index({ next_at: 1 }, { name: 'due', partialFilterExpression: { paused: false, next_at: { $type: 'number' } } });
+
 export interface Models {
   Job: Model<JobDoc>;
   Worker: Model<WorkerDoc>;
@@ -305,6 +366,7 @@ export interface Models {
   QueueSettings: Model<QueueSettingsDoc>;
   QueueSlot: Model<QueueSlotDoc>;
   UniqueLock: Model<UniqueLockDoc>;
+  Schedule: Model<ScheduleDoc>;
 }
 
 export function defineModels(conn: Connection): Models {
@@ -317,5 +379,6 @@ export function defineModels(conn: Connection): Models {
     QueueSettings: conn.model<QueueSettingsDoc>('QueueSettings', queueSettingsSchema),
     QueueSlot: conn.model<QueueSlotDoc>('QueueSlot', queueSlotSchema),
     UniqueLock: conn.model<UniqueLockDoc>('UniqueLock', uniqueLockSchema),
+    Schedule: conn.model<ScheduleDoc>('Schedule', scheduleSchema),
   };
 }

@@ -42,6 +42,7 @@ export function toJob(r: Row): Job {
     unique_key: (r.unique_key as string | null) ?? null,
     unique_until: (r.unique_until as number | null) ?? null,
     after: typeof r.after_ids === 'string' ? (JSON.parse(r.after_ids) as string[]) : [],
+    schedule: (r.schedule as string | null) ?? null,
   };
 }
 

@@ -215,6 +215,42 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'recurring schedules',
+    sql: `
+      -- The schedule whose firing enqueued a job. Overlap checks look for a schedule's unfinished
+      -- job (by state), listings for its newest (by seq); the indexes hold scheduled jobs only.
+      ALTER TABLE jobs ADD COLUMN schedule TEXT;
+      CREATE INDEX jobs_schedule_state ON jobs (schedule, state) WHERE schedule IS NOT NULL;
+      CREATE INDEX jobs_schedule_seq ON jobs (schedule, seq) WHERE schedule IS NOT NULL;
+
+      CREATE TABLE schedules (
+        name            TEXT PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        cron            TEXT,
+        tz              TEXT,
+        every_ms        INTEGER,
+        anchor_at       INTEGER,
+        command         TEXT NOT NULL,
+        queue           TEXT NOT NULL,
+        max_retries     INTEGER,
+        priority        INTEGER NOT NULL,
+        timeout_seconds REAL,
+        cwd             TEXT NOT NULL,
+        catch_up        TEXT NOT NULL,
+        overlap         TEXT NOT NULL,
+        paused          INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        next_at         INTEGER,
+        last_fire_at    INTEGER,
+        last_job_id     TEXT
+      ) WITHOUT ROWID;
+      -- Workers read the earliest next firing every second: one step into this index.
+      CREATE INDEX schedules_due ON schedules (next_at) WHERE paused = 0 AND next_at IS NOT NULL;
+    `,
+  },
+  {
     version: 8,
     name: 'search index',
     sql: `

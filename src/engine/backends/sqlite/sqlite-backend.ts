@@ -22,6 +22,8 @@ import type {
   QueueInfo,
   QueueLimits,
   QueueLimitsPatch,
+  Schedule,
+  SchedulePatch,
   StateCounts,
   Throughput,
   WorkerRecord,
@@ -33,6 +35,7 @@ import { countMatches, listPage, registerSearchFunctions } from './list.js';
 import { type Mover, makeMover } from './move.js';
 import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
 import { migrate } from './schema.js';
+import { type ScheduleStore, makeScheduleStore } from './schedules.js';
 import { watchFile } from './watch.js';
 
 let driver: { Database: typeof Database; nativeBinding: string | undefined } | undefined;
@@ -92,6 +95,7 @@ export class SqliteBackend implements Backend {
   private claimer: Claimer | undefined;
   private mover: Mover | undefined;
   private inserter: ((jobs: NewJob[]) => Deduplicated[]) | undefined;
+  private scheduleStore: ScheduleStore | undefined;
 
   private constructor(
     private readonly db: Database.Database,
@@ -462,6 +466,53 @@ export class SqliteBackend implements Backend {
       const one = this.stmt('UPDATE workers SET stop_requested = MAX(stop_requested, ?) WHERE id = ?');
       return this.db.transaction(() => ids.reduce((n, id) => n + one.run(level, id).changes, 0))();
     });
+  }
+
+  // --- schedules --------------------------------------------------------------------------
+
+  private get schedules(): ScheduleStore {
+    this.scheduleStore ??= makeScheduleStore(this.db, this.events);
+    return this.scheduleStore;
+  }
+
+  addSchedule(schedule: Schedule): Promise<void> {
+    return this.run(() => this.schedules.add(schedule));
+  }
+
+  getSchedule(name: string): Promise<Schedule | null> {
+    return this.run(() => this.schedules.get(name));
+  }
+
+  listSchedules(): Promise<Schedule[]> {
+    return this.run(() => this.schedules.list());
+  }
+
+  removeSchedule(name: string): Promise<boolean> {
+    return this.run(() => this.schedules.remove(name));
+  }
+
+  updateSchedule(name: string, set: SchedulePatch, guard?: { next_at: number | null }): Promise<boolean> {
+    return this.run(() => this.schedules.update(name, set, guard));
+  }
+
+  nextScheduleDue(): Promise<number | null> {
+    return this.run(() => this.schedules.nextDue());
+  }
+
+  listDueSchedules(now: number, limit: number): Promise<Schedule[]> {
+    return this.run(() => this.schedules.listDue(now, limit));
+  }
+
+  insertScheduledJob(job: NewJob, schedule: string, event: NewEvent): Promise<void> {
+    return this.run(() => this.schedules.insertJob(job, schedule, event));
+  }
+
+  hasUnfinishedScheduledJob(schedule: string): Promise<boolean> {
+    return this.run(() => this.schedules.hasUnfinished(schedule));
+  }
+
+  listScheduledJobs(schedule: string, limit: number): Promise<Job[]> {
+    return this.run(() => this.schedules.listJobs(schedule, limit));
   }
 
   // --- config -----------------------------------------------------------------------------
