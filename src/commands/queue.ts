@@ -1,6 +1,6 @@
 import { parseDuration } from '../engine/duration.js';
 import { ValidationError } from '../engine/errors.js';
-import { describeLimits, formatWindow } from '../engine/rules.js';
+import { describeLimits, formatWindow, limitsSummary } from '../engine/rules.js';
 import { JOB_STATES, type QueueInfo, type QueueLimits, type QueueLimitsPatch } from '../engine/types.js';
 import { type Column, paint, renderTable } from './format.js';
 import { type GlobalOptions, out, parseWhole, printJson, withQueue } from './shared.js';
@@ -25,14 +25,6 @@ function queueToJson(q: QueueInfo) {
   return { name: q.name, paused: q.paused, running: q.counts.processing, limits: limitsToJson(q.limits), counts: q.counts };
 }
 
-/** The LIMITS column: `2 at once (1 running)`, `10/1m`, or `-`. */
-function limitsCell(q: QueueInfo): string {
-  const parts: string[] = [];
-  if (q.limits.concurrency !== null) parts.push(`${q.limits.concurrency} at once (${q.counts.processing} running)`);
-  if (q.limits.rate !== null) parts.push(`${q.limits.rate.limit}/${formatWindow(q.limits.rate.window_ms)}`);
-  return parts.length === 0 ? '-' : parts.join(', ');
-}
-
 export async function runQueueList(o: QueueOptions): Promise<number> {
   const queues = await withQueue(o.db, (queue) => queue.queues());
   if (o.json) {
@@ -49,7 +41,7 @@ export async function runQueueList(o: QueueOptions): Promise<number> {
     ...JOB_STATES.map((s) => ({ header: s.toUpperCase(), align: 'right' as const })),
     { header: 'LIMITS' },
   ];
-  const rows = queues.map((q) => [q.name, q.paused ? paint('paused', 'yellow') : 'active', ...JOB_STATES.map((s) => String(q.counts[s])), limitsCell(q)]);
+  const rows = queues.map((q) => [q.name, q.paused ? paint('paused', 'yellow') : 'active', ...JOB_STATES.map((s) => String(q.counts[s])), limitsSummary(q)]);
   out(renderTable(cols, rows));
   return 0;
 }

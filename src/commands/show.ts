@@ -35,6 +35,9 @@ function jobFields(job: Job, now: number, deps: Dependency[]): Array<[string, st
     ['cwd', job.cwd],
     ['timeout', timeout],
   ];
+  if (job.unique_key !== null) {
+    pairs.push(['unique key', job.unique_until === null ? job.unique_key : `${job.unique_key} (held until ${isoAndRelative(job.unique_until, now)})`]);
+  }
   if (deps.length > 0) {
     pairs.push(['after', dependencyText(deps)]);
     const open = deps.filter((d) => d.state !== 'completed').map((d) => d.id);

@@ -7,7 +7,7 @@ import type { JobPatch, Move } from './backend.js';
 import type { Config } from './config.js';
 import { countsAsAttempt, decideAfterFailure, describeOutcome } from './policy.js';
 import { ACTIVE_STATES, TRANSITIONS } from './state-machine.js';
-import type { AttemptResult, EventType, Job, JobState, NewEvent, NewJob, OutcomeKind, QueueLimits } from './types.js';
+import type { AttemptResult, EventType, Job, JobState, NewEvent, NewJob, OutcomeKind, QueueInfo, QueueLimits } from './types.js';
 
 /** The fields a claim sets (it also adds one to `attempts`). */
 export function claimSet(workerId: string, now: number, leaseMs: number, token: string): JobPatch {
@@ -62,6 +62,14 @@ export function describeLimits(l: QueueLimits): string {
   if (l.concurrency !== null) parts.push(`concurrency ${l.concurrency}`);
   if (l.rate !== null) parts.push(`rate ${l.rate.limit}/${formatWindow(l.rate.window_ms)}`);
   return parts.length === 0 ? 'no limits' : parts.join(', ');
+}
+
+/** A queue's limits with what they hold back now: `2 at once (1 running), 10/1m`, or `-`. */
+export function limitsSummary(q: Pick<QueueInfo, 'limits' | 'counts'>): string {
+  const parts: string[] = [];
+  if (q.limits.concurrency !== null) parts.push(`${q.limits.concurrency} at once (${q.counts.processing} running)`);
+  if (q.limits.rate !== null) parts.push(`${q.limits.rate.limit}/${formatWindow(q.limits.rate.window_ms)}`);
+  return parts.length === 0 ? '-' : parts.join(', ');
 }
 
 /** The event recording a change of a queue's limits (it belongs to no job). */

@@ -46,6 +46,8 @@ export function detailFields(job: Job, now: number, deps: readonly Dependency[] 
   if (job.last_outcome !== null) pairs.push(['last outcome', outcomeText(job)]);
   if (job.exit_code !== null) pairs.push(['exit code', String(job.exit_code)]);
   pairs.push(['cwd', job.cwd]);
+  if (job.schedule !== null) pairs.push(['schedule', job.schedule]);
+  if (job.unique_key !== null) pairs.push(['unique key', job.unique_until === null ? job.unique_key : `${job.unique_key} (held until ${when(job.unique_until, now)})`]);
   if (deps.length > 0) {
     pairs.push(['after', deps.map((d) => `${d.id} (${d.state ?? 'purged'})`).join(', ')]);
     const open = deps.filter((d) => d.state !== 'completed').map((d) => d.id);

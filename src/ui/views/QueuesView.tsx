@@ -1,12 +1,13 @@
 import { Box, Text } from 'ink';
+import { limitsSummary } from '../../engine/rules.js';
 import type { QueueInfo } from '../../engine/types.js';
 import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';
 import { compactCount } from '../format.js';
 import { STATE_COLORS, useTone } from '../theme.js';
 
-const STATES = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
-const SHORT: Record<(typeof STATES)[number], string> = { pending: 'PEND', processing: 'PROC', completed: 'DONE', failed: 'FAIL', dead: 'DEAD', cancelled: 'CANC' };
+const STATES = ['pending', 'waiting', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
+const SHORT: Record<(typeof STATES)[number], string> = { pending: 'PEND', waiting: 'WAIT', processing: 'PROC', completed: 'DONE', failed: 'FAIL', dead: 'DEAD', cancelled: 'CANC' };
 
 function columns(): Column<QueueInfo>[] {
   return [
@@ -23,6 +24,7 @@ function columns(): Column<QueueInfo>[] {
         color: (q) => (q.counts[s] > 0 ? STATE_COLORS[s] : undefined),
       }),
     ),
+    { key: 'limits', title: 'LIMITS', min: 6, flex: 1, priority: 0, text: (q) => limitsSummary(q) },
   ];
 }
 
