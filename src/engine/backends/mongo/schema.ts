@@ -186,6 +186,9 @@ jobSchema.index({ state: 1, queue: 1, priority: -1, run_at: 1, seq: 1 }, { name:
 jobSchema.index({ seq: -1 }, { name: 'seq', unique: true });
 jobSchema.index({ state: 1, seq: -1 }, { name: 'state_seq' });
 jobSchema.index({ state: 1, finished_at: -1, seq: -1 }, { name: 'state_finished' });
+// Pages of one queue (the dashboard's queue filter, list --queue), with or without a state.
+jobSchema.index({ queue: 1, seq: -1 }, { name: 'queue_seq' });
+jobSchema.index({ queue: 1, state: 1, seq: -1 }, { name: 'queue_state_seq' });
 // Lease recovery looks only at running jobs.
 jobSchema.index({ state: 1, lease_expires_at: 1 }, { name: 'leases' });
 // Throughput over recently finished attempts.
