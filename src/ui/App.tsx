@@ -29,6 +29,16 @@ export function pageSizes(body: number): { jobs: number; dlq: number } {
 }
 
 /**
+ * The frame on a terminal of `columns` × `rows`: one line short of the screen (a frame as tall as
+ * the terminal would make Ink clear and redraw it whole on every change instead of rewriting only
+ * the lines that changed), and the body between the header and the footer.
+ */
+export function frameSize(columns: number, rows: number): { height: number; width: number; body: number } {
+  const height = Math.max(CHROME + 3, rows - 1);
+  return { height, width: Math.max(20, columns), body: height - CHROME };
+}
+
+/**
  * Every key press goes through one queue and is handled against the store as the key before it
  * left it (see KeyQueue); the components only render.
  */
@@ -87,11 +97,7 @@ export function App() {
     if (quit || suspend) exit();
   }, [quit, suspend, exit]);
 
-  // One line short of the screen: a frame as tall as the terminal would make Ink clear and
-  // redraw it whole on every change instead of rewriting only the lines that changed.
-  const height = Math.max(CHROME + 3, rows - 1);
-  const width = Math.max(20, columns);
-  const body = height - CHROME;
+  const { height, width, body } = frameSize(columns, rows);
   const layout = useRef<Layout>({ body, width });
   layout.current = { body, width };
   useKeyboard(layout);
