@@ -23,6 +23,8 @@ export const external = (id) => externals.some((e) => (typeof e === 'string' ? i
 
 /** The chunk a source module goes in, by its path under src/. */
 export function chunkOf(id) {
+  // Bundled dependencies (Ink's, which has its own src/ folders) go with the chunk that imports them.
+  if (/[\\/]node_modules[\\/]/.test(id)) return null;
   const m = /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'));
   if (!m) return null;
   const path = m[1];
