@@ -36,7 +36,39 @@ export function chunkOf(id) {
   return 'core';
 }
 
+/**
+ * Ink 6.8 makes a fresh set of text caches for every frame (`caches = new OutputCaches()` in its
+ * Output), so each frame splits every line of the screen into styled characters again, unchanged
+ * or not: most of a frame's cost on the dashboard (40-50 ms a frame on a busy machine, each key
+ * press and each refresh). The bundled copy keeps one set across frames, started afresh when it
+ * holds more than a few screens of lines; what it caches is a pure function of the line's text.
+ * test/cli/build.test.ts checks that the dashboard chunk has it.
+ */
+const inkSharedCaches = {
+  name: 'ink-shared-output-caches',
+  transform(code, id) {
+    if (!/[\\/]ink[\\/]build[\\/]output\.js$/.test(id.replaceAll('\\', '/'))) return null;
+    const field = 'caches = new OutputCaches();';
+    if (!code.includes(field)) {
+      this.warn(`ink/build/output.js no longer has "${field}": frames are rendered without shared caches`);
+      return null;
+    }
+    return (
+      code.replace(field, 'caches = sharedOutputCaches();') +
+      `
+let sharedCaches;
+function sharedOutputCaches() {
+  const c = sharedCaches;
+  if (c === undefined || c.styledChars.size > 2000 || c.widths.size + c.blockWidths.size > 20000) sharedCaches = new OutputCaches();
+  return sharedCaches;
+}
+`
+    );
+  },
+};
+
 export default {
+  plugins: [inkSharedCaches],
   input: { cli: 'src/cli.ts', 'worker/main': 'src/worker/main.ts' },
   platform: 'node',
   external,
