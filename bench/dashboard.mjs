@@ -33,9 +33,7 @@ class FakeKeyboard extends EventEmitter {
 
 async function tickFigures(path) {
   process.env.NODE_ENV = 'production';
-  const React = (await import('react')).default;
-  const { render } = await import('ink');
-  const { createDashboard, App, DashboardContext, ColorContext } = await internals();
+  const { createDashboard, App, DashboardContext, ColorContext, React, render } = await internals();
   const q = await openSqliteQueue(path);
   const dash = createDashboard(q, { refreshMs: 3_600_000 });
   let renderedAt = 0;
@@ -82,14 +80,7 @@ class CountingTerminal extends FakeTerminal {
  */
 async function bytesFigures(path, seconds = 8) {
   process.env.NODE_ENV = 'production';
-  const React = (await import('react')).default;
-  const { render } = await import('ink');
-  const { createDashboard } = await import(join(DIST, 'store/dashboard.js'));
-  const { App } = await import(join(DIST, 'ui/App.js'));
-  const { DashboardContext } = await import(join(DIST, 'ui/context.js'));
-  const { ColorContext } = await import(join(DIST, 'ui/theme.js'));
-  const { RENDER_OPTIONS } = await import(join(DIST, 'ui/render-options.js'));
-  const { correctFrameStart } = await import(join(DIST, 'ui/frame-stream.js'));
+  const { createDashboard, App, DashboardContext, ColorContext, RENDER_OPTIONS, correctFrameStart, React, render } = await internals();
   const q = await openSqliteQueue(path);
   const dash = createDashboard(q, { refreshMs: 1000 });
   const term = new CountingTerminal();
