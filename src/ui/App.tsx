@@ -4,7 +4,7 @@ import { Header } from './components/Header.js';
 import { KeyHints } from './components/KeyHints.js';
 import { Prompt } from './components/Prompt.js';
 import { StatusLine } from './components/StatusLine.js';
-import { useActions, useDash, useStoreApi } from './context.js';
+import { useControllers, useDash, useStoreApi } from './context.js';
 import { KeyQueue, type Layout, commandHandlers, handleKey } from './input.js';
 import type { CommandId, KeyContext } from './keys.js';
 import type { DashboardStore } from '../store/store.js';
@@ -44,12 +44,12 @@ export function frameSize(columns: number, rows: number): { height: number; widt
  */
 function useKeyboard(layout: { current: Layout }): void {
   const store = useStoreApi();
-  const actions = useActions();
+  const controllers = useControllers();
   const { stdout } = useStdout();
   const queue = useMemo(() => {
-    const handlers = commandHandlers(store, actions, () => layout.current, { write: (data) => void stdout.write(data) });
-    return new KeyQueue((input, key) => handleKey(store, actions, handlers, input, key));
-  }, [store, actions, layout, stdout]);
+    const handlers = commandHandlers(store, controllers, () => layout.current, { write: (data) => void stdout.write(data) });
+    return new KeyQueue((input, key) => handleKey(store, controllers, handlers, input, key));
+  }, [store, controllers, layout, stdout]);
   useInput((input, key) => queue.push(input, key));
 }
 
@@ -81,7 +81,7 @@ export function hintEnabled(target: string | null): (id: CommandId) => boolean {
 /** A thin switch: which screen shows, and which one has the keyboard. */
 export function App() {
   const { exit } = useApp();
-  const actions = useActions();
+  const { nav } = useControllers();
   const { columns, rows } = useTerminalSize();
   const view = useDash((s) => s.view);
   const modal = useDash((s) => s.modal?.kind ?? null);
@@ -103,9 +103,9 @@ export function App() {
   useKeyboard(layout);
   useEffect(() => {
     const sizes = pageSizes(body);
-    void actions.setPageSize('jobs', sizes.jobs);
-    void actions.setPageSize('dlq', sizes.dlq);
-  }, [body, actions]);
+    void nav.setPageSize('jobs', sizes.jobs);
+    void nav.setPageSize('dlq', sizes.dlq);
+  }, [body, nav]);
 
   const context: KeyContext = detail ? 'detail' : view;
   const focus: KeyContext = modal === 'confirm' ? 'confirm' : modal === 'enqueue' ? 'form' : prompt ? 'prompt' : help ? 'help' : context;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { render } from 'ink';
 import type { Queue } from '../engine/queue.js';
-import type { WorkerControl } from '../store/actions.js';
+import type { WorkerControl } from '../store/controllers/index.js';
 import { createDashboard } from '../store/dashboard.js';
 import { App, frameSize, pageSizes } from './App.js';
 import { DashboardContext } from './context.js';
@@ -91,7 +91,7 @@ export async function runDashboardScreen(opts: ScreenOptions): Promise<number> {
   const draw = () =>
     render(
       <ColorContext.Provider value={colorFromEnv()}>
-        <DashboardContext.Provider value={{ store: dash.store, actions: dash.actions }}>
+        <DashboardContext.Provider value={{ store: dash.store, controllers: dash.controllers }}>
           <App />
         </DashboardContext.Provider>
       </ColorContext.Provider>,
