@@ -57,9 +57,10 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * Bumped when indexes or stored shapes change; opening an older database creates the missing
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
- * 4: queue slots (concurrency limits) and unique keys. 5: the index of dependents.
+ * 4: queue slots (concurrency limits) and unique keys. 5: the index of dependents. 6: the
+ * indexes of one queue's pages.
  */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 /** Claims tried across queues by a worker serving every queue when some are limited. */
 const MAX_LIMITED_ROUNDS = 8;
 /** Attempts kept per job: enough for any retry policy, bounded so a document cannot grow forever. */
