@@ -1,5 +1,5 @@
 import type { Queue } from '../../engine/queue.js';
-import { Navigation } from '../navigation.js';
+import { Navigation } from './navigation.js';
 import type { Poller } from '../poller.js';
 import type { DashboardStoreApi } from '../store.js';
 import { ConfirmController } from './confirm.js';

@@ -1,5 +1,5 @@
 import { complete } from '../commands.js';
-import type { Navigation } from '../navigation.js';
+import type { Navigation } from './navigation.js';
 import type { Scope } from './scope.js';
 
 /** The pause in typing after which a filter is applied. */

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import type { Job } from '../../engine/types.js';
 import { JOB_TABS, type JobTab } from '../../store/types.js';
 import { listStart, marksElsewhere } from '../../store/slices/lists.js';
-import { listTotal, sortLabel } from '../../store/navigation.js';
+import { listTotal, sortLabel } from '../../store/controllers/navigation.js';
 import type { JobList, ListId } from '../../store/types.js';
 import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';

@@ -1,9 +1,9 @@
-import type { Job, QueueInfo } from '../engine/types.js';
-import { baseQuery, fetchPage } from './pages.js';
-import type { Scope } from './controllers/scope.js';
-import { listStart, sortable } from './slices/lists.js';
-import type { DashboardStore } from './store.js';
-import { JOB_TABS, type JobList, type JobTab, type ListId, MAIN_VIEWS, type MainView, type PageAnchor, type StatusLine } from './types.js';
+import type { Job, QueueInfo } from '../../engine/types.js';
+import { baseQuery, fetchPage } from '../pages.js';
+import type { Scope } from './scope.js';
+import { listStart, sortable } from '../slices/lists.js';
+import type { DashboardStore } from '../store.js';
+import { JOB_TABS, type JobList, type JobTab, type ListId, MAIN_VIEWS, type MainView, type PageAnchor, type StatusLine } from '../types.js';
 
 /**
  * How many jobs a table holds, from the counts the header already has (per state, or per queue
