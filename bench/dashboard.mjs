@@ -40,7 +40,7 @@ async function tickFigures(path) {
   const stdout = new FakeTerminal();
   const ui = render(
     React.createElement(ColorContext.Provider, { value: true },
-      React.createElement(DashboardContext.Provider, { value: { store: dash.store, actions: dash.actions } }, React.createElement(App))),
+      React.createElement(DashboardContext.Provider, { value: { store: dash.store, controllers: dash.controllers } }, React.createElement(App))),
     { stdout, stdin: new FakeKeyboard(), debug: false, patchConsole: false, exitOnCtrlC: false, maxFps: 1000, onRender: () => (renderedAt = performance.now()) },
   );
   const quiet = [];
@@ -86,7 +86,7 @@ async function bytesFigures(path, seconds = 8) {
   const term = new CountingTerminal();
   const ui = render(
     React.createElement(ColorContext.Provider, { value: true },
-      React.createElement(DashboardContext.Provider, { value: { store: dash.store, actions: dash.actions } }, React.createElement(App))),
+      React.createElement(DashboardContext.Provider, { value: { store: dash.store, controllers: dash.controllers } }, React.createElement(App))),
     { ...RENDER_OPTIONS, stdout: correctFrameStart(term), stdin: new FakeKeyboard(), patchConsole: false, exitOnCtrlC: false },
   );
   dash.poller.start();
