@@ -1,7 +1,7 @@
 // One build graph: rolldown reads the TypeScript sources once and writes each entry (the CLI,
 // and the worker process the CLI starts) with the modules they share in chunks, so no module is
 // in dist twice (test/cli/build.test.ts checks). Dependencies stay external, loaded from
-// node_modules as usual.
+// node_modules as usual, but for the dashboard's (below).
 //
 // Node 20's module loader costs about half a millisecond per file, so the chunks follow what a
 // command needs rather than one per module: `core` holds the engine, the SQLite adapter and the
@@ -11,10 +11,11 @@
 import { builtinModules } from 'node:module';
 import pkg from './package.json' with { type: 'json' };
 
-// Ink, React and zustand (with react-reconciler, yoga-layout and the rest they pull in) are bundled into
+// Ink and React (with react-reconciler, yoga-layout and the rest they pull in) are bundled into
 // the dashboard's chunk instead: loaded from node_modules they are about a hundred files, several
 // of them CommonJS that Node's ESM loader must pre-parse for their exports, and importing them
-// took three times as long as the one bundled file does (the dashboard's first frame waits for it).
+// took three to four times as long as the one bundled file does (the dashboard's first frame waits
+// for it). zustand goes with them, so its React binding uses that same, single copy of React.
 const BUNDLED = new Set(['ink', 'react', 'zustand']);
 const externals = [...Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)), ...builtinModules, /^node:/,
   // Ink imports it only when DEV=true, and it is not installed: left to fail at run time as in Ink.
