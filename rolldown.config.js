@@ -1,7 +1,7 @@
 // One build graph: rolldown reads the TypeScript sources once and writes each entry (the CLI,
 // and the worker process the CLI starts) with the modules they share in chunks, so no module is
 // in dist twice (test/cli/build.test.ts checks). Dependencies stay external, loaded from
-// node_modules as usual.
+// node_modules as usual, but for the dashboard's (below).
 //
 // Node 20's module loader costs about half a millisecond per file, so the chunks follow what a
 // command needs rather than one per module: `core` holds the engine, the SQLite adapter and the
@@ -11,11 +11,21 @@
 import { builtinModules } from 'node:module';
 import pkg from './package.json' with { type: 'json' };
 
-const externals = [...Object.keys(pkg.dependencies), ...builtinModules, /^node:/];
+// Ink and React (with react-reconciler, yoga-layout and the rest they pull in) are bundled into
+// the dashboard's chunk instead: loaded from node_modules they are about a hundred files, several
+// of them CommonJS that Node's ESM loader must pre-parse for their exports, and importing them
+// took three to four times as long as the one bundled file does (the dashboard's first frame waits
+// for it). zustand goes with them, so its React binding uses that same, single copy of React.
+const BUNDLED = new Set(['ink', 'react', 'zustand']);
+const externals = [...Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)), ...builtinModules, /^node:/,
+  // Ink imports it only when DEV=true, and it is not installed: left to fail at run time as in Ink.
+  'react-devtools-core'];
 export const external = (id) => externals.some((e) => (typeof e === 'string' ? id === e || id.startsWith(`${e}/`) : e.test(id)));
 
 /** The chunk a source module goes in, by its path under src/. */
 export function chunkOf(id) {
+  // Bundled dependencies (Ink's, which has its own src/ folders) go with the chunk that imports them.
+  if (/[\\/]node_modules[\\/]/.test(id)) return null;
   const m = /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'));
   if (!m) return null;
   const path = m[1];
@@ -27,14 +37,48 @@ export function chunkOf(id) {
   return 'core';
 }
 
+/**
+ * Ink 6.8 makes a fresh set of text caches for every frame (`caches = new OutputCaches()` in its
+ * Output), so each frame splits every line of the screen into styled characters again, unchanged
+ * or not: most of a frame's cost on the dashboard (40-50 ms a frame on a busy machine, each key
+ * press and each refresh). The bundled copy keeps one set across frames, started afresh when it
+ * holds more than a few screens of lines; what it caches is a pure function of the line's text.
+ * test/cli/build.test.ts checks that the dashboard chunk has it.
+ */
+const inkSharedCaches = {
+  name: 'ink-shared-output-caches',
+  transform(code, id) {
+    if (!/[\\/]ink[\\/]build[\\/]output\.js$/.test(id.replaceAll('\\', '/'))) return null;
+    const field = 'caches = new OutputCaches();';
+    if (!code.includes(field)) {
+      this.warn(`ink/build/output.js no longer has "${field}": frames are rendered without shared caches`);
+      return null;
+    }
+    return (
+      code.replace(field, 'caches = sharedOutputCaches();') +
+      `
+let sharedCaches;
+function sharedOutputCaches() {
+  const c = sharedCaches;
+  if (c === undefined || c.styledChars.size > 2000 || c.widths.size + c.blockWidths.size > 20000) sharedCaches = new OutputCaches();
+  return sharedCaches;
+}
+`
+    );
+  },
+};
+
 export default {
+  plugins: [inkSharedCaches],
   input: { cli: 'src/cli.ts', 'worker/main': 'src/worker/main.ts' },
   platform: 'node',
   external,
   // Nothing imports the entries; without this, each module loaded by `import()` from inside a
   // chunk would get a file of its own re-exporting it (one more file to load).
   preserveEntrySignatures: false,
-  transform: { define: { QUEUECTL_VERSION: JSON.stringify(pkg.version) } },
+  // The bundled React and Ink in their production builds (the development ones check and log
+  // so much that each frame costs several milliseconds more).
+  transform: { define: { QUEUECTL_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' } },
   output: {
     dir: 'dist',
     format: 'esm',

@@ -8,3 +8,9 @@ export { App } from '../src/ui/App.js';
 export { DashboardContext } from '../src/ui/context.js';
 export { ColorContext } from '../src/ui/theme.js';
 export { startWorkers, stopWorkers } from '../src/worker/supervisor.js';
+export { RENDER_OPTIONS } from '../src/ui/render-options.js';
+export { correctFrameStart } from '../src/ui/frame-stream.js';
+// The React and Ink the dashboard's modules above were bundled with (the build bundles them, as
+// it does for the CLI): a second copy from node_modules would not share React's state with them.
+export { render } from 'ink';
+export { default as React } from 'react';

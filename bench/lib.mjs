@@ -28,6 +28,7 @@ export function internals() {
         platform: 'node',
         external: config.external,
         transform: config.transform,
+        plugins: config.plugins,
         logLevel: 'silent',
         output: { dir: out, format: 'esm', entryFileNames: 'internals.js', chunkFileNames: '[name]-[hash].js' },
       });

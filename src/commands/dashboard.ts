@@ -2,7 +2,7 @@ import { parseDuration } from '../engine/duration.js';
 import { ValidationError } from '../engine/errors.js';
 import { openQueue, resolveDbTarget } from '../engine/open.js';
 import type { Queue } from '../engine/queue.js';
-import type { WorkerControl } from '../store/actions.js';
+import type { WorkerControl } from '../store/controllers/index.js';
 import type { GlobalOptions } from './shared.js';
 
 export interface DashboardOptions extends GlobalOptions {

@@ -1,12 +1,12 @@
 import type { Queue } from '../engine/queue.js';
-import { DashboardActions, type WorkerControl } from './actions.js';
+import { type Controllers, type WorkerControl, createControllers } from './controllers/index.js';
 import { Poller, type PollerOptions } from './poller.js';
 import { createDashboardStore, type DashboardStoreApi } from './store.js';
 
 export interface Dashboard {
   store: DashboardStoreApi;
   poller: Poller;
-  actions: DashboardActions;
+  controllers: Controllers;
 }
 
 export interface DashboardOptions extends PollerOptions {
@@ -15,10 +15,10 @@ export interface DashboardOptions extends PollerOptions {
   workers?: WorkerControl | null;
 }
 
-/** The store, its poller and the actions over one open queue; the UI renders from `store`. */
+/** The store, its poller and the controllers over one open queue; the UI renders from `store`. */
 export function createDashboard(queue: Queue, options: DashboardOptions = {}): Dashboard {
   const store = createDashboardStore({ db: queue.location, now: queue.now() });
   const poller = new Poller(queue, store, options);
-  const actions = new DashboardActions(queue, store, poller, options.workers ?? null, { ...(options.db !== undefined ? { db: options.db } : {}) });
-  return { store, poller, actions };
+  const controllers = createControllers(queue, store, poller, options.workers ?? null, { ...(options.db !== undefined ? { db: options.db } : {}) });
+  return { store, poller, controllers };
 }

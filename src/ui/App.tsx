@@ -4,7 +4,7 @@ import { Header } from './components/Header.js';
 import { KeyHints } from './components/KeyHints.js';
 import { Prompt } from './components/Prompt.js';
 import { StatusLine } from './components/StatusLine.js';
-import { useActions, useDash, useStoreApi } from './context.js';
+import { useControllers, useDash, useStoreApi } from './context.js';
 import { KeyQueue, type Layout, commandHandlers, handleKey } from './input.js';
 import type { CommandId, KeyContext } from './keys.js';
 import type { DashboardStore } from '../store/store.js';
@@ -30,17 +30,27 @@ export function pageSizes(body: number): { jobs: number; dlq: number } {
 }
 
 /**
+ * The frame on a terminal of `columns` × `rows`: one line short of the screen (a frame as tall as
+ * the terminal would make Ink clear and redraw it whole on every change instead of rewriting only
+ * the lines that changed), and the body between the header and the footer.
+ */
+export function frameSize(columns: number, rows: number): { height: number; width: number; body: number } {
+  const height = Math.max(CHROME + 3, rows - 1);
+  return { height, width: Math.max(20, columns), body: height - CHROME };
+}
+
+/**
  * Every key press goes through one queue and is handled against the store as the key before it
  * left it (see KeyQueue); the components only render.
  */
 function useKeyboard(layout: { current: Layout }): void {
   const store = useStoreApi();
-  const actions = useActions();
+  const controllers = useControllers();
   const { stdout } = useStdout();
   const queue = useMemo(() => {
-    const handlers = commandHandlers(store, actions, () => layout.current, { write: (data) => void stdout.write(data) });
-    return new KeyQueue((input, key) => handleKey(store, actions, handlers, input, key));
-  }, [store, actions, layout, stdout]);
+    const handlers = commandHandlers(store, controllers, () => layout.current, { write: (data) => void stdout.write(data) });
+    return new KeyQueue((input, key) => handleKey(store, controllers, handlers, input, key));
+  }, [store, controllers, layout, stdout]);
   useInput((input, key) => queue.push(input, key));
 }
 
@@ -73,7 +83,7 @@ export function hintEnabled(target: string | null): (id: CommandId) => boolean {
 /** A thin switch: which screen shows, and which one has the keyboard. */
 export function App() {
   const { exit } = useApp();
-  const actions = useActions();
+  const { nav } = useControllers();
   const { columns, rows } = useTerminalSize();
   const view = useDash((s) => s.view);
   const modal = useDash((s) => s.modal?.kind ?? null);
@@ -90,19 +100,15 @@ export function App() {
     if (quit || suspend) exit();
   }, [quit, suspend, exit]);
 
-  // One line short of the screen: a frame as tall as the terminal would make Ink clear and
-  // redraw it whole on every change instead of rewriting only the lines that changed.
-  const height = Math.max(CHROME + 3, rows - 1);
-  const width = Math.max(20, columns);
-  const body = height - CHROME;
+  const { height, width, body } = frameSize(columns, rows);
   const layout = useRef<Layout>({ body, width });
   layout.current = { body, width };
   useKeyboard(layout);
   useEffect(() => {
     const sizes = pageSizes(body);
-    void actions.setPageSize('jobs', sizes.jobs);
-    void actions.setPageSize('dlq', sizes.dlq);
-  }, [body, actions]);
+    void nav.setPageSize('jobs', sizes.jobs);
+    void nav.setPageSize('dlq', sizes.dlq);
+  }, [body, nav]);
 
   const context: KeyContext = detail ? 'detail' : schedules ? 'schedules' : view;
   const focus: KeyContext = modal === 'confirm' ? 'confirm' : modal === 'enqueue' ? 'form' : prompt ? 'prompt' : help ? 'help' : context;

@@ -1,11 +1,11 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
-import type { DashboardActions } from '../store/actions.js';
+import type { Controllers } from '../store/controllers/index.js';
 import type { DashboardStore, DashboardStoreApi } from '../store/store.js';
 
 export interface DashboardContextValue {
   store: DashboardStoreApi;
-  actions: DashboardActions;
+  controllers: Controllers;
 }
 
 export const DashboardContext = createContext<DashboardContextValue | null>(null);
@@ -21,8 +21,8 @@ export function useDash<T>(selector: (s: DashboardStore) => T): T {
   return useStore(useDashboard().store, selector);
 }
 
-export function useActions(): DashboardActions {
-  return useDashboard().actions;
+export function useControllers(): Controllers {
+  return useDashboard().controllers;
 }
 
 export function useStoreApi(): DashboardStoreApi {

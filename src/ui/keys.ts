@@ -1,9 +1,10 @@
 import type { Key } from 'ink';
-import { PROMPT_COMMAND_LIST } from '../store/commands.js';
 
 /**
  * Every keybinding of the dashboard, as data. This one table drives key handling, the footer
- * hints and the `?` help screen, so the three can never disagree.
+ * hints, the `?` help screen, the `:` commands (a binding's `command` is its word in the `:`
+ * prompt, run by the same handler as its key), the confirmation's keys and the key names the
+ * screens mention (`keyLabel`), so none of them can disagree.
  */
 
 /**
@@ -68,7 +69,13 @@ export type CommandId =
   | 'pager'
   | 'schedules-open'
   | 'schedule-pause'
-  | 'schedule-run';
+  | 'schedule-run'
+  | 'interrupt'
+  | 'view-jobs'
+  | 'view-workers'
+  | 'view-dlq'
+  | 'view-queues'
+  | 'queue-filter';
 
 
 export interface Binding {
@@ -85,6 +92,8 @@ export interface Binding {
   /** Bindings of one group share a line in the help screen. */
   group?: keyof typeof GROUPS;
   contexts: readonly KeyContext[];
+  /** Its word in the `:` prompt (`:queues`, `:q`), and the argument it takes, if any. */
+  command?: { name: string; aliases?: readonly string[]; arg?: string };
 }
 
 /** Help-screen lines that stand for several bindings. */
@@ -146,12 +155,25 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'worker-down', keys: ['-', '_'], label: '-', description: 'stop one worker gracefully (the selected one in the workers view)', group: 'workers', contexts: MAIN },
   { id: 'stop-all', keys: ['s'], label: 's', description: 'stop every worker gracefully (asks first)', hint: 'stop all', contexts: ['workers'] },
   { id: 'refresh', keys: ['ctrl+r'], label: 'C-r', description: 'refresh now', contexts: ALL },
-  { id: 'command-mode', keys: [':'], label: ':', description: `command: ${PROMPT_COMMAND_LIST} (Tab completes)`, hint: 'cmd', contexts: [...MAIN, 'detail', 'schedules'] },
-  { id: 'schedules-open', keys: ['S'], label: 'S', description: 'schedules: spec, next firings, last runs, paused (also :schedules)', contexts: MAIN },
+  {
+    id: 'command-mode', keys: [':'], label: ':', hint: 'cmd', contexts: [...MAIN, 'detail', 'schedules'],
+    get description() {
+      return `command: ${promptCommandList()} (${keyLabel('complete')} completes)`;
+    },
+  },
+  // `:` commands with no key of their own (the help screen lists them on the `:` line).
+  { id: 'view-jobs', keys: [], label: ':jobs', description: 'the jobs view', contexts: [...MAIN, 'detail', 'schedules'], command: { name: 'jobs' } },
+  { id: 'view-workers', keys: [], label: ':workers', description: 'the workers view', contexts: [...MAIN, 'detail', 'schedules'], command: { name: 'workers' } },
+  { id: 'view-dlq', keys: [], label: ':dlq', description: 'the dead letter queue', contexts: [...MAIN, 'detail', 'schedules'], command: { name: 'dlq' } },
+  { id: 'view-queues', keys: [], label: ':queues', description: 'every queue with its counts', contexts: [...MAIN, 'detail', 'schedules'], command: { name: 'queues' } },
+  { id: 'queue-filter', keys: [], label: ':queue', description: 'only the jobs of queue NAME in both tables; alone, every queue', contexts: [...MAIN, 'detail', 'schedules'], command: { name: 'queue', arg: 'NAME' } },
+  { id: 'schedules-open', keys: ['S'], label: 'S', description: 'schedules: spec, next firings, last runs, paused (also :schedules)', contexts: [...MAIN, 'detail', 'schedules'], command: { name: 'schedules' } },
   { id: 'schedule-pause', keys: ['p'], label: 'p', description: 'pause the selected schedule, or resume it', hint: 'pause/resume', contexts: ['schedules'] },
   { id: 'schedule-run', keys: ['r'], label: 'r', description: 'run the selected schedule now, once (its timetable is unchanged)', hint: 'run now', contexts: ['schedules'] },
-  { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL },
-  { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running); Ctrl-C also quits', hint: 'quit', contexts: ALL },
+  { id: 'help', keys: ['?'], label: '?', description: 'show or hide this help', hint: 'help', contexts: ALL, command: { name: 'help' } },
+  { id: 'quit', keys: ['q'], label: 'q', description: 'quit (workers keep running)', hint: 'quit', contexts: ALL, command: { name: 'quit', aliases: ['q', 'q!'] } },
+  // Everywhere, also where q is typed text or an answer; its handler is quit's (input.ts).
+  { id: 'interrupt', keys: ['ctrl+c'], label: 'C-c', description: 'quit, wherever the keyboard is', contexts: [...ALL, 'confirm', 'form', 'prompt'] },
   // Enter is not yes: a confirmation opened under fast typing must not be accepted by a stray Enter.
   { id: 'yes', keys: ['y', 'Y'], label: 'y', description: 'yes, do it', hint: 'yes', contexts: ['confirm'] },
   { id: 'no', keys: ['n', 'N', 'esc', 'q'], label: 'n/Esc', description: 'no, leave things as they are', hint: 'no', contexts: ['confirm'] },
@@ -162,6 +184,29 @@ export const BINDINGS: readonly Binding[] = [
   { id: 'complete', keys: ['tab'], label: 'Tab', description: 'complete the command name (in :)', contexts: ['prompt'] },
   { id: 'close', keys: ['esc'], label: 'Esc', description: 'close (a filter is cleared)', hint: 'close', contexts: ['form', 'prompt'] },
 ];
+
+/** The `:` commands, in table order: the binding each runs, its word, its aliases and argument. */
+export const PROMPT_COMMANDS: ReadonlyArray<{ id: CommandId; name: string; aliases?: readonly string[]; arg?: string }> = BINDINGS.flatMap((b) =>
+  b.command ? [{ id: b.id, ...b.command }] : [],
+);
+
+/** The commands as written in help: `:jobs :workers :dlq :help :q`. */
+export function promptCommandList(): string {
+  return PROMPT_COMMANDS.map((c) => `:${c.aliases?.[0] ?? c.name}${c.arg ? ` [${c.arg}]` : ''}`).join(' ');
+}
+
+/** How the screens name the key of a command (`Esc`, `Tab`, `+`): its first binding's label. */
+export function keyLabel(id: CommandId): string {
+  const b = BINDINGS.find((x) => x.id === id && x.keys.length > 0);
+  if (!b) throw new Error(`no key is bound to ${id}`);
+  return b.label;
+}
+
+/** The letter keys that scroll (`j/k`), as the screens' titles name them. */
+export function scrollKeys(): string {
+  const letter = (id: CommandId) => BINDINGS.find((b) => b.id === id)?.keys.find((k) => /^[a-z]$/.test(k)) ?? keyLabel(id);
+  return `${letter('down')}/${letter('up')}`;
+}
 
 /** The bindings enabled in a context, in table order. */
 export function bindingsFor(context: KeyContext): Binding[] {
@@ -201,6 +246,8 @@ export function helpLines(context: KeyContext): Array<{ keys: string; descriptio
   const lines: Array<{ keys: string; description: string }> = [];
   const seen = new Set<string>();
   for (const b of bindingsFor(context)) {
+    // `:` commands without a key are on the `:` line.
+    if (b.keys.length === 0) continue;
     if (b.group) {
       if (seen.has(b.group)) continue;
       seen.add(b.group);

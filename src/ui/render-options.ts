@@ -9,7 +9,8 @@ import type { RenderOptions } from 'ink';
  * correctFrameStart (frame-stream.ts) to start each frame on the right line.
  */
 export const RENDER_OPTIONS = {
-  exitOnCtrlC: true,
+  // Ctrl-C is a binding of `quit` (keys.ts): it leaves the way q and :q do.
+  exitOnCtrlC: false,
   patchConsole: true,
   maxFps: 30,
   incrementalRendering: true,

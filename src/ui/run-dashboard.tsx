@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { render } from 'ink';
 import type { Queue } from '../engine/queue.js';
-import type { WorkerControl } from '../store/actions.js';
+import type { WorkerControl } from '../store/controllers/index.js';
 import { createDashboard } from '../store/dashboard.js';
-import { App } from './App.js';
+import { App, frameSize, pageSizes } from './App.js';
 import { DashboardContext } from './context.js';
 import { ColorContext, colorFromEnv } from './theme.js';
-import { findInkMeasureCache } from './ink-measure-cache.js';
+import { watchInkMeasureCache } from './ink-measure-cache.js';
 import { RENDER_OPTIONS } from './render-options.js';
 import { correctFrameStart } from './frame-stream.js';
 
@@ -91,7 +91,7 @@ export async function runDashboardScreen(opts: ScreenOptions): Promise<number> {
   const draw = () =>
     render(
       <ColorContext.Provider value={colorFromEnv()}>
-        <DashboardContext.Provider value={{ store: dash.store, actions: dash.actions }}>
+        <DashboardContext.Provider value={{ store: dash.store, controllers: dash.controllers }}>
           <App />
         </DashboardContext.Provider>
       </ColorContext.Provider>,
@@ -107,17 +107,30 @@ export async function runDashboardScreen(opts: ScreenOptions): Promise<number> {
       process.on(signal, onSignal);
       cleanups.push(() => process.off(signal, onSignal));
     }
-    const measureCache = await findInkMeasureCache();
-    if (measureCache) {
-      const trim = setInterval(() => measureCache.trim(MEASURE_CACHE_LIMIT), 30_000);
-      trim.unref();
-      cleanups.push(() => clearInterval(trim));
-    }
-    dash.poller.start();
+    // The first frame is drawn with its data in it: the tables get the page size the frame
+    // will give them, and one refresh reads the counts and the first page (index seeks, a few
+    // milliseconds) before anything is drawn. Drawing an empty frame first would cost a whole
+    // render more, on the way to the frame that matters.
+    const sizes = pageSizes(frameSize(stdout.columns || 80, stdout.rows || 24).body);
+    dash.store.getState().setPageSize('jobs', sizes.jobs);
+    dash.store.getState().setPageSize('dlq', sizes.dlq);
+    await dash.poller.refresh();
     // The screen is drawn until quit; the pager ends one drawing and a fresh one follows it, so
     // Ink lets go of the keyboard while the pager has it and draws the whole frame when it is back.
-    for (;;) {
-      const instance = draw();
+    for (let first = true; ; first = false) {
+      let instance: ReturnType<typeof draw> | undefined;
+      if (first) {
+        const measureCache = watchInkMeasureCache(() => (instance = draw()));
+        if (measureCache) {
+          const trim = setInterval(() => measureCache.trim(MEASURE_CACHE_LIMIT), 30_000);
+          trim.unref();
+          cleanups.push(() => clearInterval(trim));
+        }
+        dash.poller.start();
+      } else {
+        instance = draw();
+      }
+      if (!instance) break;
       current = instance;
       await instance.waitUntilExit();
       const suspend = dash.store.getState().suspend;

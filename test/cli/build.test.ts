@@ -45,6 +45,18 @@ describe('the build', () => {
     expect(fileOf('src/worker/main.ts')).toBe('worker/main.js');
   });
 
+  it('the dashboard chunk bundles Ink, React and zustand, with Ink\'s text caches kept across frames', () => {
+    requireBuild();
+    const chunks = files(join(DIST, 'chunks'));
+    const dashboard = chunks.filter((f) => readFileSync(f, 'utf8').includes('caches = sharedOutputCaches()'));
+    expect(dashboard.map((f) => relative(DIST, f))).toEqual([expect.stringMatching(/^chunks\/run-dashboard-[\w-]+\.js$/)]);
+    const text = readFileSync(dashboard[0], 'utf8');
+    expect(text).not.toMatch(/from "(ink|react|zustand)(\/[^"]*)?"/);
+    // The everyday commands' chunk holds none of it.
+    const core = chunks.find((f) => /chunks\/core-/.test(f));
+    expect(readFileSync(core as string, 'utf8')).not.toMatch(/node_modules/);
+  });
+
   it('dist holds the two entries and their chunks, and each module once', () => {
     requireBuild();
     const all = files(DIST).map((f) => relative(DIST, f));

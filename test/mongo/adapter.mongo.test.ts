@@ -103,7 +103,7 @@ if (!MONGO_URI) {
       expect(b.multiHost).toBe(true);
       await b.insertJobs([job('a'), job('b')]);
       const counter = await withConnection(uri, (db) => db.collection('counters').findOne({}));
-      expect(counter).toMatchObject({ _id: 'jobs', seq: 2, schema: 6 });
+      expect(counter).toMatchObject({ _id: 'jobs', seq: 2, schema: 7 });
       expect(Object.keys(counter!).sort()).toEqual(['_id', 'schema', 'seq']);
     });
 
@@ -213,6 +213,7 @@ if (!MONGO_URI) {
       await withConnection(uri, async (db) => {
         await db.collection('jobs').dropIndex('claim_token');
         await db.collection('jobs').dropIndex('events_at');
+        await db.collection('jobs').dropIndex('queue_state_seq');
         await db.collection('counters').updateOne({ _id: 'jobs' as never }, { $set: { schema: 1, pending: 1, processing: 0 } });
         // Nor the search fields of version 4.
         await db.collection('jobs').dropIndex('search');
@@ -224,9 +225,9 @@ if (!MONGO_URI) {
         workerEvents: (await db.collection('worker_events').indexes()).map((i) => i.name),
         counter: await db.collection('counters').findOne({}),
       }));
-      expect(state.indexes).toEqual(expect.arrayContaining(['claim', 'dependents', 'claim_queue', 'seq', 'state_seq', 'claim_token', 'events_at', 'search']));
+      expect(state.indexes).toEqual(expect.arrayContaining(['claim', 'dependents', 'claim_queue', 'seq', 'state_seq', 'claim_token', 'events_at', 'search', 'queue_seq', 'queue_state_seq']));
       expect(state.workerEvents).toContain('at');
-      expect(state.counter).toEqual({ _id: 'jobs', seq: 1, schema: 6 });
+      expect(state.counter).toEqual({ _id: 'jobs', seq: 1, schema: 7 });
       expect((await again.countByState()).pending).toBe(1);
       // The job from before is found by a search, through the fields filled in on upgrade.
       expect((await again.listJobs({ limit: 10, search: 'TRU' })).jobs.map((j) => j.id)).toEqual(['a']);

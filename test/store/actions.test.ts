@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Queue } from '../../src/engine/queue.js';
 import { createDashboard, type Dashboard } from '../../src/store/dashboard.js';
 import { EMPTY_FORM, type EnqueueFormValues } from '../../src/store/enqueue-form.js';
+import { commandHandlers, runPromptCommand } from '../../src/ui/input.js';
 import { openTestQueue, seedEveryState, tempDb } from '../ui/seed.js';
 
 let db: ReturnType<typeof tempDb>;
@@ -36,7 +37,7 @@ describe('retry', () => {
   it('runs a failed job now, as queuectl retry does', async () => {
     const before = await queue.get('f-retrying');
     select('f-retrying');
-    await dash.actions.retry();
+    await dash.controllers.jobs.retry();
     const after = await queue.get('f-retrying');
     expect(after.state).toBe('failed');
     expect(after.run_at).toBeLessThanOrEqual(Date.now());
@@ -46,7 +47,7 @@ describe('retry', () => {
 
   it('puts a dead job back to pending with its attempts reset, as queuectl dlq retry does', async () => {
     select('d-buried');
-    await dash.actions.retry();
+    await dash.controllers.jobs.retry();
     expect(await queue.get('d-buried')).toMatchObject({ state: 'pending', attempts: 0 });
     expect(s().status?.command).toBe(`queuectl dlq retry d-buried --db ${db.path}`);
     expect(s().header.counts?.dead).toBe(0);
@@ -54,7 +55,7 @@ describe('retry', () => {
 
   it('says at once, in red, that a completed job cannot be retried', async () => {
     select('c-done');
-    await dash.actions.retry();
+    await dash.controllers.jobs.retry();
     expect(s().status).toMatchObject({ tone: 'error', text: 'cannot retry c-done: it is completed' });
     expect((await queue.get('c-done')).state).toBe('completed');
   });
@@ -63,26 +64,26 @@ describe('retry', () => {
 describe('cancel', () => {
   it('asks first; no leaves the job alone, yes cancels it', async () => {
     select('p-waiting');
-    await dash.actions.askCancel();
+    await dash.controllers.jobs.askCancel();
     expect(s().modal).toMatchObject({ kind: 'confirm', action: { kind: 'cancel', ids: ['p-waiting'] } });
-    await dash.actions.confirm(false);
+    await dash.controllers.confirm.answer(false);
     expect(s().modal).toBeNull();
     expect((await queue.get('p-waiting')).state).toBe('pending');
-    await dash.actions.askCancel();
-    await dash.actions.confirm(true);
+    await dash.controllers.jobs.askCancel();
+    await dash.controllers.confirm.answer(true);
     expect((await queue.get('p-waiting')).state).toBe('cancelled');
     expect(s().status).toMatchObject({ tone: 'ok', text: 'cancelled p-waiting', command: `queuectl cancel p-waiting --db ${db.path}` });
   });
 
   it('acts on every marked row, and the marks are spent', async () => {
     select('p-waiting');
-    dash.actions.toggleMark();
+    dash.controllers.nav.toggleMark();
     select('f-retrying');
-    dash.actions.toggleMark();
+    dash.controllers.nav.toggleMark();
     expect(s().lists.jobs.marks).toEqual(['p-waiting', 'f-retrying']);
-    await dash.actions.askCancel();
+    await dash.controllers.jobs.askCancel();
     expect(s().modal).toMatchObject({ message: 'Cancel 1 pending job and 1 failed job. Cancelled jobs never run.' });
-    await dash.actions.confirm(true);
+    await dash.controllers.confirm.answer(true);
     expect((await queue.get('p-waiting')).state).toBe('cancelled');
     expect((await queue.get('f-retrying')).state).toBe('cancelled');
     expect(s().lists.jobs.marks).toEqual([]);
@@ -94,11 +95,11 @@ it('R retries the whole DLQ after confirmation', async () => {
   await queue.enqueue([{ id: 'second-dead', command: 'false', max_retries: 0, queue: 'only-this' }]);
   const j = await queue.claim('w', 'only-this', 60_000);
   await queue.settle(j!, 'w', { outcome: 'exit', exit_code: 1, signal: null, error: 'exit 1', output: '', output_bytes: 0, finished_at: Date.now() }, await queue.config());
-  await dash.actions.setView('dlq');
+  await dash.controllers.nav.setView('dlq');
   expect(s().lists.dlq.jobs.length).toBe(2);
-  dash.actions.askRetryAll();
+  dash.controllers.jobs.askRetryAll();
   expect(s().modal).toMatchObject({ kind: 'confirm', action: { kind: 'retry-all' } });
-  await dash.actions.confirm(true);
+  await dash.controllers.confirm.answer(true);
   expect((await queue.counts()).dead).toBe(0);
   expect(s().status).toMatchObject({ text: 'moved 2 dead jobs back to pending', command: `queuectl dlq retry --all --db ${db.path}` });
   expect(s().lists.dlq.jobs).toEqual([]);
@@ -108,9 +109,9 @@ describe('the enqueue form', () => {
   const form = (v: Partial<EnqueueFormValues>): EnqueueFormValues => ({ ...EMPTY_FORM, ...v });
 
   it('enqueues a job with every field and shows the command that does the same', async () => {
-    dash.actions.openEnqueue();
+    dash.controllers.jobs.openEnqueue();
     const before = Date.now();
-    const ok = await dash.actions.submitEnqueue(form({ command: 'echo hi there', priority: '7', maxRetries: '2', delay: '5m', timeout: '30s' }));
+    const ok = await dash.controllers.jobs.submitEnqueue(form({ command: 'echo hi there', priority: '7', maxRetries: '2', delay: '5m', timeout: '30s' }));
     expect(ok).toBe(true);
     expect(s().modal).toBeNull();
     const id = s().status!.text.replace('enqueued ', '');
@@ -131,9 +132,9 @@ describe('the enqueue form', () => {
 
   for (const [what, values, , message] of invalid) {
     it(`keeps the form open on ${what}, with the CLI's message, and enqueues nothing`, async () => {
-      dash.actions.openEnqueue();
+      dash.controllers.jobs.openEnqueue();
       const before = await queue.counts();
-      expect(await dash.actions.submitEnqueue(form(values))).toBe(false);
+      expect(await dash.controllers.jobs.submitEnqueue(form(values))).toBe(false);
       expect(s().modal).toMatchObject({ kind: 'enqueue', error: message, busy: false });
       expect(await queue.counts()).toEqual(before);
     });
@@ -150,17 +151,21 @@ describe('the enqueue form', () => {
 });
 
 describe('command mode', () => {
-  it(':workers and :dlq switch views, an unknown command is an error, :q asks to quit', async () => {
-    dash.actions.startPrompt('command');
-    await dash.actions.editPrompt('workers');
-    await dash.actions.submitPrompt();
+  it(':workers and :dlq switch views through the bindings table, :queue takes its argument, an unknown command is an error, :q quits as q does', async () => {
+    const handlers = commandHandlers(dash.store, dash.controllers, () => ({ body: 20, width: 100 }));
+    dash.controllers.prompt.start('command');
+    await dash.controllers.prompt.edit('workers');
+    await handlers.prompt['prompt-submit']!();
     expect(s().view).toBe('workers');
-    await dash.actions.runCommand('dlq');
+    expect(s().prompt).toBeNull();
+    await runPromptCommand(dash.store, handlers, 'dlq');
     expect(s().view).toBe('dlq');
-    await dash.actions.runCommand('frobnicate');
+    await runPromptCommand(dash.store, handlers, ':queue nightly');
+    expect([s().lists.jobs.queue, s().lists.dlq.queue]).toEqual(['nightly', 'nightly']);
+    await runPromptCommand(dash.store, handlers, 'frobnicate');
     expect(s().status).toMatchObject({ tone: 'error', text: 'unknown command :frobnicate (try :jobs :workers :dlq :queues :queue [NAME] :schedules :help :q; Tab completes)' });
     expect(s().quit).toBe(false);
-    await dash.actions.runCommand('q');
+    await runPromptCommand(dash.store, handlers, 'q');
     expect(s().quit).toBe(true);
   });
 });

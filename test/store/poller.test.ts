@@ -135,58 +135,58 @@ describe('moving through the whole history', () => {
     const seen: string[] = [...s().lists.jobs.jobs.map((j) => j.id)];
     expect(seen[0]).toBe('bulk-1000');
     while (s().lists.jobs.next !== null) {
-      await dash.actions.page(1);
+      await dash.controllers.nav.page(1);
       seen.push(...s().lists.jobs.jobs.map((j) => j.id));
     }
     expect(seen.length).toBe(1000);
     expect(new Set(seen).size).toBe(1000);
     expect(seen.at(-1)).toBe('bulk-0001');
-    while (s().lists.jobs.prev !== null) await dash.actions.page(-1);
+    while (s().lists.jobs.prev !== null) await dash.controllers.nav.page(-1);
     expect(s().lists.jobs.jobs[0].id).toBe('bulk-1000');
   });
 
   it('G shows the oldest page with the cursor on the oldest job; g the newest', async () => {
-    await dash.actions.edge('last');
+    await dash.controllers.nav.edge('last');
     const l = s().lists.jobs;
     expect(l.jobs.length).toBe(50);
     expect(l.jobs[l.row].id).toBe('bulk-0001');
     expect(l.next).toBeNull();
     await dash.poller.refresh();
     expect(s().lists.jobs.jobs[s().lists.jobs.row].id).toBe('bulk-0001');
-    await dash.actions.edge('first');
+    await dash.controllers.nav.edge('first');
     expect(s().lists.jobs.jobs[s().lists.jobs.row].id).toBe('bulk-1000');
   });
 
   it('↓ past the last row opens the next page on its first row; ↑ past the first row the previous page on its last', async () => {
-    for (let i = 0; i < 49; i++) await dash.actions.move(1);
+    for (let i = 0; i < 49; i++) await dash.controllers.nav.move(1);
     expect(s().lists.jobs.jobs[s().lists.jobs.row].id).toBe('bulk-0951');
-    await dash.actions.move(1);
+    await dash.controllers.nav.move(1);
     expect(s().lists.jobs.jobs[s().lists.jobs.row].id).toBe('bulk-0950');
     expect(s().lists.jobs.row).toBe(0);
-    await dash.actions.move(-1);
+    await dash.controllers.nav.move(-1);
     expect(s().lists.jobs.jobs[s().lists.jobs.row].id).toBe('bulk-0951');
   });
 
   it('a page further down stays put while new jobs arrive', async () => {
-    await dash.actions.page(1);
+    await dash.controllers.nav.page(1);
     const before = s().lists.jobs.jobs.map((j) => j.id);
     await queue.enqueue([{ id: 'brand-new', command: 'true' }]);
     await dash.poller.refresh();
     expect(s().lists.jobs.jobs.map((j) => j.id)).toEqual(before);
-    await dash.actions.edge('first');
+    await dash.controllers.nav.edge('first');
     expect(s().lists.jobs.jobs[0].id).toBe('brand-new');
   });
 
   it('filters by id or command text across the whole history, and Esc clears', async () => {
-    dash.actions.startPrompt('filter');
-    await dash.actions.editPrompt('bulk-00');
+    dash.controllers.prompt.start('filter');
+    await dash.controllers.prompt.edit('bulk-00');
     expect(s().lists.jobs.jobs.length).toBe(50);
-    await dash.actions.editPrompt('bulk-000');
+    await dash.controllers.prompt.edit('bulk-000');
     expect(s().lists.jobs.jobs.map((j) => j.id)).toEqual(['bulk-0009', 'bulk-0008', 'bulk-0007', 'bulk-0006', 'bulk-0005', 'bulk-0004', 'bulk-0003', 'bulk-0002', 'bulk-0001']);
-    await dash.actions.submitPrompt();
+    await dash.controllers.prompt.submit();
     expect(s().lists.jobs.search).toBe('bulk-000');
     expect(s().status?.command).toBe("queuectl list --search bulk-000");
-    await dash.actions.clearFilter();
+    await dash.controllers.nav.clearFilter();
     expect(s().lists.jobs.search).toBe('');
     expect(s().lists.jobs.jobs[0].id).toBe('bulk-1000');
   });

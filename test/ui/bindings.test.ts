@@ -1,10 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DashboardActions } from '../../src/store/actions.js';
+import type { Controllers } from '../../src/store/controllers/index.js';
 import { createDashboardStore } from '../../src/store/store.js';
-import { commandHandlers } from '../../src/ui/input.js';
-import { BINDINGS, type KeyContext } from '../../src/ui/keys.js';
+import { commandHandlers, runPromptCommand } from '../../src/ui/input.js';
+import { BINDINGS, type KeyContext, NO_KEY, PROMPT_COMMANDS, commandFor, keyLabel, promptCommandList } from '../../src/ui/keys.js';
 
 export const CONTEXTS: readonly KeyContext[] = ['jobs', 'workers', 'dlq', 'queues', 'detail', 'help', 'confirm', 'form', 'prompt'];
 
@@ -12,7 +12,7 @@ describe('the bindings table', () => {
   it('has a handler for every binding in every view it is enabled in', () => {
     const store = createDashboardStore({ db: 'test' });
     // Handlers only close over the actions; none runs here.
-    const handlers = commandHandlers(store, {} as DashboardActions, () => ({ body: 20, width: 100 }));
+    const handlers = commandHandlers(store, {} as Controllers, () => ({ body: 20, width: 100 }));
     const missing: string[] = [];
     for (const b of BINDINGS) {
       for (const c of b.contexts) if (typeof handlers[c][b.id] !== 'function') missing.push(`${b.id} in ${c}`);
@@ -32,6 +32,37 @@ describe('the bindings table', () => {
       }
     }
     expect(clashes).toEqual([]);
+  });
+});
+
+describe('the bindings table as the only source', () => {
+  it('holds the : commands: each word names one binding, and the help lists them from it', () => {
+    const words = PROMPT_COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+    expect(new Set(words).size).toBe(words.length);
+    expect(PROMPT_COMMANDS.map((c) => c.id)).toEqual(BINDINGS.filter((b) => b.command).map((b) => b.id));
+    expect(promptCommandList()).toBe(':jobs :workers :dlq :queues :queue [NAME] :schedules :help :q');
+    expect(BINDINGS.find((b) => b.id === 'command-mode')?.description).toBe(`command: ${promptCommandList()} (Tab completes)`);
+    expect([keyLabel('back'), keyLabel('complete'), keyLabel('worker-up')]).toEqual(['Esc', 'Tab', '+']);
+  });
+
+  it('has one way out: q, Ctrl-C in every context (also typing in a prompt or a form, or asked to confirm) and :q run the same handler', async () => {
+    const store = createDashboardStore({ db: 'test' });
+    let quits = 0;
+    const handlers = commandHandlers(store, { nav: { quit: () => void quits++ } } as unknown as Controllers, () => ({ body: 20, width: 100 }));
+    const ctrlC = { ...NO_KEY, ctrl: true };
+    const quit = handlers.jobs.quit;
+    for (const c of CONTEXTS) {
+      expect(commandFor(c, 'c', ctrlC), c).toBe('interrupt');
+      expect(handlers[c].interrupt, c).toBe(quit);
+    }
+    for (const c of ['jobs', 'workers', 'dlq', 'queues', 'detail', 'help'] as const) {
+      expect(commandFor(c, 'q', NO_KEY), c).toBe('quit');
+      expect(handlers[c].quit, c).toBe(quit);
+    }
+    quit!();
+    await runPromptCommand(store, handlers, 'q');
+    await runPromptCommand(store, handlers, ':quit');
+    expect(quits).toBe(3);
   });
 });
 

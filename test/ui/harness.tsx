@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import type { Queue } from '../../src/engine/queue.js';
-import type { WorkerControl } from '../../src/store/actions.js';
+import type { WorkerControl } from '../../src/store/controllers/index.js';
 import { createDashboard, type Dashboard } from '../../src/store/dashboard.js';
 import { App } from '../../src/ui/App.js';
 import { DashboardContext } from '../../src/ui/context.js';
@@ -46,7 +46,7 @@ export async function mountDashboard(path: string, options: { columns?: number; 
   const dash = createDashboard(queue, { refreshMs: options.refreshMs ?? 250, db: path, workers: options.workers ?? null });
   const ui = render(
     <ColorContext.Provider value={options.color ?? false}>
-      <DashboardContext.Provider value={{ store: dash.store, actions: dash.actions }}>
+      <DashboardContext.Provider value={{ store: dash.store, controllers: dash.controllers }}>
         <App />
       </DashboardContext.Provider>
     </ColorContext.Provider>,

@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
-import type { DashboardActions } from '../../src/store/actions.js';
+import type { Controllers } from '../../src/store/controllers/index.js';
 import { createDashboardStore } from '../../src/store/store.js';
 import { KeyQueue, commandHandlers, focusOf } from '../../src/ui/input.js';
 import { BINDINGS, type KeyContext, NO_KEY, keyName } from '../../src/ui/keys.js';
@@ -10,7 +10,7 @@ const CONTEXTS: KeyContext[] = ['jobs', 'workers', 'dlq', 'detail', 'help', 'con
 describe('key handling', () => {
   it('has a handler for every binding enabled in every context', () => {
     const store = createDashboardStore({ db: 'x' });
-    const handlers = commandHandlers(store, {} as DashboardActions, () => ({ body: 20, width: 100 }));
+    const handlers = commandHandlers(store, {} as Controllers, () => ({ body: 20, width: 100 }));
     for (const ctx of CONTEXTS) {
       for (const b of BINDINGS.filter((x) => x.contexts.includes(ctx))) {
         expect(typeof handlers[ctx][b.id], `${b.id} in ${ctx}`).toBe('function');

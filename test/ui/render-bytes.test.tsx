@@ -96,7 +96,7 @@ async function run(seconds: number, busy: boolean): Promise<Run> {
   const shipped = new FakeTty();
   const tree = (
     <ColorContext.Provider value={true}>
-      <DashboardContext.Provider value={{ store: dash.store, actions: dash.actions }}>
+      <DashboardContext.Provider value={{ store: dash.store, controllers: dash.controllers }}>
         <App />
       </DashboardContext.Provider>
     </ColorContext.Provider>

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkerControl } from '../../src/store/actions.js';
+import type { WorkerControl } from '../../src/store/controllers/index.js';
 import { supervisorControl } from '../../src/commands/dashboard.js';
 import { KEY, type Mounted, lines, mountDashboard } from './harness.js';
 import { openTestQueue, tempDb } from './seed.js';

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useDash } from '../context.js';
 import { fit } from '../format.js';
-import { type KeyContext, helpLines } from '../keys.js';
+import { type KeyContext, helpLines, keyLabel, scrollKeys } from '../keys.js';
 
 const TITLES: Record<KeyContext, string> = {
   jobs: 'jobs view',
@@ -29,7 +29,7 @@ export function HelpView(props: { context: KeyContext; width: number; height: nu
       <Text bold wrap="truncate">
         {` Keys — ${TITLES[props.context]} `}
         <Text dimColor>
-          (Esc or ? closes{maxTop > 0 ? ` · j/k scroll · ${start > 0 ? '▲' : ' '}${start < maxTop ? '▼' : ' '}` : ''})
+          ({`${keyLabel('back')} or ${keyLabel('help')} closes`}{maxTop > 0 ? ` · ${scrollKeys()} scroll · ${start > 0 ? '▲' : ' '}${start < maxTop ? '▼' : ' '}` : ''})
         </Text>
       </Text>
       {lines.slice(start, start + room).map((l) => (

@@ -8,14 +8,15 @@ import { attemptOutcome, duration, fit, outcomeText, singleLine, timestamp } fro
 import { COMMAND_LABEL, detailLayout } from '../detail-layout.js';
 import { useTone } from '../theme.js';
 import { canCancel, retryKind } from '../../store/validity.js';
+import { keyLabel, scrollKeys } from '../keys.js';
 
 /** The title's hints: only the actions the job's state allows, then moving around. */
 export function detailTitleHints(job: Pick<Job, 'state'>): string {
-  const parts = ['Esc back'];
+  const parts = [`${keyLabel('back')} back`];
   const retry = retryKind(job.state);
-  if (retry) parts.push(`r ${retry}`);
-  if (canCancel(job.state)) parts.push('c cancel');
-  parts.push('j/k scroll');
+  if (retry) parts.push(`${keyLabel('retry')} ${retry}`);
+  if (canCancel(job.state)) parts.push(`${keyLabel('cancel')} cancel`);
+  parts.push(`${scrollKeys()} scroll`);
   return parts.join(' · ');
 }
 

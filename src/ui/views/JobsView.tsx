@@ -2,11 +2,12 @@ import { Box, Text } from 'ink';
 import type { Job, StateCounts } from '../../engine/types.js';
 import { JOB_TABS, type JobList, type JobTab, type ListId } from '../../store/types.js';
 import { listStart, marksElsewhere } from '../../store/slices/lists.js';
-import { listTotal, sortLabel } from '../../store/navigation.js';
+import { listTotal, sortLabel } from '../../store/controllers/navigation.js';
 import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';
 import { age, attemptsText, compactCount, outcomeText, singleLine, whenText } from '../format.js';
 import { STATE_COLORS, useTone } from '../theme.js';
+import { keyLabel } from '../keys.js';
 
 interface ViewProps {
   width: number;
@@ -121,7 +122,7 @@ export function JobsView(props: ViewProps) {
   const now = useDash((s) => s.now);
   const info = pageInfoText({ search: list.search, queue: list.queue, sort: orderText(list, 'created'), marks: list.marks.length, elsewhere: marksElsewhere(list), prev: list.prev !== null, next: list.next !== null, loading: !list.loaded && list.jobs.length > 0 });
   const inQueue = list.queue ? ` in queue ${list.queue}` : '';
-  const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs${inQueue} match "${list.search}" (Esc clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs${inQueue}`;
+  const empty = !list.loaded ? 'loading…' : list.search ? `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs${inQueue} match "${list.search}" (${keyLabel('back')} clears)` : `no ${list.tab === 'all' ? '' : `${list.tab} `}jobs${inQueue}`;
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Box width={props.width}>

@@ -4,6 +4,7 @@ import { Table, type Column } from '../components/Table.js';
 import { useDash } from '../context.js';
 import { duration, heartbeatAge, workerStateText } from '../format.js';
 import { healthColor, useTone } from '../theme.js';
+import { keyLabel } from '../keys.js';
 
 function columns(now: number): Column<WorkerRow>[] {
   return [
@@ -60,7 +61,7 @@ export function WorkersView(props: { width: number; height: number }) {
         width={props.width}
         height={props.height - 1}
         selected={row - start}
-        empty="no workers running (press + to start one)"
+        empty={`no workers running (press ${keyLabel('worker-up')} to start one)`}
       />
     </Box>
   );

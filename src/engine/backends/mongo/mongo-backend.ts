@@ -64,8 +64,9 @@ const MIN_SOCKET_CONNECT_TIMEOUT_MS = 10_000;
  * indexes. 2: claim tokens, events in jobs and `worker_events`, counts no longer kept.
  * 4: queue slots (concurrency limits) and unique keys. 5: the index of dependents.
  * 6: the search fields (`search_grams`, `command_lc`), filled in for the jobs already there.
+ * 7: the indexes of one queue's pages.
  */
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 /** Claims tried across queues by a worker serving every queue when some are limited. */
 const MAX_LIMITED_ROUNDS = 8;
 /** Jobs given their search fields per round trip when upgrading. */

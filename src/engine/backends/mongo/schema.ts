@@ -197,6 +197,9 @@ jobSchema.index({ state: 1, seq: -1 }, { name: 'state_seq' });
 jobSchema.index({ state: 1, finished_at: -1, seq: -1 }, { name: 'state_finished' });
 // A text filter: the jobs holding one of a term's trigrams, newest first (list.ts).
 jobSchema.index({ search_grams: 1, seq: -1 }, { name: 'search' });
+// Pages of one queue (the dashboard's queue filter, list --queue), with or without a state.
+jobSchema.index({ queue: 1, seq: -1 }, { name: 'queue_seq' });
+jobSchema.index({ queue: 1, state: 1, seq: -1 }, { name: 'queue_state_seq' });
 // Lease recovery looks only at running jobs.
 jobSchema.index({ state: 1, lease_expires_at: 1 }, { name: 'leases' });
 // Throughput over recently finished attempts.

@@ -282,6 +282,19 @@ export const MIGRATIONS: Migration[] = [
       return n > SLOW_INDEX_JOBS ? `building the search index over about ${n.toLocaleString('en-US')} jobs (once, after an upgrade; writers wait meanwhile)…` : null;
     },
   },
+  {
+    version: 9,
+    name: 'pages of one queue',
+    sql: `
+      -- A table filtered by queue (the dashboard's :queue, list --queue) pages by seq within the
+      -- queue, with or without a state: without these, a rare queue's page scanned the whole
+      -- state (or all jobs) to find its rows. Sorting a queue's finished jobs by finish time reads
+      -- them through the second index and sorts them; the per-state finish index serves it when
+      -- the queue is most of the jobs.
+      CREATE INDEX jobs_queue_seq ON jobs (queue, seq);
+      CREATE INDEX jobs_queue_state_seq ON jobs (queue, state, seq);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
