@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { OutputTail as OutputSnapshot } from '../engine/backend.js';
@@ -216,8 +217,21 @@ function endGroup(pid: number, graceMs: number): void {
   setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs).unref();
 }
 
+/**
+ * kill(2) giving its errno (0, or minus the error number) instead of throwing: the function
+ * `process.kill` wraps. After almost every job the group is already gone, and `process.kill` would
+ * build an exception with its stack trace each time (6.7 µs a call against 0.5 µs, warm; more in a
+ * worker, where the call runs once per job).
+ */
+const rawKill = (process as unknown as { _kill?: (pid: number, signal: number) => number })._kill;
+
 /** Whether any process is left in the group led by `pid`. */
 function groupExists(pid: number): boolean {
+  if (typeof rawKill === 'function') {
+    const err = rawKill.call(process, -pid, 0);
+    // EPERM: there is a process, owned by someone else (it changed its user): still there.
+    return err === 0 || err === -osConstants.errno.EPERM;
+  }
   try {
     process.kill(-pid, 0);
     return true;

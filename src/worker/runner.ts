@@ -74,6 +74,8 @@ export class Runner {
   private jobsDone = 0;
   private jobsFailed = 0;
   private readonly waker = new Waker();
+  /** Ends the watch for changes while one is open (see `watchOnlyIdle`). */
+  private unwatch: (() => void) | undefined;
   private readonly baseEnv = baseJobEnv(process.env);
   /** Fires due schedules while the worker runs; a stopping worker fires no more. */
   private ticker: ScheduleTicker | null = null;
@@ -144,7 +146,7 @@ export class Runner {
     }
     this.startedAt = now;
     this.log('info', 'worker_started', { pid: this.pid, host: this.host, host_id: this.probe.hostId, queue: this.opts.queueName, db: this.queue.location });
-    const unwatch = this.queue.watch(() => this.wake());
+    this.startWatching();
     this.resetHeartbeat();
     if (this.opts.fireSchedules !== false) {
       this.ticker = new ScheduleTicker({ queue: this.queue, workerId: this.id, log: this.log, onFired: () => this.wake(), onError: (op, e) => this.dbError(op, e) });
@@ -157,12 +159,19 @@ export class Runner {
         // A wake that arrives while the claim runs is kept, so the next idle wait is skipped.
         this.waker.clear();
         const job = await this.claim();
-        if (job) await this.runJob(job);
-        else if (this.stopMode === 'none') await this.waker.idle(this.idleDelay());
+        if (job) {
+          if (this.watchOnlyIdle) this.stopWatching();
+          await this.runJob(job);
+        } else if (this.stopMode === 'none') {
+          // Watching again after a run of jobs: a change made between that claim and the watch
+          // was not seen, so look once more before waiting.
+          if (this.unwatch === undefined && this.startWatching()) continue;
+          await this.waker.idle(this.idleDelay());
+        }
       }
     } finally {
       this.ticker?.stop();
-      unwatch?.();
+      this.stopWatching();
       clearInterval(this.heartbeatTimer);
       clearTimeout(this.stateBeat);
       clearTimeout(this.shutdownTimer);
@@ -197,6 +206,32 @@ export class Runner {
   }
 
   // --- the loop ---------------------------------------------------------------------------
+
+  /**
+   * Change notifications matter only to a worker waiting for work. A database file's watch fires
+   * on every commit, this worker's own and every other worker's (several per job), and each one
+   * wakes the process; starting it again costs one inotify watch. So on a file the worker stops
+   * watching while it runs jobs and watches again when it finds none. A server's change stream
+   * costs a round trip to open and nothing while quiet: it stays open.
+   */
+  private get watchOnlyIdle(): boolean {
+    return !this.queue.backend.multiHost;
+  }
+
+  /** Whether a watch was started (false: already watching, or the backend cannot watch). */
+  private startWatching(): boolean {
+    if (this.unwatch !== undefined) return false;
+    const unwatch = this.queue.watch(() => this.wake());
+    if (!unwatch) return false;
+    this.unwatch = unwatch;
+    return true;
+  }
+
+  private stopWatching(): void {
+    const unwatch = this.unwatch;
+    this.unwatch = undefined;
+    unwatch?.();
+  }
 
   private async housekeeping(): Promise<void> {
     const now = Date.now();
