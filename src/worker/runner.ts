@@ -348,10 +348,6 @@ export class Runner {
     this.scheduleStateBeat();
   }
 
-  /**
-   * Stores the command's process group beside the job, so that if this worker is killed outright
-   * the worker that recovers the job ends the command first. Best effort: the job runs either way.
-   */
   private checkingCancel = false;
 
   private async checkCancel(job: Job): Promise<void> {
@@ -370,8 +366,26 @@ export class Runner {
     }
   }
 
+  /**
+   * Stores the command's process group beside the job, so that if this worker is killed outright
+   * the worker that recovers the job ends the command first. The job runs either way.
+   */
   private recordCommand(job: Job, pid: number): void {
-    this.queue.recordCommand(job, this.id, pid, processStart(pid), this.probe.hostId).catch((e: unknown) => this.dbError('record the command pid', e));
+    const start = processStart(pid);
+    void (async () => {
+      // Retried while the command runs: if this worker dies (killed, or by SIGBUS on database files
+      // made immutable under it), the command lives on in its own process group, and the worker that
+      // recovers the job can end it before the next copy starts only if its pid is recorded.
+      while (this.current?.job === job) {
+        try {
+          await this.queue.recordCommand(job, this.id, pid, start, this.probe.hostId);
+          return;
+        } catch (e) {
+          this.dbError('record the command pid', e, { job: job.id });
+        }
+        await delay(this.retryDelay());
+      }
+    })();
   }
 
   /** Records the result, retrying through database trouble: a finished job is never dropped. */
