@@ -39,10 +39,9 @@ describe('a database stalled for longer than a lease', () => {
    * Immutable files refuse writes through descriptors already open (EPERM: SQLite's "disk I/O
    * error"), and a worker that meets them logs, retries with backoff and keeps its result. But
    * SQLite's WAL index (the -shm file) is mapped into every connection's memory, and the kernel
-   * answers a write to a mapped page of an immutable file with SIGBUS: a worker whose database
-   * step has to write there (a read mark after another connection's commit, a page written back
-   * since it was last dirtied) dies on the spot, logging nothing, which is no hang (see its exit
-   * signal). That is inherent to SQLite's shared-memory index; the promise is then the one for
+   * may answer a write to a mapped page of an immutable file with SIGBUS (seen when the page was
+   * written back since it was last dirtied): a worker whose database step writes there dies on
+   * the spot, logging nothing, which is no hang (see its exit signal). That is inherent to SQLite's shared-memory index; the promise is then the one for
    * any dead worker: its job is not lost, a worker on the host recovers it (`worker lost`) once
    * the files are writable again and runs it again, never while its first copy still runs. When
    * the kernel kills a worker is a matter of timing, so the second case sends one the same signal.
@@ -101,7 +100,8 @@ describe('a database stalled for longer than a lease', () => {
       expect(lines.filter((l) => l.event === 'job_lost' || l.event === 'lease_lost')).toEqual([]);
       const recovered = lines.filter((l) => l.event === 'job_recovered').map((l) => l.lost_worker);
       expect(recovered.filter((w) => !lostTo.has(w as string))).toEqual([]);
-      if (killOne) expect(lostTo.has('w-a')).toBe(true);
+      // The worker killed while it held its job (its result could not be recorded) lost it to recovery.
+      if (killOne) expect(recovered).toContain('w-a');
     });
   }
 });
