@@ -103,10 +103,14 @@ describe('events', () => {
   });
 
   it('--follow prints new events as they happen and ends quietly on SIGTERM', async () => {
-    const child = spawnCli(sb, ['events', '--follow', '--json', '--since', '1s']);
+    // From well back, so the follower's first lines (at least this file's worker start) show it
+    // is running before the job is enqueued, however slowly it started: the job's events then
+    // can only reach it by following.
+    const child = spawnCli(sb, ['events', '--follow', '--json', '--since', '1h']);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor('the follower\'s first events', () => (/worker_started/.test(out) ? true : undefined));
     cli(sb, ['enqueue', '--id', 'watched', '--', 'true']);
     await waitFor('the watched job\'s events', () => (/"job_id": ?"watched".*succeeded|succeeded.*"watched"/s.test(out) ? true : undefined));
     child.kill('SIGTERM');
