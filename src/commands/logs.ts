@@ -87,13 +87,16 @@ export async function runLogs(id: string, o: LogsOptions): Promise<number> {
     printer.feed(job);
     if (!o.follow) return 0;
 
-    await follow(queue, job, printer, null);
+    await follow(queue, job, printer, null, 1);
     return 0;
   });
 }
 
-/** Prints a job's output as it grows, attempt after attempt, until it is finished (or `timeoutMs` passes). */
-async function follow(queue: Queue, first: Job, printer: TailPrinter, timeoutMs: number | null): Promise<void> {
+/**
+ * Prints a job's output as it grows, attempt after attempt, until it is finished (or `timeoutMs`
+ * passes). Each attempt from `labelFrom` on is marked as it starts.
+ */
+async function follow(queue: Queue, first: Job, printer: TailPrinter, timeoutMs: number | null, labelFrom: number): Promise<void> {
   const deadline = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
   let job = first;
   const wakeup: { wake?: () => void } = {};
@@ -105,7 +108,7 @@ async function follow(queue: Queue, first: Job, printer: TailPrinter, timeoutMs:
       job = await queue.get(job.id);
       // A new attempt (or an interrupted one run again) restarts the output from its first byte.
       if (job.attempts !== attempt || job.output_bytes < printer.position) {
-        if (job.attempts > 0) printer.note(`--- attempt ${job.attempts} ---`);
+        if (job.attempts >= labelFrom) printer.note(`--- attempt ${job.attempts} ---`);
         attempt = job.attempts;
         printer.reset();
       }
@@ -116,10 +119,16 @@ async function follow(queue: Queue, first: Job, printer: TailPrinter, timeoutMs:
   }
 }
 
-/** `enqueue --wait --follow`: the job's output on stdout as it runs, attempts marked on stderr. */
+/**
+ * `enqueue --wait --follow`: the job's output on stdout as it runs, retries marked on stderr. It
+ * reads like running the command, so the first attempt is never marked, and every later one is:
+ * whether the first read finds the job still pending or already running (or retried) depends
+ * only on how soon a worker claimed it, and must not change what is printed.
+ */
 export async function followOutput(queue: Queue, id: string, timeoutMs: number | null): Promise<void> {
   const job = await queue.get(id);
   const printer = terminalPrinter();
+  if (job.attempts > 1) printer.note(`--- attempt ${job.attempts} ---`);
   printer.feed(job);
-  await follow(queue, job, printer, timeoutMs);
+  await follow(queue, job, printer, timeoutMs, 2);
 }

@@ -61,6 +61,35 @@ describe('enqueue --wait', () => {
     expect(r.stdout).toBe('one\ntwo\n');
     expect(r.stderr).toMatch(/^enqueued \S+\n\S+ completed/);
   });
+
+  it('--follow prints the same whether the job was still pending or already claimed at its first look', async () => {
+    // Held in a paused queue, the job is almost surely still pending when the follower first
+    // reads it; without the pause a worker may claim it first. Either way the output is the same.
+    cli(sb, ['queue', 'pause', 'follow-held']);
+    const child = spawnCli(sb, ['enqueue', '--id', 'held-f', '--queue', 'follow-held', '--wait', '--follow', '--', 'echo one; echo two']);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor('the enqueued note', () => (err.includes('enqueued held-f\n') ? true : undefined));
+    cli(sb, ['queue', 'resume', 'follow-held']);
+    expect(await exited).toBe(0);
+    expect(out).toBe('one\ntwo\n');
+    expect(err).toBe('enqueued held-f\nheld-f completed (succeeded, 1 attempt)\n');
+  });
+
+  it('--follow marks each retry, never the first attempt', () => {
+    const r = cli(sb, ['enqueue', '--wait', '--follow', '--id', 'retried-f', '--max-retries', '1', '--', 'echo "run $(date +%s%N)"; exit 3']);
+    expect(r.code).toBe(3);
+    const runs = r.stdout.split('\n').filter((l) => l.startsWith('run '));
+    // The first attempt's output may have been replaced by the second's before the follower read it.
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(r.stderr).toContain('--- attempt 2 ---\n');
+    expect(r.stderr).not.toContain('--- attempt 1 ---');
+    expect(r.stderr).toMatch(/^enqueued retried-f\n/);
+    expect(r.stderr).toMatch(/retried-f dead \(exit 3, 2 attempts\)\n$/);
+  });
 });
 
 describe('events', () => {
@@ -74,10 +103,14 @@ describe('events', () => {
   });
 
   it('--follow prints new events as they happen and ends quietly on SIGTERM', async () => {
-    const child = spawnCli(sb, ['events', '--follow', '--json', '--since', '1s']);
+    // From well back, so the follower's first lines (at least this file's worker start) show it
+    // is running before the job is enqueued, however slowly it started: the job's events then
+    // can only reach it by following.
+    const child = spawnCli(sb, ['events', '--follow', '--json', '--since', '1h']);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await waitFor('the follower\'s first events', () => (/worker_started/.test(out) ? true : undefined));
     cli(sb, ['enqueue', '--id', 'watched', '--', 'true']);
     await waitFor('the watched job\'s events', () => (/"job_id": ?"watched".*succeeded|succeeded.*"watched"/s.test(out) ? true : undefined));
     child.kill('SIGTERM');
