@@ -2,7 +2,7 @@
 // about once a second by every worker), next to a claim that finds nothing; and how fast due
 // firings are enqueued.
 import { join } from 'node:path';
-import { DIST, fmt, median, openSqliteQueue, report, tempDir, timeEach } from './lib.mjs';
+import { fmt, internals, median, openSqliteQueue, report, tempDir, timeEach } from './lib.mjs';
 
 export async function run() {
   console.log('\n== schedules (SQLite) ==');
@@ -10,7 +10,7 @@ export async function run() {
   try {
     let now = Date.UTC(2030, 0, 1);
     const q = await openSqliteQueue(join(t.dir, 'schedules.db'));
-    const { Queue } = await import(join(DIST, 'engine/queue.js'));
+    const { Queue } = await internals();
     const clocked = new Queue(q.backend, { now: () => now });
     const cfg = await q.config();
     // A history the checks must not walk: 100,000 jobs, 1,000 schedules none of which is due.

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { DIST, fmt, median, openSqliteQueue, percentile, report, skipped, timeEach } from './lib.mjs';
+import { fmt, internals, median, openSqliteQueue, percentile, report, skipped, timeEach } from './lib.mjs';
 import { LARGE_N, buildLargeDb } from './large.mjs';
 
 const TERMS = [
@@ -83,8 +83,7 @@ async function mongo() {
     skipped('mongo search', 'filtered pages', 'MONGO_URI not set');
     return;
   }
-  const { openMongoBackend } = await import(join(DIST, 'engine/backends/mongo/mongo-backend.js'));
-  const { Queue } = await import(join(DIST, 'engine/queue.js'));
+  const { openMongoBackend, Queue } = await internals();
   const N = Number(process.env.SEARCH_MONGO_N ?? 50_000);
   const S = `mongo search ${fmt(N)}`;
   const target = uri.replace(/\/([^/?]*)(\?|$)/, `/queuectl_search_${process.pid}$2`);
