@@ -112,11 +112,18 @@ describe('events', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     await waitFor('the follower\'s first events', () => (/worker_started/.test(out) ? true : undefined));
     cli(sb, ['enqueue', '--id', 'watched', '--', 'true']);
-    await waitFor('the watched job\'s events', () => (/"job_id": ?"watched".*succeeded|succeeded.*"watched"/s.test(out) ? true : undefined));
+    // Whole lines only, parsed: a match across lines (this job's enqueued, another job's succeeded) is not its end.
+    const watched = () =>
+      out
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l) as { job_id: string | null; type: string })
+        .filter((e) => e.job_id === 'watched')
+        .map((e) => e.type);
+    await waitFor('the watched job\'s events', () => (watched().includes('succeeded') ? true : undefined));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const types = out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.job_id === 'watched').map((e) => e.type);
-    expect(types).toEqual(['enqueued', 'started', 'succeeded']);
+    expect(watched()).toEqual(['enqueued', 'started', 'succeeded']);
   });
 });
 
