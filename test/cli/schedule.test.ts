@@ -59,7 +59,7 @@ describe('schedule: adding, steering and listing', () => {
     const list = cli(sb, ['schedule', 'list']);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+SPEC\s+NEXT FIRINGS \(UTC\)\s+LAST RUN\s+STATE\s+COMMAND\n/);
-    expect(list.stdout).toMatch(/nightly\s+cron 30 2 \* \* \* Europe\/Berlin\s+\d\d-\d\d 0[01]:30Z, \d\d-\d\d 0[01]:30Z, \d\d-\d\d 0[01]:30Z\s+pending \(enqueued now\)\s+active\s+\.\/backup\.sh --full/);
+    expect(list.stdout).toMatch(/nightly\s+cron 30 2 \* \* \* Europe\/Berlin\s+\d\d-\d\d 0[01]:30Z, \d\d-\d\d 0[01]:30Z, \d\d-\d\d 0[01]:30Z\s+pending \(enqueued (now|\d+s ago)\)\s+active\s+\.\/backup\.sh --full/);
 
     expect(cli(sb, ['schedule', 'pause', 'nightly']).stdout).toMatch(/^paused schedule nightly/);
     expect(cliJson<ScheduleJson>(sb, ['schedule', 'show', 'nightly'])).toMatchObject({ paused: true, next_firings: [] });
