@@ -13,6 +13,11 @@ export async function claimCompleteInProcess(q, n, limits = null) {
   const queue = limits ? 'limited' : 'default';
   if (limits) await q.setQueueLimits(queue, limits);
   await q.enqueueBulk(Array.from({ length: n }, () => ({ command: 'true', queue })), cfg);
+  return (await drainInProcess(q, cfg)).rate;
+}
+
+/** Claims and completes (no-op) until nothing is claimable; how many, and how many per second. */
+export async function drainInProcess(q, cfg) {
   const t = performance.now();
   let done = 0;
   for (;;) {
@@ -21,7 +26,7 @@ export async function claimCompleteInProcess(q, n, limits = null) {
     await q.settle(job, 'bench', { ...ok, finished_at: Date.now() }, cfg);
     done++;
   }
-  return done / ((performance.now() - t) / 1000);
+  return { done, rate: done / ((performance.now() - t) / 1000) };
 }
 
 async function claimCompleteProcesses(path, procs, n, limits = null) {
