@@ -8,7 +8,9 @@
 // commands' own modules, enough for every everyday command (cli.js + core is all `status`
 // loads); what is heavy or rarely used loads later in its own chunk: commander's program, shell
 // completion, the dashboard (Ink, React), the MongoDB adapter (mongoose), the worker runtime.
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import pkg from './package.json' with { type: 'json' };
 
 // Ink and React (with react-reconciler, yoga-layout and the rest they pull in) are bundled into
@@ -19,12 +21,20 @@ import pkg from './package.json' with { type: 'json' };
 const BUNDLED = new Set(['ink', 'react', 'zustand']);
 const externals = [...Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)), ...builtinModules, /^node:/,
   // Ink imports it only when DEV=true, and it is not installed: left to fail at run time as in Ink.
-  'react-devtools-core'];
-export const external = (id) => externals.some((e) => (typeof e === 'string' ? id === e || id.startsWith(`${e}/`) : e.test(id)));
+  'react-devtools-core',
+  // better-sqlite3 needs it only to search for its addon, which queuectl names (sqlite-backend.ts).
+  'bindings'];
+/** better-sqlite3's JavaScript is bundled (sqlite-backend.ts says why); its addon is loaded from node_modules. */
+const BUNDLED_FILES = /^better-sqlite3\/lib\//;
+export const external = (id) =>
+  !BUNDLED_FILES.test(id) && externals.some((e) => (typeof e === 'string' ? id === e || id.startsWith(`${e}/`) : e.test(id)));
 
 /** The chunk a source module goes in, by its path under src/. */
 export function chunkOf(id) {
   // Bundled dependencies (Ink's, which has its own src/ folders) go with the chunk that imports them.
+  // better-sqlite3's JavaScript. (The helpers rolldown wraps CommonJS modules with go in a file of
+  // their own, whatever the groups say.)
+  if (/[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(id)) return 'core';
   if (/[\\/]node_modules[\\/]/.test(id)) return null;
   const m = /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'));
   if (!m) return null;
@@ -68,22 +78,102 @@ function sharedOutputCaches() {
   },
 };
 
-export default {
-  plugins: [inkSharedCaches],
-  input: { cli: 'src/cli.ts', 'worker/main': 'src/worker/main.ts' },
+/** The source file of a module id, as a path under src/ (with forward slashes), or null. */
+const srcPath = (id) => /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'))?.[1] ?? null;
+
+/** The dashboard's own modules: the screen (Ink, React) and its state (zustand). */
+const DASHBOARD_SIDE = /^(ui|store)\//;
+
+/**
+ * The dashboard is the one part of queuectl that cannot be CommonJS: Ink's layout engine
+ * (yoga-layout) loads with a top-level await. Every command and the worker are built as CommonJS,
+ * which Node 20 loads 10-15 ms faster than the same code as ES modules (its ES module loader
+ * is compiled at start-up on first use, and a CommonJS package such as better-sqlite3 imported
+ * from an ES module goes through a second loader); the dashboard is built as ES modules beside
+ * them and loaded with `import()` (src/ui/main.ts).
+ *
+ * The dashboard side reaches the engine through `src/ui/core-bridge.ts`, a chunk of the first
+ * build that src/ui/main.ts loads and hands over before it imports the dashboard: every import
+ * the dashboard makes of a module outside src/ui and src/store is served from it, so the engine
+ * is in dist once and the dashboard shares the CLI's instances (its error classes are the ones
+ * the engine throws). The bridge lists what it exports; a name the dashboard imports that it does
+ * not list fails the build.
+ */
+const BRIDGE_SOURCE = fileURLToPath(new URL('./src/ui/core-bridge.ts', import.meta.url));
+const BRIDGE = '\0queuectl:core-bridge';
+
+const dashboardOutside = {
+  name: 'dashboard-outside-the-commonjs-build',
+  resolveId(source, importer) {
+    if (importer && srcPath(importer) === 'ui/main.ts' && source === './run-dashboard.js') return { id: './dashboard.mjs', external: true };
+    return null;
+  },
+};
+
+const engineThroughBridge = {
+  name: 'engine-through-the-bridge',
+  async resolveId(source, importer, options) {
+    if (!importer || !source.startsWith('.')) return null;
+    const from = srcPath(importer);
+    if (!from || !DASHBOARD_SIDE.test(from)) return null;
+    const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+    const to = r && srcPath(r.id);
+    return to && !DASHBOARD_SIDE.test(to) ? BRIDGE : null;
+  },
+  load(id) {
+    if (id !== BRIDGE) return null;
+    const names = [...readFileSync(BRIDGE_SOURCE, 'utf8').matchAll(/^export \{([^}]*)\}/gm)]
+      .flatMap((m) => m[1].split(',').map((n) => n.trim().split(/\s+as\s+/).pop()))
+      .filter(Boolean);
+    return `const core = globalThis[Symbol.for('queuectl.core-bridge')];
+if (!core) throw new Error('the dashboard is loaded through src/ui/main.ts, which hands it the engine');
+export const { ${names.join(', ')} } = core;
+`;
+  },
+};
+
+const common = {
   platform: 'node',
   external,
-  // Nothing imports the entries; without this, each module loaded by `import()` from inside a
-  // chunk would get a file of its own re-exporting it (one more file to load).
-  preserveEntrySignatures: false,
   // The bundled React and Ink in their production builds (the development ones check and log
   // so much that each frame costs several milliseconds more).
   transform: { define: { QUEUECTL_VERSION: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' } },
-  output: {
-    dir: 'dist',
-    format: 'esm',
-    entryFileNames: '[name].js',
-    chunkFileNames: 'chunks/[name]-[hash].js',
-    codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: chunkOf, debugName: 'by path' }] },
+};
+
+/** dist/package.json: the .js files of dist are CommonJS (the package's own sources are ES modules). */
+const commonjsDist = {
+  name: 'commonjs-dist',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'package.json', source: `${JSON.stringify({ type: 'commonjs' })}\n` });
   },
 };
+
+export default [
+  {
+    ...common,
+    plugins: [dashboardOutside, commonjsDist],
+    input: { cli: 'src/cli.ts', 'worker/main': 'src/worker/main.ts' },
+    // Nothing imports the entries; without this, each module loaded by `import()` from inside a
+    // chunk would get a file of its own re-exporting it (one more file to load).
+    preserveEntrySignatures: false,
+    output: {
+      dir: 'dist',
+      format: 'cjs',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: chunkOf, debugName: 'by path' }] },
+    },
+  },
+  {
+    ...common,
+    plugins: [inkSharedCaches, engineThroughBridge],
+    input: { dashboard: 'src/ui/run-dashboard.tsx' },
+    preserveEntrySignatures: 'strict',
+    output: {
+      dir: 'dist',
+      format: 'esm',
+      entryFileNames: 'chunks/[name].mjs',
+      chunkFileNames: 'chunks/[name]-[hash].mjs',
+    },
+  },
+];

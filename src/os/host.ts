@@ -6,7 +6,6 @@
  * checked against the process start time recorded with it, so a reused pid is never mistaken for
  * the process that held it.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { HostProbe } from '../engine/recovery.js';
@@ -19,6 +18,9 @@ let cachedHostId: string | undefined;
  */
 export function hostId(): string {
   if (cachedHostId) return cachedHostId;
+  // node:crypto is loaded here, on first use, not with the module: loading it costs every command
+  // about 3 ms of start-up, and most never ask for the host id.
+  const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   let basis: string;
   try {
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

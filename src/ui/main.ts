@@ -1,5 +1,8 @@
 import type { ScreenOptions } from './run-dashboard.js';
 
+/** Where the dashboard's build finds the engine's bridge (rolldown.config.js reads it there too). */
+const CORE_BRIDGE = Symbol.for('queuectl.core-bridge');
+
 /**
  * The dashboard's entry, loaded by the CLI only for `queuectl`, `queuectl dashboard` and `ui`,
  * once it has found an interactive terminal.
@@ -22,6 +25,9 @@ export async function runDashboard(opts: ScreenOptions): Promise<number> {
     process.stderr.write(`queuectl: ${refusal}\n`);
     return 1;
   }
+  // The dashboard, built apart as ES modules, reaches the engine through the bridge (see
+  // core-bridge.ts), handed over here: the instances this process already uses.
+  (globalThis as Record<symbol, unknown>)[CORE_BRIDGE] = await import('./core-bridge.js');
   const screen = await withEnv(DASHBOARD_ENV, () => import('./run-dashboard.js'));
   return screen.runDashboardScreen(opts);
 }

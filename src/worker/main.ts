@@ -28,6 +28,8 @@ try {
 // A closed stdout (a log reader that went away) must not kill a worker holding a job.
 process.stdout.on('error', () => {});
 loadDotEnv();
-process.exitCode = await runWorkerProcess({ db: undefined, id: args.id ?? newWorkerId(), queueName: args.queue ?? null });
-// Ending naturally lets piped logs drain; anything still holding the event loop open gets a moment, not forever.
-setTimeout(() => process.exit(), 2000).unref();
+void runWorkerProcess({ db: undefined, id: args.id ?? newWorkerId(), queueName: args.queue ?? null }).then((code) => {
+  process.exitCode = code;
+  // Ending naturally lets piped logs drain; anything still holding the event loop open gets a moment, not forever.
+  setTimeout(() => process.exit(), 2000).unref();
+});

@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
+import BundledDatabase from 'better-sqlite3/lib/database.js';
 import type { Backend, ClaimRequest, JobPatch, Move, StopRequest, WorkerBeat } from '../../backend.js';
 import { DatabaseReplacedError, DuplicateJobError, StorageError } from '../../errors.js';
 import { JOB_STATES, OUTCOME_KINDS } from '../../types.js';
@@ -41,13 +42,14 @@ import { watchFile } from './watch.js';
 let driver: { Database: typeof Database; nativeBinding: string | undefined } | undefined;
 
 /**
- * better-sqlite3, loaded on the first open rather than with this module: the CLI's modules share
- * one chunk, and a command that never opens a SQLite file (help, MongoDB) need not pay for it.
- * It is a CommonJS package, so `require` loads it without the ES module loader's detour.
+ * better-sqlite3's constructor and its compiled addon.
  *
- * The compiled addon is named directly: left to itself, better-sqlite3 searches a list of build
- * directories for it through the `bindings` package, which costs every command ~5 ms of start-up.
- * Undefined (the default search) when the addon is somewhere else.
+ * Its JavaScript (a dozen small CommonJS files) is bundled into the build, and the addon is named
+ * directly: loaded from node_modules, resolving and reading those files cost every command about
+ * 5 ms of start-up, and left to itself better-sqlite3 searches a list of build directories for
+ * its addon through the `bindings` package, about 5 ms more. Where the addon is not in its usual
+ * place, the package is loaded as installed, and finds it its own way. (Both are the same
+ * version: the dependency is pinned, and the build bundles what is installed.)
  */
 function loadDriver(): NonNullable<typeof driver> {
   if (driver) return driver;
@@ -59,8 +61,9 @@ function loadDriver(): NonNullable<typeof driver> {
   } catch {
     nativeBinding = undefined;
   }
-  return (driver = { Database: require('better-sqlite3') as typeof Database, nativeBinding });
+  return (driver = { Database: nativeBinding ? BundledDatabase : (require('better-sqlite3') as typeof Database), nativeBinding });
 }
+
 const PAGE_SIZE = 2048;
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
