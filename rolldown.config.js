@@ -33,7 +33,8 @@ export const external = (id) =>
 export function chunkOf(id) {
   // Bundled dependencies (Ink's, which has its own src/ folders) go with the chunk that imports them.
   // better-sqlite3's JavaScript. (The helpers rolldown wraps CommonJS modules with go in a file of
-  // their own, whatever the groups say.)
+  // their own when two chunks use them: the MongoDB adapter imports mongoose by name, not by
+  // default, so they stay in this chunk.)
   if (/[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(id)) return 'core';
   if (/[\\/]node_modules[\\/]/.test(id)) return null;
   const m = /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'));

@@ -63,8 +63,8 @@ const HEAVY = ['ink', 'react', 'mongoose', 'execa', 'zustand'];
 const ours = (urls: string[]) =>
   [...new Set(urls.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.lastIndexOf('/dist/') + 6).replace(/-[\w-]{8}\.(m?js)$/, '.$1')))].sort();
 
-/** What every everyday command loads of the build: the entry, the core chunk and the bundler's helpers. */
-const EVERYDAY = ['chunks/core.js', 'chunks/rolldown-runtime.js', 'cli.js'];
+/** What every everyday command loads of the build: the entry and the core chunk. */
+const EVERYDAY = ['chunks/core.js', 'cli.js'];
 
 describe('lazy loading', () => {
   it('the everyday commands load neither commander nor any heavy module: the entry and the core chunk only', () => {

@@ -1,4 +1,4 @@
-import mongoose, { type AnyBulkWriteOperation, type Connection, type Model } from 'mongoose';
+import { type AnyBulkWriteOperation, type Connection, type Model, createConnection, mongo } from 'mongoose';
 import { type Backend, type ClaimRequest, type Guard, type JobPatch, type Move, PATCHABLE_FIELDS, type StopRequest, type WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
 import { classifyOutcome, queueLimitsEvent, startedEvent } from '../../rules.js';
@@ -84,7 +84,7 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
   const scrub = makeScrubber(uri);
   let conn: Connection;
   try {
-    conn = mongoose.createConnection(uri, {
+    conn = createConnection(uri, {
       dbName: databaseOf(uri) ?? 'queuectl',
       // How long a command waits for a usable server: the one-line failure of a CLI command.
       serverSelectionTimeoutMS: timeout,
@@ -107,11 +107,11 @@ export async function openMongoBackend(uri: string, opts: { connectTimeoutMs?: n
     await conn.asPromise();
   } catch (e) {
     await conn.close(true).catch(() => {});
-    if (e instanceof mongoose.mongo.MongoParseError || e instanceof mongoose.mongo.MongoAPIError) {
+    if (e instanceof mongo.MongoParseError || e instanceof mongo.MongoAPIError) {
       throw new ValidationError(`invalid MongoDB URI ${location}: ${scrub(oneLine(e))}`);
     }
     if (isAuthenticationFailure(e)) throw authenticationError(location);
-    if (e instanceof mongoose.mongo.MongoServerError) {
+    if (e instanceof mongo.MongoServerError) {
       // The server answered, and said no: waiting will not change that.
       throw new StorageError(`MongoDB at ${location} refused the connection: ${scrub(oneLine(e))}`);
     }

@@ -1,4 +1,4 @@
-import mongoose from 'mongoose';
+import { Error as MongooseError, mongo } from 'mongoose';
 import { AuthenticationError, QueueError, StorageError, oneLine } from '../../errors.js';
 import { pendingJob } from '../../job-input.js';
 import { enqueuedEvent } from '../../rules.js';
@@ -122,7 +122,7 @@ export function newJobDoc(j: NewJob, seq: number): JobDoc {
 // --- errors -----------------------------------------------------------------------------
 
 export function isMongoError(e: unknown): boolean {
-  return e instanceof mongoose.mongo.MongoError || e instanceof mongoose.Error;
+  return e instanceof mongo.MongoError || e instanceof MongooseError;
 }
 
 export function errorCode(e: unknown): number | undefined {
@@ -167,11 +167,10 @@ const INTERRUPTED_CODES = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11601,
  * it may have been applied although the driver reports failure.
  */
 export function isUnknownOutcome(e: unknown): boolean {
-  const { mongo } = mongoose;
   return chain(e).some((x) => {
     if (x instanceof mongo.MongoNetworkError || x instanceof mongo.MongoServerSelectionError) return true;
     if (x instanceof mongo.MongoTopologyClosedError || x instanceof mongo.MongoServerClosedError || x instanceof mongo.MongoOperationTimeoutError) return true;
-    if (x instanceof mongoose.Error.MongooseServerSelectionError) return true;
+    if (x instanceof MongooseError.MongooseServerSelectionError) return true;
     if (x instanceof mongo.MongoError) {
       if (['RetryableWriteError', 'TransientTransactionError', 'UnknownTransactionCommitResult', 'ResetPool', 'PoolRequstedRetry', 'InterruptInUseConnections'].some((l) => x.hasErrorLabel(l))) return true;
       if (INTERRUPTED_CODES.has(errorCode(x) ?? -1)) return true;
