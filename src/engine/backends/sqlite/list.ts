@@ -3,6 +3,7 @@ import { type Edge, byFinished, decodeEdge, edgeOf, encodeEdge } from '../../pag
 import { containsFolded, foldTerm, isIndexedTerm } from '../../search.js';
 import type { JobState, ListQuery, MatchCounts, MatchQuery, StateCounts } from '../../types.js';
 import { JOB_STATES } from '../../types.js';
+import { FINISHED_STATES } from '../../state-machine.js';
 
 /**
  * Listing jobs newest first with keyset paging.
@@ -60,6 +61,8 @@ interface Part {
   negated?: boolean;
   /** Rows at most the search tail's length: a page may count them to skip them whole. */
   bounded?: boolean;
+  /** Runs merged in order (a UNION ALL): SQLite merges them only in a query of its own. */
+  merged?: boolean;
 }
 
 /**
@@ -79,9 +82,17 @@ function parts(db: Database, q: ListQuery, fin: boolean, params: Record<string, 
     where.push('jobs.queue = @queue');
     params.queue = q.queue;
   }
+  // A queue's jobs newest first, without a state: the queue's index holds them by state, so its
+  // runs, one per state, are merged (SQLite merges a UNION ALL in the order asked, reading each
+  // run only as far as the page needs; the outer filters and cursor go into each run).
+  const jobs = q.queue && !q.state ? `(${JOB_STATES.map((s) => `SELECT * FROM jobs WHERE state = '${s}'`).join(' UNION ALL ')}) jobs` : 'jobs';
+  // The latest finished first: the index by finish time holds finished jobs only (migration 11),
+  // and SQLite uses it only where the query says so in the same words.
+  if (fin) where.push(`jobs.state IN (${FINISHED_STATES.map((s) => `'${s}'`).join(', ')})`);
   const contains = 'queuectl_contains(jobs.id, jobs.command, @folded)';
-  const scan = (): Part[] => [{ from: 'jobs', where: [...where, contains], seq: 'jobs.seq' }];
-  if (!q.search) return [{ from: 'jobs', where, seq: 'jobs.seq' }];
+  const merged = jobs !== 'jobs';
+  const scan = (): Part[] => [{ from: jobs, where: [...where, contains], seq: 'jobs.seq', merged }];
+  if (!q.search) return [{ from: jobs, where, seq: 'jobs.seq', merged }];
   params.folded = foldTerm(q.search);
   if (!isIndexedTerm(q.search)) return scan();
   params.match = phrase(q.search);
@@ -190,10 +201,14 @@ export function countMatches(db: Database, q: MatchQuery, bound: number): MatchC
     for (const p of parts(db, { search: q.search, queue: q.queue, limit: 1 }, false, params)) {
       const want = bound + 1 - total;
       if (want <= 0) break;
-      const newestFirst = `${p.seq} ${p.negated ? 'ASC' : 'DESC'}`;
-      const rows = db
-        .prepare(`SELECT state, COUNT(*) AS n FROM (SELECT jobs.state FROM ${p.from} WHERE ${p.where.join(' AND ')} ORDER BY ${newestFirst} LIMIT ${want}) GROUP BY state`)
-        .all(params) as { state: JobState; n: number }[];
+      const newest = `SELECT jobs.state FROM ${p.from} WHERE ${p.where.join(' AND ')} ORDER BY ${p.seq} ${p.negated ? 'ASC' : 'DESC'} LIMIT ${want}`;
+      if (p.merged) {
+        // Nested in another query, the runs would be read whole and sorted: counted here instead.
+        for (const state of db.prepare(newest).pluck().all(params) as JobState[]) counts[state]++;
+        total = JOB_STATES.reduce((n, s) => n + counts[s], 0);
+        continue;
+      }
+      const rows = db.prepare(`SELECT state, COUNT(*) AS n FROM (${newest}) GROUP BY state`).all(params) as { state: JobState; n: number }[];
       for (const r of rows) {
         counts[r.state] += r.n;
         total += r.n;
