@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { holdsUniqueKey } from '../../rules.js';
 import type { Deduplicated, JobState, NewJob } from '../../types.js';
+import type { SearchIndexer } from './search-index.js';
 
 /** Rows per multi-row INSERT in a bulk enqueue (15 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
@@ -9,7 +10,11 @@ const INSERT_BATCH = 64;
  * Builds the insert transaction once: enqueue is a hot path, one by one as much as in bulk.
  * Returns the jobs left out because another job held their unique key.
  */
-export function makeInserter(db: Database.Database, resolveWithin: (ids: readonly string[], now: number) => number): (jobs: NewJob[]) => Deduplicated[] {
+export function makeInserter(
+  db: Database.Database,
+  resolveWithin: (ids: readonly string[], now: number) => number,
+  search: SearchIndexer,
+): (jobs: NewJob[]) => Deduplicated[] {
   const statement = (rows: number) =>
     db.prepare(
       `INSERT INTO jobs (seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until, after_ids)
@@ -19,7 +24,8 @@ export function makeInserter(db: Database.Database, resolveWithin: (ids: readonl
   const single = statement(1);
   const count = db.prepare('UPDATE job_counts SET n = n + ? WHERE state = ?');
   const dep = db.prepare('INSERT OR IGNORE INTO job_deps (depends_on, job_id) VALUES (?, ?)');
-  const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM jobs').pluck();
+  // New jobs take seqs above the largest; the search index's mark comes with it in one read.
+  const lastSeqAndMark = db.prepare('SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM jobs_search_mark) FROM jobs').raw();
   // The `enqueued` event of each new row (as `rules.enqueuedEvent` builds it), in one statement:
   // new rows take seq numbers above the largest before the insert.
   const enqueued = db.prepare(
@@ -84,26 +90,22 @@ export function makeInserter(db: Database.Database, resolveWithin: (ids: readonl
     const deduplicated: Deduplicated[] = [];
     const rows = jobs.some((j) => j.unique_key) ? takeKeys(jobs, deduplicated) : jobs;
     if (rows.length === 0) return deduplicated;
-    const before = lastSeq.get() as number;
-    // Job k takes seq before + 1 + k, as it would in order, but each statement's rows go in last
-    // first: the search index is keyed by the negated seq (migration 8), and FTS5 keeps adding
-    // to its pending segment only while the rowids it is given ascend (a smaller one flushes
-    // it). Reversed per statement, not the whole batch: the jobs table still grows at its end
-    // (a batch reversed whole left its pages 40% larger), and a flush every 64 rows costs
-    // little (bulk enqueue at about half the rate without the index; one per row: a fifth).
-    // Many rows per statement: each run() crosses into SQLite once, and in bulk that
-    // crossing, not the insert itself, is most of the cost.
+    const [before, mark] = lastSeqAndMark.get() as [number, number];
+    // Job k takes seq before + 1 + k. Many rows per statement: each run() crosses into SQLite
+    // once, and in bulk that crossing, not the insert itself, is most of the cost.
     let i = 0;
     for (; i + INSERT_BATCH <= rows.length; i += INSERT_BATCH) {
       params.length = 0;
-      for (let x = i + INSERT_BATCH - 1; x >= i; x--) bind(rows[x], before + 1 + x);
+      for (let x = i; x < i + INSERT_BATCH; x++) bind(rows[x], before + 1 + x);
       batch.run(params);
     }
-    for (let x = rows.length - 1; x >= i; x--) {
+    for (; i < rows.length; i++) {
       params.length = 0;
-      bind(rows[x], before + 1 + x);
+      bind(rows[i], before + 1 + i);
       single.run(params);
     }
+    // The search index takes the new jobs once the unindexed tail is long enough (search-index.ts).
+    search.afterInsert(before + rows.length, mark);
     const waiting: NewJob[] = [];
     for (const j of rows) if (j.state === 'waiting') waiting.push(j);
     count.run(rows.length - waiting.length, 'pending');

@@ -3,6 +3,7 @@ import { type Edge, byFinished, decodeEdge, edgeOf, encodeEdge } from '../../pag
 import { containsFolded, foldTerm, isIndexedTerm } from '../../search.js';
 import type { JobState, ListQuery, MatchCounts, MatchQuery, StateCounts } from '../../types.js';
 import { JOB_STATES } from '../../types.js';
+import { FINISHED_STATES } from '../../state-machine.js';
 
 /**
  * Listing jobs newest first with keyset paging.
@@ -44,8 +45,11 @@ function phrase(term: string): string {
  */
 const SORTABLE_MATCHES = 5_000;
 
-/** Where a listing reads its rows from, and the position (sort key) of a row in it. */
-interface Source {
+/**
+ * A place a listing reads rows from, and the position (sort key) of a row in it. A listing reads
+ * one or more, newest first: every row of a part is newer than every row of the parts after it.
+ */
+interface Part {
   from: string;
   where: string[];
   /**
@@ -55,9 +59,20 @@ interface Source {
    */
   seq: string;
   negated?: boolean;
+  /** Rows at most the search tail's length: a page may count them to skip them whole. */
+  bounded?: boolean;
+  /** Runs merged in order (a UNION ALL): SQLite merges them only in a query of its own. */
+  merged?: boolean;
 }
 
-function source(db: Database, q: ListQuery, fin: boolean, params: Record<string, unknown>): Source {
+/**
+ * Where a listing's rows come from. A term the index answers reads two parts (search-index.ts):
+ * the tail, jobs above the index's mark, tested one by one in seq order (NOT INDEXED: a walk of
+ * the primary key over at most SEARCH_TAIL_ROWS rows, whatever other filter there is), then the
+ * index, for the jobs at or below the mark. The mark is read in the listing's transaction, so
+ * both parts see the same jobs.
+ */
+function parts(db: Database, q: ListQuery, fin: boolean, params: Record<string, unknown>): Part[] {
   const where: string[] = [];
   if (q.state) {
     where.push('jobs.state = @state');
@@ -67,62 +82,100 @@ function source(db: Database, q: ListQuery, fin: boolean, params: Record<string,
     where.push('jobs.queue = @queue');
     params.queue = q.queue;
   }
-  const scan = (): Source => {
-    params.folded = foldTerm(q.search!);
-    return { from: 'jobs', where: [...where, 'queuectl_contains(jobs.id, jobs.command, @folded)'], seq: 'jobs.seq' };
-  };
-  if (!q.search) return { from: 'jobs', where, seq: 'jobs.seq' };
+  // A queue's jobs newest first, without a state: the queue's index holds them by state, so its
+  // runs, one per state, are merged (SQLite merges a UNION ALL in the order asked, reading each
+  // run only as far as the page needs; the outer filters and cursor go into each run).
+  const jobs = q.queue && !q.state ? `(${JOB_STATES.map((s) => `SELECT * FROM jobs WHERE state = '${s}'`).join(' UNION ALL ')}) jobs` : 'jobs';
+  // The latest finished first: the index by finish time holds finished jobs only (migration 11),
+  // and SQLite uses it only where the query says so in the same words.
+  if (fin) where.push(`jobs.state IN (${FINISHED_STATES.map((s) => `'${s}'`).join(', ')})`);
+  const contains = 'queuectl_contains(jobs.id, jobs.command, @folded)';
+  const merged = jobs !== 'jobs';
+  const scan = (): Part[] => [{ from: jobs, where: [...where, contains], seq: 'jobs.seq', merged }];
+  if (!q.search) return [{ from: jobs, where, seq: 'jobs.seq', merged }];
+  params.folded = foldTerm(q.search);
   if (!isIndexedTerm(q.search)) return scan();
   params.match = phrase(q.search);
+  params.mark = db.prepare('SELECT seq FROM jobs_search_mark').pluck().get() as number;
+  params.nmark = -(params.mark as number);
+  const tail: Part = { from: 'jobs NOT INDEXED', where: [...where, 'jobs.seq > @mark', contains], seq: 'jobs.seq', bounded: true };
   if (!fin) {
     // CROSS JOIN keeps the index as the outer loop: matches come in seq order and the walk stops
     // at the page's end, rather than SQLite choosing to test every job of a state against it.
-    return {
+    const index: Part = {
       from: 'jobs_search CROSS JOIN jobs ON jobs.seq = -jobs_search.rowid',
-      where: [...where, 'jobs_search MATCH @match'],
+      where: [...where, 'jobs_search MATCH @match', 'jobs_search.rowid >= @nmark'],
       seq: 'jobs_search.rowid',
       negated: true,
     };
+    return [tail, index];
   }
-  const n = db.prepare(`SELECT COUNT(*) FROM (SELECT rowid FROM jobs_search WHERE jobs_search MATCH ? LIMIT ${SORTABLE_MATCHES + 1})`).pluck().get(params.match) as number;
+  // Every match, from the index and from the tail, to be sorted by finish time.
+  const matches = `(SELECT -rowid AS s FROM jobs_search WHERE jobs_search MATCH @match AND rowid >= @nmark
+    UNION ALL SELECT jobs.seq FROM jobs NOT INDEXED WHERE jobs.seq > @mark AND ${contains})`;
+  const n = db.prepare(`SELECT COUNT(*) FROM (SELECT s FROM ${matches} LIMIT ${SORTABLE_MATCHES + 1})`).pluck().get(params) as number;
   if (n > SORTABLE_MATCHES) return scan();
-  return { from: '(SELECT -rowid AS s FROM jobs_search WHERE jobs_search MATCH @match) m CROSS JOIN jobs ON jobs.seq = m.s', where, seq: 'jobs.seq' };
+  return [{ from: `${matches} m CROSS JOIN jobs ON jobs.seq = m.s`, where, seq: 'jobs.seq' }];
 }
 
+/** A listing's page; read in one transaction, so that every statement sees the same jobs. */
 export function listPage(db: Database, q: ListQuery): RawPage {
+  return db.transaction(() => readPage(db, q))();
+}
+
+function readPage(db: Database, q: ListQuery): RawPage {
   const params: Record<string, unknown> = {};
   // The sort key: seq, or (finished_at, seq) for the latest finished first (jobs_state_finished).
   const fin = byFinished(q);
-  const src = source(db, q, fin, params);
+  const srcs = parts(db, q, fin, params);
   const limit = Math.max(1, Math.min(q.limit, 10_000));
-  const base = src.where.length ? src.where.join(' AND ') : '1';
-  const key = fin ? `(jobs.finished_at, ${src.seq})` : src.seq;
-  const at = fin ? '(@ef, @es)' : '@es';
-  // Over the negated rowid, "older than" is "greater than" and newest first is ascending.
-  const flip = <T extends string>(a: T, b: T) => (x: T): T => (src.negated ? (x === a ? b : a) : x);
-  const cmpOf = flip<'<' | '>'>('<', '>');
-  const dirOf = flip<'DESC' | 'ASC'>('DESC', 'ASC');
-  const order = (d: 'DESC' | 'ASC') => {
-    const dir = dirOf(d);
-    return fin ? `jobs.finished_at ${dir}, ${src.seq} ${dir}` : `${src.seq} ${dir}`;
+  // Per part: its filter, its sort key and how it compares. Over the negated rowid, "older
+  // than" is "greater than" and newest first is ascending.
+  const shape = (p: Part) => {
+    const flip = <T extends string>(a: T, b: T) => (x: T): T => (p.negated ? (x === a ? b : a) : x);
+    const dirOf = flip<'DESC' | 'ASC'>('DESC', 'ASC');
+    return {
+      base: p.where.length ? p.where.join(' AND ') : '1',
+      key: fin ? `(jobs.finished_at, ${p.seq})` : p.seq,
+      at: fin ? '(@ef, @es)' : '@es',
+      cmpOf: flip<'<' | '>'>('<', '>'),
+      order: (d: 'DESC' | 'ASC') => {
+        const dir = dirOf(d);
+        return fin ? `jobs.finished_at ${dir}, ${p.seq} ${dir}` : `${p.seq} ${dir}`;
+      },
+      bind: (e: Edge) => ({ es: p.negated ? -e.seq : e.seq, ...(fin ? { ef: e.finished } : {}) }),
+    };
   };
-  const bind = (e: Edge) => ({ es: src.negated ? -e.seq : e.seq, ...(fin ? { ef: e.finished } : {}) });
   const probe = (cmp: '<' | '>', e: Edge) =>
-    db.prepare(`SELECT 1 FROM ${src.from} WHERE ${base} AND ${key} ${cmpOf(cmp)} ${at} LIMIT 1`).pluck().get({ ...params, ...bind(e) }) !== undefined;
+    srcs.some((p) => {
+      const s = shape(p);
+      return db.prepare(`SELECT 1 FROM ${p.from} WHERE ${s.base} AND ${s.key} ${s.cmpOf(cmp)} ${s.at} LIMIT 1`).pluck().get({ ...params, ...s.bind(e) }) !== undefined;
+    });
 
   // Walking toward older rows (the usual direction) or toward newer ones.
   const olderward = !(q.direction === 'before' || (q.cursor === undefined && q.from === 'last'));
-  const select = `SELECT jobs.* FROM ${src.from} WHERE ${base}`;
-  let sql: string;
-  if (q.cursor !== undefined) {
-    Object.assign(params, bind(decodeEdge(q.cursor, fin)));
-    sql = `${select} AND ${key} ${cmpOf(olderward ? '<' : '>')} ${at} ORDER BY ${order(olderward ? 'DESC' : 'ASC')} LIMIT ${limit + 1}`;
-  } else if (q.offset !== undefined && q.offset > 0 && olderward) {
-    sql = `${select} ORDER BY ${order('DESC')} LIMIT ${limit + 1} OFFSET ${Math.floor(q.offset)}`;
-  } else {
-    sql = `${select} ORDER BY ${order(olderward ? 'DESC' : 'ASC')} LIMIT ${limit + 1}`;
+  const edge = q.cursor !== undefined ? decodeEdge(q.cursor, fin) : undefined;
+  let skip = edge === undefined && olderward && q.offset !== undefined && q.offset > 0 ? Math.floor(q.offset) : 0;
+  let rows: Record<string, unknown>[] = [];
+  // The parts in the walk's direction; each gives the rows the page still needs.
+  for (const [i, p] of (olderward ? srcs : [...srcs].reverse()).entries()) {
+    const want = limit + 1 - rows.length;
+    if (want <= 0) break;
+    const s = shape(p);
+    const cond = edge !== undefined ? ` AND ${s.key} ${s.cmpOf(olderward ? '<' : '>')} ${s.at}` : '';
+    const bound = edge !== undefined ? s.bind(edge) : {};
+    if (skip > 0 && p.bounded && i < srcs.length - 1) {
+      // An offset that passes this whole part skips it; else the offset ends inside it.
+      const n = db.prepare(`SELECT COUNT(*) FROM ${p.from} WHERE ${s.base}`).pluck().get(params) as number;
+      if (n <= skip) {
+        skip -= n;
+        continue;
+      }
+    }
+    const sql = `SELECT jobs.* FROM ${p.from} WHERE ${s.base}${cond} ORDER BY ${s.order(olderward ? 'DESC' : 'ASC')} LIMIT ${want}${skip > 0 ? ` OFFSET ${skip}` : ''}`;
+    skip = 0;
+    rows = rows.concat(db.prepare(sql).all({ ...params, ...bound }) as Record<string, unknown>[]);
   }
-  let rows = db.prepare(sql).all(params) as Record<string, unknown>[];
   const more = rows.length > limit;
   if (more) rows = rows.slice(0, limit);
   if (!olderward) rows.reverse();
@@ -141,17 +194,26 @@ export function listPage(db: Database, q: ListQuery): RawPage {
  * the same walk as the first page of the listing, `bound` rows long.
  */
 export function countMatches(db: Database, q: MatchQuery, bound: number): MatchCounts {
-  const params: Record<string, unknown> = {};
-  const src = source(db, { search: q.search, queue: q.queue, limit: 1 }, false, params);
-  const newestFirst = `${src.seq} ${src.negated ? 'ASC' : 'DESC'}`;
-  const rows = db
-    .prepare(`SELECT state, COUNT(*) AS n FROM (SELECT jobs.state FROM ${src.from} WHERE ${src.where.join(' AND ')} ORDER BY ${newestFirst} LIMIT ${bound + 1}) GROUP BY state`)
-    .all(params) as { state: JobState; n: number }[];
-  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts;
-  let total = 0;
-  for (const r of rows) {
-    counts[r.state] = r.n;
-    total += r.n;
-  }
-  return { counts, exact: total <= bound };
+  return db.transaction(() => {
+    const params: Record<string, unknown> = {};
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts;
+    let total = 0;
+    for (const p of parts(db, { search: q.search, queue: q.queue, limit: 1 }, false, params)) {
+      const want = bound + 1 - total;
+      if (want <= 0) break;
+      const newest = `SELECT jobs.state FROM ${p.from} WHERE ${p.where.join(' AND ')} ORDER BY ${p.seq} ${p.negated ? 'ASC' : 'DESC'} LIMIT ${want}`;
+      if (p.merged) {
+        // Nested in another query, the runs would be read whole and sorted: counted here instead.
+        for (const state of db.prepare(newest).pluck().all(params) as JobState[]) counts[state]++;
+        total = JOB_STATES.reduce((n, s) => n + counts[s], 0);
+        continue;
+      }
+      const rows = db.prepare(`SELECT state, COUNT(*) AS n FROM (${newest}) GROUP BY state`).all(params) as { state: JobState; n: number }[];
+      for (const r of rows) {
+        counts[r.state] += r.n;
+        total += r.n;
+      }
+    }
+    return { counts, exact: total <= bound };
+  })();
 }

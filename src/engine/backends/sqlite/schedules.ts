@@ -5,6 +5,7 @@ import { UNFINISHED_STATES } from '../../schedules.js';
 import type { Job, NewEvent, NewJob, Schedule, SchedulePatch, ScheduleSpec } from '../../types.js';
 import type { EventWriter } from './events.js';
 import { type Row, sqlValue, toJob } from './rows.js';
+import type { SearchIndexer } from './search-index.js';
 
 /** Schedules in their table, and the jobs their firings insert. One prepared statement per intent. */
 export interface ScheduleStore {
@@ -50,7 +51,7 @@ function toSchedule(r: Row): Schedule {
   };
 }
 
-export function makeScheduleStore(db: Database.Database, events: EventWriter): ScheduleStore {
+export function makeScheduleStore(db: Database.Database, events: EventWriter, search: SearchIndexer): ScheduleStore {
   const insert = db.prepare(
     `INSERT INTO schedules (name, kind, cron, tz, every_ms, anchor_at, command, queue, max_retries, priority, timeout_seconds, cwd,
        catch_up, overlap, paused, created_at, updated_at, next_at, last_fire_at, last_job_id)
@@ -72,7 +73,9 @@ export function makeScheduleStore(db: Database.Database, events: EventWriter): S
   const updates = new Map<string, Database.Statement>();
 
   const insertFiring = db.transaction((job: NewJob, schedule: string, event: NewEvent) => {
-    insertJob.run({ ...job, schedule });
+    const seq = Number(insertJob.run({ ...job, schedule }).lastInsertRowid);
+    // Like any insert, it indexes the search tail once that is long enough (search-index.ts).
+    search.afterInsert(seq, search.mark());
     countPending.run();
     events.add(enqueuedEvent(job));
     events.add(event);

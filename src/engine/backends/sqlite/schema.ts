@@ -295,6 +295,57 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX jobs_queue_state_seq ON jobs (queue, state, seq);
     `,
   },
+  {
+    version: 10,
+    name: 'search index caught up in batches',
+    sql: `
+      -- An FTS5 insert in a transaction of its own writes a new segment: about 60 µs, as much as
+      -- the rest of an enqueue. New jobs now enter the index in batches instead (search-index.ts):
+      -- every job with seq <= jobs_search_mark.seq is in jobs_search; the newer ones, at most
+      -- SEARCH_TAIL_ROWS, are the tail, which a search reads from jobs itself (list.ts). The
+      -- transaction that finds the tail that long indexes it and moves the mark.
+      DROP TRIGGER jobs_search_insert;
+      DROP TRIGGER jobs_search_delete;
+      DROP TRIGGER jobs_search_update;
+      -- One row. Every job so far is indexed (migration 8 and its insert trigger).
+      CREATE TABLE jobs_search_mark (seq INTEGER NOT NULL);
+      INSERT INTO jobs_search_mark (seq) SELECT COALESCE(MAX(seq), 0) FROM jobs;
+      -- A job in the tail was never indexed: it has nothing to leave. Deleting the job at the
+      -- mark moves the mark down to the newest job below it, so the mark is always a job's seq
+      -- (or 0): new jobs take seqs above the largest one (insert.ts, or SQLite's own rowid
+      -- choice), never one at or below the mark, where a search would not look for them outside
+      -- the index.
+      CREATE TRIGGER jobs_search_delete AFTER DELETE ON jobs WHEN OLD.seq <= (SELECT seq FROM jobs_search_mark) BEGIN
+        DELETE FROM jobs_search WHERE rowid = -OLD.seq;
+        UPDATE jobs_search_mark SET seq = (SELECT COALESCE(MAX(seq), 0) FROM jobs WHERE seq < OLD.seq) WHERE seq = OLD.seq;
+      END;
+      -- id and command are never updated (neither is a patchable field), nor is seq; this keeps
+      -- the index true if that ever changes. A job in the tail is indexed as it is when its batch comes.
+      CREATE TRIGGER jobs_search_update AFTER UPDATE OF id, command ON jobs WHEN OLD.seq <= (SELECT seq FROM jobs_search_mark) BEGIN
+        DELETE FROM jobs_search WHERE rowid = -OLD.seq;
+        INSERT INTO jobs_search (rowid, id, command) VALUES (-NEW.seq, NEW.id, NEW.command);
+      END;
+    `,
+  },
+  {
+    version: 11,
+    name: 'fewer index pages per enqueue',
+    sql: `
+      -- An enqueue writes one page of every index its row enters, and each page written to the
+      -- log costs about as much again in the checkpoint: two of them are not needed.
+      -- A queue's jobs newest first, without a state, are read from jobs_queue_state_seq instead:
+      -- its runs, one per state, merged in seq order (list.ts).
+      DROP INDEX jobs_queue_seq;
+      -- Ordering by time of finishing is for finished jobs only (paging.byFinished): unfinished ones
+      -- (every new job, and every claim's move) stay out of this index.
+      DROP INDEX jobs_state_finished;
+      CREATE INDEX jobs_state_finished ON jobs (state, finished_at, seq) WHERE state IN ('completed', 'dead', 'cancelled');
+    `,
+    slow: (db) => {
+      const n = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM jobs').pluck().get() as number;
+      return n > SLOW_INDEX_JOBS ? `rebuilding an index over about ${n.toLocaleString('en-US')} jobs (once, after an upgrade)…` : null;
+    },
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -37,6 +37,7 @@ import { type Mover, makeMover } from './move.js';
 import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
 import { migrate } from './schema.js';
 import { type ScheduleStore, makeScheduleStore } from './schedules.js';
+import { SEARCH_TAIL_ROWS, type SearchIndexer, makeSearchIndexer } from './search-index.js';
 import { watchFile } from './watch.js';
 
 let driver: { Database: typeof Database; nativeBinding: string | undefined } | undefined;
@@ -70,6 +71,11 @@ const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 export interface SqliteOpenOptions {
   /** False: a missing file is an error instead of a new, empty database. Default true. */
   create?: boolean;
+  /**
+   * How long the search index's unindexed tail may grow before an insert indexes it (default
+   * SEARCH_TAIL_ROWS). Tests set it low to have jobs on both sides of the mark with few jobs.
+   */
+  searchTailRows?: number;
 }
 
 /** The file's identity: a database deleted or replaced under a running process has another (or none). */
@@ -99,11 +105,13 @@ export class SqliteBackend implements Backend {
   private mover: Mover | undefined;
   private inserter: ((jobs: NewJob[]) => Deduplicated[]) | undefined;
   private scheduleStore: ScheduleStore | undefined;
+  private indexer: SearchIndexer | undefined;
 
   private constructor(
     private readonly db: Database.Database,
     readonly location: string,
     private readonly identity: string | null,
+    private readonly searchTailRows: number,
   ) {
     this.events = makeEventWriter(db);
     registerSearchFunctions(db);
@@ -143,7 +151,7 @@ export class SqliteBackend implements Backend {
       if (mapped instanceof StorageError) throw mapped;
       throw new StorageError(`cannot open database ${path}: ${(e as Error).message ?? String(e)}`, { cause: e });
     }
-    return new SqliteBackend(db, path, fileIdentity(path));
+    return new SqliteBackend(db, path, fileIdentity(path), options.searchTailRows ?? SEARCH_TAIL_ROWS);
   }
 
   /** The host's clock: every process using this file runs on this host. */
@@ -187,7 +195,7 @@ export class SqliteBackend implements Backend {
 
   insertJobs(jobs: NewJob[]): Promise<Deduplicated[]> {
     return this.run(() => {
-      this.inserter ??= makeInserter(this.db, this.theMover().resolveWithin);
+      this.inserter ??= makeInserter(this.db, this.theMover().resolveWithin, this.searchIndexer());
       try {
         return this.inserter(jobs);
       } catch (e) {
@@ -354,6 +362,23 @@ export class SqliteBackend implements Backend {
     });
   }
 
+  /** Prepared on the first insert: a command that only reads never needs it. */
+  private searchIndexer(): SearchIndexer {
+    this.indexer ??= makeSearchIndexer(this.db, this.searchTailRows);
+    return this.indexer;
+  }
+
+  /**
+   * Indexes every job the search index does not hold yet (see search-index.ts). Inserts do it
+   * as the tail grows; this is for a process with time to spare.
+   */
+  catchUpSearchIndex(): Promise<void> {
+    return this.run(() => {
+      const indexer = this.searchIndexer();
+      this.db.transaction(() => indexer.catchUp()).immediate();
+    });
+  }
+
   private theMover(): Mover {
     this.mover ??= makeMover(this.db, this.events);
     return this.mover;
@@ -474,7 +499,7 @@ export class SqliteBackend implements Backend {
   // --- schedules --------------------------------------------------------------------------
 
   private get schedules(): ScheduleStore {
-    this.scheduleStore ??= makeScheduleStore(this.db, this.events);
+    this.scheduleStore ??= makeScheduleStore(this.db, this.events, this.searchIndexer());
     return this.scheduleStore;
   }
 
