@@ -28,7 +28,7 @@ const workers = take('--workers', 1);
 const builds = argv.length > 0 ? argv : [DIST];
 
 // As supervisor.ts starts workers (WORKER_NODE_OPTIONS).
-const NODE_OPTIONS = ['--optimize-for-size'];
+const NODE_OPTIONS = ['--optimize-for-size', '--no-opt'];
 const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -104,6 +104,16 @@ export interface Backend {
    */
   claimNext(request: ClaimRequest): Promise<Job | null>;
 
+  /**
+   * `move`, then `claimNext`, for a worker that settles one job and takes its next: what each does
+   * is exactly what the two calls do, and the claim is made whether or not the move's guard matched.
+   * SQLite does both in one transaction (all or nothing). MongoDB has no transactions across
+   * documents: it moves, then claims, and a claim that fails after the move is applied is reported
+   * in `claimError` with the move's result, never thrown (the move must not be repeated blindly).
+   * A throw means the move may or may not be applied and nothing was claimed.
+   */
+  moveAndClaim(id: string, move: Move, claim: ClaimRequest): Promise<MoveAndClaim>;
+
   /** The job a claim carrying this token took, if the claim was applied (its reply may have been lost). */
   findClaimed(token: string): Promise<Job | null>;
 
@@ -231,6 +241,15 @@ export interface ClaimRequest {
   now: number;
   /** What the claim writes, besides adding one to `attempts` (see `rules.claimSet`). */
   set: JobPatch;
+}
+
+export interface MoveAndClaim {
+  /** The moved job, or null when the move's guard did not match (see `move`). */
+  moved: Job | null;
+  /** The job claimed, or null when nothing was eligible (or the claim failed: `claimError`). */
+  claimed: Job | null;
+  /** Why the claim failed after the move was applied (MongoDB only; SQLite rolls both back and throws). */
+  claimError?: unknown;
 }
 
 /** Which job a move applies to: every given field must match. */

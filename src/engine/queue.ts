@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { Backend, Move, StopRequest, WorkerBeat } from './backend.js';
+import type { Backend, ClaimRequest, Move, StopRequest, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
 import { DuplicateJobError, IllegalTransitionError, JobNotFoundError, StorageError, ValidationError } from './errors.js';
 import { type JobInput, QUEUE_RE, normalizeJob, pendingJob } from './job-input.js';
@@ -14,6 +14,7 @@ import {
   reviveMove,
   reviveSet,
   settleMove,
+  type SettleDecision,
 } from './rules.js';
 import { type Transition, canTransition, isFinished } from './state-machine.js';
 import { describeDependencies, planDependencies } from './dependencies.js';
@@ -290,19 +291,29 @@ export class Queue {
    * left claimed by a worker that does not know it holds it.
    */
   async claim(workerId: string, queue: string | null, leaseMs: number): Promise<Job | null> {
-    const now = this.now();
-    const token = newClaimToken(now);
+    const request = this.claimRequest(workerId, queue, leaseMs);
     try {
-      return await this.backend.claimNext({ workerId, queue, now, set: claimSet(workerId, now, leaseMs, token) });
+      return await this.backend.claimNext(request);
     } catch (e) {
       if (!(e instanceof StorageError && e.unknownOutcome)) throw e;
-      for (let i = 1; ; i++) {
-        try {
-          return await this.backend.findClaimed(token);
-        } catch (again) {
-          if (i >= CLAIM_READBACK_TRIES) throw again;
-          await new Promise((r) => setTimeout(r, CLAIM_READBACK_MS * i));
-        }
+      return this.readBackClaim(request);
+    }
+  }
+
+  private claimRequest(workerId: string, queue: string | null, leaseMs: number): ClaimRequest {
+    const now = this.now();
+    return { workerId, queue, now, set: claimSet(workerId, now, leaseMs, newClaimToken(now)) };
+  }
+
+  /** The job a claim whose reply was lost took, found by its token (null: the claim was not applied). */
+  private async readBackClaim(request: ClaimRequest): Promise<Job | null> {
+    const token = request.set.claim_token!;
+    for (let i = 1; ; i++) {
+      try {
+        return await this.backend.findClaimed(token);
+      } catch (again) {
+        if (i >= CLAIM_READBACK_TRIES) throw again;
+        await new Promise((r) => setTimeout(r, CLAIM_READBACK_MS * i));
       }
     }
   }
@@ -322,6 +333,50 @@ export class Queue {
    * repeat after an error: a settlement already applied is recognised by its recorded attempt.
    */
   async settle(job: Job, workerId: string, result: AttemptResult, config: Config): Promise<SettleOutcome> {
+    const { move, decision } = await this.settlement(job, workerId, result, config);
+    const moved = await this.backend.move(job.id, move);
+    return this.settled(moved, job, workerId, result, decision);
+  }
+
+  /**
+   * `settle`, then `claim` of the worker's next job, in one call to the database (one transaction
+   * on SQLite): what a busy worker does between two jobs. The claim is made whether or not the
+   * settle's guard matched, and never when this throws (then the settle may or may not be
+   * applied: `settle` again finds out, as after any error). Once the claim is made nothing is
+   * thrown: a claim that failed is in `claimError`, and a settle whose outcome could not be
+   * checked (the guard missed and the attempts could not be read) has `settle` null and
+   * `settleError` (`settle` again to learn it).
+   */
+  async settleAndClaim(
+    job: Job,
+    workerId: string,
+    result: AttemptResult,
+    config: Config,
+    next: { queue: string | null; leaseMs: number },
+  ): Promise<{ settle: SettleOutcome | null; settleError?: unknown; next: Job | null; claimError?: unknown }> {
+    const { move, decision } = await this.settlement(job, workerId, result, config);
+    const request = this.claimRequest(workerId, next.queue, next.leaseMs);
+    const r = await this.backend.moveAndClaim(job.id, move, request);
+    let claimed = r.claimed;
+    let claimError = r.claimError;
+    if (claimError instanceof StorageError && claimError.unknownOutcome) {
+      try {
+        claimed = await this.readBackClaim(request);
+        claimError = undefined;
+      } catch (e) {
+        claimError = e;
+      }
+    }
+    try {
+      const settle = await this.settled(r.moved, job, workerId, result, decision);
+      return { settle, next: claimed, ...(claimError === undefined ? {} : { claimError }) };
+    } catch (e) {
+      return { settle: null, settleError: e, next: claimed, ...(claimError === undefined ? {} : { claimError }) };
+    }
+  }
+
+  /** The move that settles an attempt, and where it takes the job. */
+  private async settlement(job: Job, workerId: string, result: AttemptResult, config: Config): Promise<{ move: Move; decision: SettleDecision }> {
     if (result.outcome !== 'succeeded' && !job.cancel_requested) {
       // A cancel may have arrived while the attempt ended: it decides where the job goes.
       const current = await this.backend.getJob(job.id);
@@ -329,7 +384,11 @@ export class Queue {
     }
     const now = this.now();
     const decision = decideSettlement(job, result.outcome, config, now);
-    const moved = await this.backend.move(job.id, settleMove(job, workerId, result, decision, now));
+    return { move: settleMove(job, workerId, result, decision, now), decision };
+  }
+
+  /** The outcome of a settle's move (`moved` null: its guard missed). */
+  private async settled(moved: Job | null, job: Job, workerId: string, result: AttemptResult, decision: SettleDecision): Promise<SettleOutcome> {
     if (moved) return { settled: true, state: decision.state, run_at: decision.run_at };
     // The guard missed: either the job was recovered from this worker, or this very settlement
     // was applied by an earlier try whose reply was lost.

@@ -3,7 +3,7 @@ import type { OutputTail } from '../engine/backend.js';
 import type { Config } from '../engine/config.js';
 import { StorageError, oneLine } from '../engine/errors.js';
 import { describeOutcome, fenceAfterMs, heartbeatIntervalMs } from '../engine/policy.js';
-import type { Queue } from '../engine/queue.js';
+import type { Queue, SettleOutcome } from '../engine/queue.js';
 import { type HostProbe, Recovery } from '../engine/recovery.js';
 import type { AttemptResult, Job, WorkerRecord, WorkerState } from '../engine/types.js';
 import { localProbe, processStart } from '../os/host.js';
@@ -161,7 +161,8 @@ export class Runner {
         const job = await this.claim();
         if (job) {
           if (this.watchOnlyIdle) this.stopWatching();
-          await this.runJob(job);
+          // While jobs keep coming, each settle claims the next in the same call to the database.
+          for (let next: Job | null = job; next; ) next = await this.runJob(next);
         } else if (this.stopMode === 'none') {
           // Watching again after a run of jobs: a change made between that claim and the watch
           // was not seen, so look once more before waiting.
@@ -292,7 +293,8 @@ export class Runner {
     }
   }
 
-  private async runJob(job: Job): Promise<void> {
+  /** Runs a claimed job and records its result; returns the next job, claimed with that record (null: none, or stopping). */
+  private async runJob(job: Job): Promise<Job | null> {
     const config = this.config;
     const seconds = job.timeout_seconds && job.timeout_seconds > 0 ? job.timeout_seconds : config.job_timeout_seconds;
     const startedAt = Date.now();
@@ -322,9 +324,9 @@ export class Runner {
         output_bytes: 0,
         finished_at: Date.now(),
       };
-      await this.settle(job, result, Date.now() - startedAt);
+      const next = await this.finish(job, result, startedAt);
       this.holding = null;
-      return;
+      return next;
     }
     this.current = { job, run, startedAt };
     // The pid leads the job's process group: what to kill by hand if this worker is ever killed outright.
@@ -343,9 +345,19 @@ export class Runner {
     this.pendingTail = null;
     clearTimeout(this.shutdownTimer);
     this.shutdownTimer = undefined;
-    await this.settle(job, result, Date.now() - startedAt);
+    const next = await this.finish(job, result, startedAt);
     this.holding = null;
     this.scheduleStateBeat();
+    return next;
+  }
+
+  /**
+   * Between two jobs: the loop's housekeeping (done before every claim), then the result recorded
+   * and, unless the worker is stopping, the next job claimed with it.
+   */
+  private async finish(job: Job, result: AttemptResult, startedAt: number): Promise<Job | null> {
+    await this.housekeeping();
+    return this.settle(job, result, Date.now() - startedAt, this.stopMode === 'none');
   }
 
   private checkingCancel = false;
@@ -388,34 +400,68 @@ export class Runner {
     })();
   }
 
-  /** Records the result, retrying through database trouble: a finished job is never dropped. */
-  private async settle(job: Job, result: AttemptResult, durationMs: number): Promise<void> {
+  /**
+   * Records the result, retrying through database trouble: a finished job is never dropped. With
+   * `claimNext`, the first try also claims the worker's next job (`Queue.settleAndClaim`), which
+   * is returned; a claim that failed is logged like any failed claim, and the loop claims again.
+   */
+  private async settle(job: Job, result: AttemptResult, durationMs: number, claimNext = false): Promise<Job | null> {
+    let r: SettleOutcome | null = null;
+    let next: Job | null = null;
+    if (claimNext) {
+      try {
+        // As before a claim: a wake that arrives from here on is kept for the next idle wait.
+        this.waker.clear();
+        const both = await this.queue.settleAndClaim(job, this.id, result, this.config, {
+          queue: this.opts.queueName,
+          leaseMs: this.config.lease_seconds * 1000,
+        });
+        r = both.settle;
+        next = both.next;
+        if (both.settleError !== undefined) this.dbError('settle', both.settleError, { job: job.id });
+        if (both.claimError !== undefined) {
+          this.dbError('claim', both.claimError);
+          await this.waker.sleep(this.retryDelay());
+        } else if (both.settleError === undefined) {
+          this.dbErrors = 0;
+        }
+      } catch (e) {
+        // Nothing was claimed; the settle may or may not be applied, which the plain settle learns.
+        this.dbError('settle', e, { job: job.id });
+        await delay(this.retryDelay());
+      }
+    }
+    r ??= await this.settleRetrying(job, result);
+    if (!r.settled) {
+      this.log('warn', 'job_lost', {
+        job: job.id,
+        outcome: result.outcome,
+        message: 'the job was recovered from this worker (its lease had expired) before its result could be recorded',
+      });
+      return next;
+    }
+    if (result.outcome === 'succeeded') this.jobsDone++;
+    else if (result.outcome !== 'interrupted' && result.outcome !== 'cancelled') this.jobsFailed++;
+    this.log(result.outcome === 'succeeded' ? 'info' : 'warn', 'job_finished', {
+      job: job.id,
+      attempt: job.attempts,
+      outcome: describeOutcome(result),
+      exit_code: result.exit_code,
+      signal: result.signal,
+      error: result.error,
+      state: r.state,
+      ...(r.state === 'failed' ? { retry_at: new Date(r.run_at).toISOString() } : {}),
+      duration_ms: durationMs,
+    });
+    return next;
+  }
+
+  private async settleRetrying(job: Job, result: AttemptResult): Promise<SettleOutcome> {
     for (;;) {
       try {
         const r = await this.queue.settle(job, this.id, result, this.config);
         this.dbErrors = 0;
-        if (!r.settled) {
-          this.log('warn', 'job_lost', {
-            job: job.id,
-            outcome: result.outcome,
-            message: 'the job was recovered from this worker (its lease had expired) before its result could be recorded',
-          });
-          return;
-        }
-        if (result.outcome === 'succeeded') this.jobsDone++;
-        else if (result.outcome !== 'interrupted' && result.outcome !== 'cancelled') this.jobsFailed++;
-        this.log(result.outcome === 'succeeded' ? 'info' : 'warn', 'job_finished', {
-          job: job.id,
-          attempt: job.attempts,
-          outcome: describeOutcome(result),
-          exit_code: result.exit_code,
-          signal: result.signal,
-          error: result.error,
-          state: r.state,
-          ...(r.state === 'failed' ? { retry_at: new Date(r.run_at).toISOString() } : {}),
-          duration_ms: durationMs,
-        });
-        return;
+        return r;
       } catch (e) {
         this.dbError('settle', e, { job: job.id });
         await delay(this.retryDelay());

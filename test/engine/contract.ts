@@ -250,6 +250,68 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       expect((await q.settle(job, 'w1', result('exit', now), DEFAULT_CONFIG)).settled).toBe(false);
     });
 
+    describe('settle and claim the next job in one call', () => {
+      const next = (queue: string | null = null) => ({ queue, leaseMs: 30_000 });
+
+      it('records the result as a settle does and claims as a claim does', async () => {
+        await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }]);
+        const a = (await claim())!;
+        tick(250);
+        const r = await q.settleAndClaim(a, 'w1', result('succeeded', now), DEFAULT_CONFIG, next());
+        expect(r).toEqual({ settle: { settled: true, state: 'completed', run_at: T0 }, next: expect.objectContaining({ id: 'b' }) });
+        expect(await q.get('a')).toMatchObject({ state: 'completed', worker_id: null, finished_at: T0 + 250, exit_code: 0, output: 'out of succeeded' });
+        expect(await fx.backend.listAttempts('a')).toEqual([
+          { job_id: 'a', n: 1, worker_id: 'w1', started_at: T0, finished_at: T0 + 250, outcome: 'succeeded', exit_code: 0, signal: null, error: null },
+        ]);
+        const b = await q.get('b');
+        expect(b).toEqual(r.next);
+        expect(b).toMatchObject({ state: 'processing', worker_id: 'w1', attempts: 1, started_at: T0 + 250, lease_expires_at: T0 + 250 + 30_000 });
+        expect((await q.events({ job_id: 'a', limit: 10 })).events.map((e) => e.type)).toEqual(['enqueued', 'started', 'succeeded']);
+        expect((await q.events({ job_id: 'b', limit: 10 })).events.map((e) => e.type)).toEqual(['enqueued', 'started']);
+        expect(await claim('w2')).toBeNull();
+        // Nothing left: the settle alone.
+        const last = await q.settleAndClaim(b!, 'w1', result('exit', now), DEFAULT_CONFIG, next());
+        expect(last).toEqual({ settle: { settled: true, state: 'failed', run_at: now + 2000 }, next: null });
+        expect(await q.counts()).toMatchObject({ completed: 1, failed: 1, processing: 0 });
+      });
+
+      it('claims only from the asked queue, and a dependent the settle released', async () => {
+        await q.enqueue([{ id: 'a', command: 'true' }, { id: 'other', command: 'true', queue: 'beta' }]);
+        await q.enqueue([{ id: 'after-a', command: 'true', after: ['a'] }]);
+        const a = (await claim('w1', 'default'))!;
+        expect(a.id).toBe('a');
+        const r = await q.settleAndClaim(a, 'w1', result('succeeded', now), DEFAULT_CONFIG, next('default'));
+        expect(r.next?.id).toBe('after-a');
+        expect((await q.get('other')).state).toBe('pending');
+      });
+
+      it('claims the next job also when the settle was not this worker\'s, and knows a settle already applied', async () => {
+        await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }, { id: 'c', command: 'true' }]);
+        const a = (await claim('w1'))!;
+        const lost = await q.settleAndClaim(a, 'w2', result('succeeded', now), DEFAULT_CONFIG, next());
+        expect(lost.settle).toMatchObject({ settled: false });
+        expect(lost.next).toMatchObject({ id: 'b', worker_id: 'w2' });
+        expect((await q.get('a')).state).toBe('processing');
+        expect((await q.settleAndClaim(a, 'w1', result('succeeded', now), DEFAULT_CONFIG, next())).settle).toMatchObject({ settled: true });
+        // Repeated (its first reply lost): recognised as recorded, recorded once, and the claim still made.
+        const again = await q.settleAndClaim(a, 'w1', result('succeeded', now), DEFAULT_CONFIG, next());
+        expect(again.settle).toMatchObject({ settled: true });
+        expect(again.next).toBeNull();
+        expect(await fx.backend.listAttempts('a')).toHaveLength(1);
+        expect(await q.counts()).toMatchObject({ completed: 1, processing: 2 });
+      });
+
+      it('never claims from a paused queue', async () => {
+        await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true', queue: 'alpha', priority: 5 }]);
+        await q.setQueuePaused('alpha', true);
+        const a = (await claim())!;
+        expect(a.id).toBe('a');
+        const r = await q.settleAndClaim(a, 'w1', result('succeeded', now), DEFAULT_CONFIG, next());
+        expect(r).toMatchObject({ settle: { settled: true }, next: null });
+        expect((await q.get('b')).state).toBe('pending');
+      });
+    });
+
     it('recovers a job whose lease stayed expired past the grace, unless its worker renews it', async () => {
       await q.enqueue([{ id: 'a', command: 'true' }, { id: 'b', command: 'true' }, { id: 'c', command: 'true' }]);
       const a = (await claim('w1'))!;

@@ -1,5 +1,5 @@
 import { type AnyBulkWriteOperation, type Connection, type Model, createConnection, mongo } from 'mongoose';
-import { type Backend, type ClaimRequest, type Guard, type JobPatch, type Move, PATCHABLE_FIELDS, type StopRequest, type WorkerBeat } from '../../backend.js';
+import { type Backend, type ClaimRequest, type Guard, type JobPatch, type Move, type MoveAndClaim, PATCHABLE_FIELDS, type StopRequest, type WorkerBeat } from '../../backend.js';
 import { DuplicateJobError, QueueError, StorageError, ValidationError, oneLine } from '../../errors.js';
 import { classifyOutcome, queueLimitsEvent, startedEvent } from '../../rules.js';
 import { dependencyVerdict, verdictMove } from '../../dependencies.js';
@@ -529,6 +529,20 @@ export class MongoBackend implements Backend {
     if (window !== null) await giveBackRate(this.models, queue, window);
     if (limits.concurrency !== null) await releaseSlot(this.models, token);
     return null;
+  }
+
+  /**
+   * The move, then the claim: two writes (no transaction spans documents). Once the move is
+   * applied, a failed claim is reported beside it rather than thrown, so the caller neither
+   * repeats the move nor loses its result.
+   */
+  async moveAndClaim(id: string, m: Move, r: ClaimRequest): Promise<MoveAndClaim> {
+    const moved = await this.move(id, m);
+    try {
+      return { moved, claimed: await this.claimNext(r) };
+    } catch (e) {
+      return { moved, claimed: null, claimError: e };
+    }
   }
 
   findClaimed(token: string): Promise<Job | null> {

@@ -43,6 +43,8 @@ const ONE_QUEUE = `
 
 export interface Claimer {
   claim(request: ClaimRequest): Job | null;
+  /** The same, for a caller already inside a write transaction. */
+  claimWithin(request: ClaimRequest): Job | null;
   findClaimed(token: string): Job | null;
 }
 
@@ -60,27 +62,32 @@ export function makeClaimer(db: Database, events: EventWriter): Claimer {
     }
     return s;
   };
-  const take = db
-    .transaction((stmt: Statement, params: Record<string, unknown>) => {
-      const row = stmt.get(params) as Row | undefined;
-      if (!row) return null;
-      const job = toJob(row);
-      events.add(startedEvent(job));
-      return job;
-    })
-    .immediate;
+  const takeWithin = (stmt: Statement, params: Record<string, unknown>): Job | null => {
+    const row = stmt.get(params) as Row | undefined;
+    if (!row) return null;
+    const job = toJob(row);
+    events.add(startedEvent(job));
+    return job;
+  };
+  const take = db.transaction(takeWithin).immediate;
+  const prepare = (r: ClaimRequest): [Statement, Record<string, unknown>] => {
+    const one = r.queue !== null;
+    const keys = Object.keys(r.set);
+    const params: Record<string, unknown> = { now: r.now };
+    if (one) params.queue = r.queue;
+    for (const k of keys) params[`s_${k}`] = sqlValue((r.set as Record<string, unknown>)[k]);
+    return [takeStatement(keys, one), params];
+  };
   const byToken = db.prepare("SELECT * FROM jobs WHERE claim_token = ? AND state = 'processing'");
 
   return {
     claim(r) {
       const one = r.queue !== null;
       if ((one ? peekOne : peekAny).get(one ? { now: r.now, queue: r.queue } : { now: r.now }) === undefined) return null;
-      const keys = Object.keys(r.set);
-      const params: Record<string, unknown> = { now: r.now };
-      if (one) params.queue = r.queue;
-      for (const k of keys) params[`s_${k}`] = sqlValue((r.set as Record<string, unknown>)[k]);
-      return take(takeStatement(keys, one), params);
+      return take(...prepare(r));
     },
+    // Already holding the write lock: no lock-free look first, the claim itself finds nothing.
+    claimWithin: (r) => takeWithin(...prepare(r)),
     findClaimed(token) {
       const row = byToken.get(token) as Row | undefined;
       return row ? toJob(row) : null;

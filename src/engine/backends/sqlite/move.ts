@@ -16,6 +16,8 @@ const ALLOWED = new Set<string>(PATCHABLE_FIELDS);
 
 export interface Mover {
   move(id: string, move: Move): Job | null;
+  /** The same, for a caller already inside a transaction (a settle with the next claim). */
+  moveWithin(id: string, move: Move): Job | null;
   moveAll(states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): number;
   /** Resolves these waiting jobs (`Backend.resolveWaiting`), in a transaction of its own. */
   resolveWaiting(ids: readonly string[], now: number): number;
@@ -109,14 +111,15 @@ export function makeMover(db: Database, events: EventWriter): Mover {
 
   // A move that finishes a job resolves its dependents in the same transaction: a dependent is
   // released (or cancelled) if and only if its dependency's end is committed.
-  const apply = db.transaction((id: string, m: Move): Job | null => {
+  const applyWithin = (id: string, m: Move): Job | null => {
     const job = applyRaw(id, m);
     if (job && m.set.state !== undefined && isFinished(job.state)) {
       const dependents = dependentsOf.all(id) as string[];
       if (dependents.length > 0) resolve(dependents, job.updated_at);
     }
     return job;
-  });
+  };
+  const apply = db.transaction(applyWithin);
   const resolveTx = db.transaction((ids: readonly string[], now: number) => resolve(ids, now));
 
   const applyAll = db.transaction((states: readonly JobState[], set: JobPatch, event: Omit<NewEvent, 'job_id' | 'queue'>): number => {
@@ -134,6 +137,7 @@ export function makeMover(db: Database, events: EventWriter): Mover {
 
   return {
     move: (id, m) => apply.immediate(id, m),
+    moveWithin: applyWithin,
     moveAll: (states, set, event) => applyAll.immediate(states, set, event),
     resolveWaiting: (ids, now) => resolveTx.immediate(ids, now),
     resolveWithin: resolve,

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import BundledDatabase from 'better-sqlite3/lib/database.js';
-import type { Backend, ClaimRequest, JobPatch, Move, StopRequest, WorkerBeat } from '../../backend.js';
+import type { Backend, ClaimRequest, JobPatch, Move, MoveAndClaim, StopRequest, WorkerBeat } from '../../backend.js';
 import { DatabaseReplacedError, DuplicateJobError, StorageError } from '../../errors.js';
 import { JOB_STATES, OUTCOME_KINDS } from '../../types.js';
 import { classifyOutcome, queueLimitsEvent } from '../../rules.js';
@@ -103,6 +103,7 @@ export class SqliteBackend implements Backend {
   private readonly events: EventWriter;
   private claimer: Claimer | undefined;
   private mover: Mover | undefined;
+  private moveClaimTx: ((id: string, move: Move, claim: ClaimRequest) => MoveAndClaim) | undefined;
   private inserter: ((jobs: NewJob[]) => Deduplicated[]) | undefined;
   private scheduleStore: ScheduleStore | undefined;
   private indexer: SearchIndexer | undefined;
@@ -353,6 +354,22 @@ export class SqliteBackend implements Backend {
   move(id: string, move: Move): Promise<Job | null> {
     return this.run(() => {
       return this.theMover().move(id, move);
+    });
+  }
+
+  /** The settle and the next claim share one write transaction: one lock, one commit, and the pages both read loaded once. */
+  moveAndClaim(id: string, move: Move, claim: ClaimRequest): Promise<MoveAndClaim> {
+    return this.run(() => {
+      if (!this.moveClaimTx) {
+        const mover = this.theMover();
+        this.claimer ??= makeClaimer(this.db, this.events);
+        const claimer = this.claimer;
+        this.moveClaimTx = this.db.transaction((i: string, m: Move, r: ClaimRequest): MoveAndClaim => ({
+          moved: mover.moveWithin(i, m),
+          claimed: claimer.claimWithin(r),
+        })).immediate;
+      }
+      return this.moveClaimTx(id, move, claim);
     });
   }
 
