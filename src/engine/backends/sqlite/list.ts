@@ -10,15 +10,17 @@ import { FINISHED_STATES } from '../../state-machine.js';
  *
  * A cursor is the sort key of a page's edge row (`seq`, or `finished_at` and `seq`: see
  * paging.ts), so every page, the first or the millionth, is an index seek plus `limit` rows
- * (`jobs_state_seq` or `jobs_state_finished` with a state, the primary key without). OFFSET
- * is kept for scripts but costs grow with it. Each page asks one extra row to know whether more
- * lie beyond it, and probes the other side with a one-row seek.
+ * (`jobs_state_seq` or `jobs_state_finished` with a state, `jobs_queue_state_seq` with a queue,
+ * the primary key without). OFFSET is kept for scripts but costs grow with it. Each page asks one
+ * extra row to know whether more lie beyond it, and probes the other side with a one-row seek.
  *
  * A text filter of 3 or more characters walks the trigram index (`jobs_search`, migration 8)
  * instead: its phrase query yields matching seqs newest first and stops once the page is full,
  * so a page costs about the same for a term in every job or in one (a term in none reads its
- * trigrams' lists once). Shorter terms have no trigram: they read jobs newest first and test
- * each, which is quick for the common short terms (a digit, `ec`) and a full read for a rare one.
+ * trigrams' lists once). The index holds the jobs up to its mark; the newer ones, at most
+ * SEARCH_TAIL_ROWS, are read first and tested one by one (search-index.ts). Shorter terms have no
+ * trigram: they read jobs newest first and test each, which is quick for the common short terms
+ * (a digit, `ec`) and a full read for a rare one.
  */
 export interface RawPage {
   rows: Record<string, unknown>[];
@@ -201,7 +203,7 @@ export function countMatches(db: Database, q: MatchQuery, bound: number): MatchC
     for (const p of parts(db, { search: q.search, queue: q.queue, limit: 1 }, false, params)) {
       const want = bound + 1 - total;
       if (want <= 0) break;
-      const newest = `SELECT jobs.state FROM ${p.from} WHERE ${p.where.join(' AND ')} ORDER BY ${p.seq} ${p.negated ? 'ASC' : 'DESC'} LIMIT ${want}`;
+      const newest = `SELECT jobs.state FROM ${p.from} WHERE ${p.where.length ? p.where.join(' AND ') : '1'} ORDER BY ${p.seq} ${p.negated ? 'ASC' : 'DESC'} LIMIT ${want}`;
       if (p.merged) {
         // Nested in another query, the runs would be read whole and sorted: counted here instead.
         for (const state of db.prepare(newest).pluck().all(params) as JobState[]) counts[state]++;
