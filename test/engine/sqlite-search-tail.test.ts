@@ -143,10 +143,21 @@ describe('SQLite search over the index and its unindexed tail', () => {
     n += 25;
     for (const end = n + 5; n < end; n++) await q.enqueue([job(n)]);
     const first = await checkAll(q, path);
-    // Both sides hold jobs: the tail is below the bound, the rest is indexed.
-    expect(first.mark).toBeGreaterThan(50);
-    expect(first.tail).toBeGreaterThan(0);
-    expect(first.tail).toBeLessThan(7);
+    // Both sides hold jobs: the batch took everything up to the bulk's last job, the 5 enqueued
+    // since wait outside the index (fewer than the bound).
+    expect(first.mark).toBe(55);
+    expect(first.tail).toBe(5);
+    // A page that holds jobs from both sides, either way, and the pages on from its edges.
+    const seqOf = new Map(readAll(path).jobs.map((j) => [j.id, j.seq]));
+    const sides = (ids: string[]) => [ids.some((id) => seqOf.get(id)! > first.mark), ids.some((id) => seqOf.get(id)! <= first.mark)];
+    const span = await q.list({ limit: first.tail + 2, search: 'JOB' });
+    expect(sides(span.jobs.map((j) => j.id))).toEqual([true, true]);
+    const all = model(readAll(path).jobs, { search: 'job' });
+    const past = await q.list({ limit: 3, search: 'job', cursor: span.next_cursor! });
+    expect(past.jobs.map((j) => j.id)).toEqual(all.slice(first.tail + 2, first.tail + 5));
+    const back = await q.list({ limit: 4, search: 'job', cursor: past.prev_cursor!, direction: 'before' });
+    expect(back.jobs.map((j) => j.id)).toEqual(all.slice(first.tail - 2, first.tail + 2));
+    expect(sides(back.jobs.map((j) => j.id))).toEqual([true, true]);
 
     // Finished jobs on both sides, finishing in another order than they were made.
     const raw = new Database(path);
