@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listPage, registerSearchFunctions } from '../../src/engine/backends/sqlite/list.js';
+import { countMatches, listPage, registerSearchFunctions } from '../../src/engine/backends/sqlite/list.js';
 import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.js';
 import { Queue } from '../../src/engine/queue.js';
 
@@ -46,6 +46,9 @@ describe('SQLite: pages filtered by queue', () => {
       expect(listPage(db, { limit: 2, queue: 'rare', ...filter, from: 'last' }).rows.map((r) => r.command)).toEqual(['echo 50', 'echo 0']);
       expect(listPage(db, { limit: 2, queue: 'rare', ...filter, offset: 1 }).rows.map((r) => r.command)).toEqual(['echo 200', 'echo 150']);
     }
+    // Counting a short term's matches in the queue reads its newest jobs the same way.
+    expect(countMatches(db, { queue: 'rare', search: 'ec' }, 3)).toMatchObject({ exact: false, counts: { pending: 4 } });
+    expect(countMatches(db, { queue: 'rare', search: 'ec' }, 100)).toMatchObject({ exact: true, counts: { pending: 6 } });
     db.close();
     expect(plans.length).toBeGreaterThan(16);
     for (const p of plans) {

@@ -89,7 +89,8 @@ function parts(db: Database, q: ListQuery, fin: boolean, params: Record<string, 
   // run only as far as the page needs; the outer filters and cursor go into each run).
   const jobs = q.queue && !q.state ? `(${JOB_STATES.map((s) => `SELECT * FROM jobs WHERE state = '${s}'`).join(' UNION ALL ')}) jobs` : 'jobs';
   // The latest finished first: the index by finish time holds finished jobs only (migration 11),
-  // and SQLite uses it only where the query says so in the same words.
+  // and SQLite uses it only where the query says so in the same words (with a queue too, as it
+  // chose before: the state's finish order, testing the queue of each job).
   if (fin) where.push(`jobs.state IN (${FINISHED_STATES.map((s) => `'${s}'`).join(', ')})`);
   const contains = 'queuectl_contains(jobs.id, jobs.command, @folded)';
   const merged = jobs !== 'jobs';
@@ -203,10 +204,11 @@ export function countMatches(db: Database, q: MatchQuery, bound: number): MatchC
     for (const p of parts(db, { search: q.search, queue: q.queue, limit: 1 }, false, params)) {
       const want = bound + 1 - total;
       if (want <= 0) break;
-      const newest = `SELECT jobs.state FROM ${p.from} WHERE ${p.where.length ? p.where.join(' AND ') : '1'} ORDER BY ${p.seq} ${p.negated ? 'ASC' : 'DESC'} LIMIT ${want}`;
+      const newest = `SELECT ${p.merged ? 'jobs.seq, ' : ''}jobs.state FROM ${p.from} WHERE ${p.where.length ? p.where.join(' AND ') : '1'} ORDER BY ${p.seq} ${p.negated ? 'ASC' : 'DESC'} LIMIT ${want}`;
       if (p.merged) {
         // Nested in another query, the runs would be read whole and sorted: counted here instead.
-        for (const state of db.prepare(newest).pluck().all(params) as JobState[]) counts[state]++;
+        // (SQLite merges them only when the sort key is among the columns read.)
+        for (const r of db.prepare(newest).all(params) as { state: JobState }[]) counts[r.state]++;
         total = JOB_STATES.reduce((n, s) => n + counts[s], 0);
         continue;
       }
