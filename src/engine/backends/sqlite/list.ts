@@ -99,22 +99,24 @@ function parts(db: Database, q: ListQuery, fin: boolean, params: Record<string, 
   params.folded = foldTerm(q.search);
   if (!isIndexedTerm(q.search)) return scan();
   params.match = phrase(q.search);
+  // The index holds exactly the jobs up to the mark (search-index.ts: a batch moves the mark in
+  // its own transaction, the triggers touch indexed jobs only), so its part needs no bound of its
+  // own: a second bound on the rowid can make FTS5 start its walk there rather than at the cursor.
   params.mark = db.prepare('SELECT seq FROM jobs_search_mark').pluck().get() as number;
-  params.nmark = -(params.mark as number);
   const tail: Part = { from: 'jobs NOT INDEXED', where: [...where, 'jobs.seq > @mark', contains], seq: 'jobs.seq', bounded: true };
   if (!fin) {
     // CROSS JOIN keeps the index as the outer loop: matches come in seq order and the walk stops
     // at the page's end, rather than SQLite choosing to test every job of a state against it.
     const index: Part = {
       from: 'jobs_search CROSS JOIN jobs ON jobs.seq = -jobs_search.rowid',
-      where: [...where, 'jobs_search MATCH @match', 'jobs_search.rowid >= @nmark'],
+      where: [...where, 'jobs_search MATCH @match'],
       seq: 'jobs_search.rowid',
       negated: true,
     };
     return [tail, index];
   }
   // Every match, from the index and from the tail, to be sorted by finish time.
-  const matches = `(SELECT -rowid AS s FROM jobs_search WHERE jobs_search MATCH @match AND rowid >= @nmark
+  const matches = `(SELECT -rowid AS s FROM jobs_search WHERE jobs_search MATCH @match
     UNION ALL SELECT jobs.seq FROM jobs NOT INDEXED WHERE jobs.seq > @mark AND ${contains})`;
   const n = db.prepare(`SELECT COUNT(*) FROM (SELECT s FROM ${matches} LIMIT ${SORTABLE_MATCHES + 1})`).pluck().get(params) as number;
   if (n > SORTABLE_MATCHES) return scan();
