@@ -11,6 +11,7 @@ import { normalizeJob } from '../../src/engine/job-input.js';
 import { containsFolded, foldTerm } from '../../src/engine/search.js';
 import type { JobState, ListQuery } from '../../src/engine/types.js';
 import { CLI, requireBuild } from '../cli/helpers.js';
+import { walkOlder } from './paging.js';
 
 /**
  * The search index holds the jobs up to a mark; the newer ones (the tail) are indexed in batches
@@ -54,16 +55,6 @@ function model(jobs: RawJob[], q: Pick<ListQuery, 'search' | 'state' | 'queue' |
     .filter((j) => (containsFolded(j.id, folded) || containsFolded(j.command, folded)) && (!q.state || j.state === q.state) && (!q.queue || j.queue === q.queue))
     .sort((a, b) => (q.order === 'finished' ? (b.finished_at ?? 0) - (a.finished_at ?? 0) || b.seq - a.seq : b.seq - a.seq))
     .map((j) => j.id);
-}
-
-async function walkOlder(q: Queue, query: ListQuery): Promise<string[]> {
-  const out: string[] = [];
-  let page = await q.list(query);
-  for (;;) {
-    out.push(...page.jobs.map((j) => j.id));
-    if (page.next_cursor === null) return out;
-    page = await q.list({ ...query, cursor: page.next_cursor });
-  }
 }
 
 async function walkNewer(q: Queue, query: ListQuery): Promise<string[]> {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.js';
 import { Queue } from '../../src/engine/queue.js';
+import { walkOlder } from './paging.js';
 import type { ListQuery } from '../../src/engine/types.js';
 
 /**
@@ -44,15 +45,7 @@ describe('SQLite search, latest finished first, with many matches', () => {
       .sort((a, b) => finished(b) - finished(a) || b - a)
       .map((i) => `j${i}`);
 
-  async function walk(query: ListQuery): Promise<string[]> {
-    const out: string[] = [];
-    let page = await q.list(query);
-    for (;;) {
-      out.push(...page.jobs.map((j) => j.id));
-      if (page.next_cursor === null) return out;
-      page = await q.list({ ...query, cursor: page.next_cursor });
-    }
-  }
+  const walk = (query: ListQuery) => walkOlder(q, query);
 
   it('pages a common term (walking the index) and a rare one (sorting the matches) alike', async () => {
     const dead = { state: 'dead', order: 'finished', limit: 700 } as const;
