@@ -14,6 +14,9 @@ const FORCED_EXIT_MS = 10_000;
 const OPEN_RETRY_MIN_MS = 500;
 const OPEN_RETRY_MAX_MS = 30_000;
 
+/** A stop signal received once the worker has stopped. */
+const ignoreLateSignal = () => undefined;
+
 export function newWorkerId(): string {
   return `w-${randomBytes(4).toString('hex')}`;
 }
@@ -59,7 +62,11 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<n
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
   cleanups.push(() => {
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    // A stop signal can still arrive as the worker winds down: `worker stop` writes its request to
+    // the database and then signals, and a worker that saw the request first may already be here.
+    // It changes nothing now; with no listener left, its default action would end the process as
+    // "killed by SIGTERM" instead of with its exit code.
+    for (const s of STOP_SIGNALS) process.on(s, ignoreLateSignal).off(s, onSignal);
   });
 
   try {
