@@ -29,17 +29,19 @@ const BUNDLED_FILES = /^better-sqlite3\/lib\//;
 export const external = (id) =>
   !BUNDLED_FILES.test(id) && externals.some((e) => (typeof e === 'string' ? id === e || id.startsWith(`${e}/`) : e.test(id)));
 
+/** The source file of a module id, as a path under src/ (with forward slashes), or null. */
+const srcPath = (id) => /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'))?.[1] ?? null;
+
 /** The chunk a source module goes in, by its path under src/. */
 export function chunkOf(id) {
-  // Bundled dependencies (Ink's, which has its own src/ folders) go with the chunk that imports them.
-  // better-sqlite3's JavaScript. (The helpers rolldown wraps CommonJS modules with go in a file of
-  // their own when two chunks use them: the MongoDB adapter imports mongoose by name, not by
-  // default, so they stay in this chunk.)
+  // better-sqlite3's JavaScript goes with the engine. (The helpers rolldown wraps CommonJS modules
+  // with go in a file of their own when two chunks use them: the MongoDB adapter imports mongoose
+  // by name, not by default, so they stay in this chunk.)
   if (/[\\/]node_modules[\\/]better-sqlite3[\\/]/.test(id)) return 'core';
+  // Other bundled dependencies (Ink's, which has its own src/ folders) go with the chunk that imports them.
   if (/[\\/]node_modules[\\/]/.test(id)) return null;
-  const m = /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'));
-  if (!m) return null;
-  const path = m[1];
+  const path = srcPath(id);
+  if (!path) return null;
   if (path === 'cli.ts' || path === 'worker/main.ts') return null; // the entries themselves
   // Loaded by `import()` only: rolldown gives each its own chunks. (A module that `import()`
   // loads from inside a named group would get a re-exporting file of its own besides.)
@@ -79,8 +81,6 @@ function sharedOutputCaches() {
   },
 };
 
-/** The source file of a module id, as a path under src/ (with forward slashes), or null. */
-const srcPath = (id) => /[\\/]src[\\/](.+)$/.exec(id.replaceAll('\\', '/'))?.[1] ?? null;
 
 /** The dashboard's own modules: the screen (Ink, React) and its state (zustand). */
 const DASHBOARD_SIDE = /^(ui|store)\//;
