@@ -232,6 +232,19 @@ export interface Backend {
    * poll. Returns an unsubscribe.
    */
   watch?(onChange: () => void): () => void;
+
+  // --- upkeep ------------------------------------------------------------------------------
+
+  /**
+   * One bounded step of indexing for search the jobs enqueues left unindexed (SQLite: the tail
+   * above the index's mark, `sqlite/search-index.ts`), for a process with time to spare: a worker
+   * that finds nothing to claim, or one between two jobs (`busy`: only once the tail is long
+   * enough to slow searches). Searches are exact either way; this keeps them fast. Returns
+   * whether another step would find more to do. May fail like any write (a lock held elsewhere,
+   * a full disk): callers treat that as "later". Missing where every write keeps its own index
+   * (MongoDB).
+   */
+  indexSearchTail?(busy: boolean): Promise<boolean>;
 }
 
 export interface ClaimRequest {

@@ -71,10 +71,13 @@ export class StorageError extends QueueError {
    * after the request was sent): the caller reads back before deciding it did not happen.
    */
   readonly unknownOutcome: boolean;
-  constructor(message: string, options?: { cause?: unknown; transient?: boolean; unknownOutcome?: boolean }) {
+  /** True when another process held the lock the operation needed (transient too). */
+  readonly locked: boolean;
+  constructor(message: string, options?: { cause?: unknown; transient?: boolean; unknownOutcome?: boolean; locked?: boolean }) {
     super(message, options);
     this.transient = options?.transient ?? false;
     this.unknownOutcome = options?.unknownOutcome ?? false;
+    this.locked = options?.locked ?? false;
   }
 }
 

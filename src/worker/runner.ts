@@ -43,6 +43,9 @@ export interface RunnerOptions {
 
 type StopMode = 'none' | 'graceful' | 'now';
 
+/** After a step of search indexing failed, how long before the next is tried. */
+const SEARCH_RETRY_MS = 5000;
+
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -89,6 +92,8 @@ export class Runner {
   private dbErrors = 0;
   private startedAt = 0;
   private fenced: Job | null = null;
+  /** Until when no search indexing is tried, after one failed (Date.now() ms). */
+  private searchRetryAt = 0;
   /** Set when the worker stops because of a fault (its exit code is then non-zero). */
   failed = false;
   /** Called when a stop that kills the running job begins (the process arms its forced exit). */
@@ -161,12 +166,22 @@ export class Runner {
         const job = await this.claim();
         if (job) {
           if (this.watchOnlyIdle) this.stopWatching();
-          // While jobs keep coming, each settle claims the next in the same call to the database.
-          for (let next: Job | null = job; next; ) next = await this.runJob(next);
+          // While jobs keep coming, each settle claims the next in the same call to the database;
+          // between two jobs, a search tail grown long is indexed a chunk at a time.
+          for (let next: Job | null = job; next; ) {
+            next = await this.runJob(next);
+            if (next) await this.indexSearchTail(true);
+          }
         } else if (this.stopMode === 'none') {
           // Watching again after a run of jobs: a change made between that claim and the watch
           // was not seen, so look once more before waiting.
           if (this.unwatch === undefined && this.startWatching()) continue;
+          // Nothing to claim: time to index what enqueues left for search, a chunk per turn, and
+          // to look for work again between chunks (the event loop turns in between).
+          if (await this.indexSearchTail(false)) {
+            await new Promise((resolve) => setImmediate(resolve));
+            continue;
+          }
           await this.waker.idle(this.idleDelay());
         }
       }
@@ -276,6 +291,25 @@ export class Runner {
       this.dbError('claim', e);
       await this.waker.sleep(this.retryDelay());
       return null;
+    }
+  }
+
+  /**
+   * One step of the search index's upkeep (`Backend.indexSearchTail`): `busy`, between two jobs,
+   * only once the tail is long. Optional work: a failure (a lock held elsewhere, a full disk)
+   * never touches the job or the worker, is logged (debug for a lock, else warn) and leaves the
+   * work for later; after one, no step is tried for SEARCH_RETRY_MS. Returns whether more is left.
+   */
+  private async indexSearchTail(busy: boolean): Promise<boolean> {
+    const backend = this.queue.backend;
+    if (!backend.indexSearchTail || Date.now() < this.searchRetryAt) return false;
+    try {
+      return await backend.indexSearchTail(busy);
+    } catch (e) {
+      this.searchRetryAt = Date.now() + SEARCH_RETRY_MS;
+      const locked = e instanceof StorageError && e.locked;
+      this.log(locked ? 'debug' : 'warn', 'search_index_deferred', { error: oneLine(e), busy, retry_in_ms: SEARCH_RETRY_MS });
+      return false;
     }
   }
 

@@ -10,16 +10,21 @@ import { Queue } from '../../src/engine/queue.js';
 import { normalizeJob } from '../../src/engine/job-input.js';
 import { containsFolded, foldTerm } from '../../src/engine/search.js';
 import type { JobState, ListQuery } from '../../src/engine/types.js';
+import { SEARCH_CHUNK_ROWS, SEARCH_TAIL_ROWS } from '../../src/engine/backends/sqlite/search-index.js';
 import { CLI, requireBuild } from '../cli/helpers.js';
+import { Sandbox } from '../worker/harness.js';
+import { waitFor } from '../worker/helpers.js';
 import { walkOlder } from './paging.js';
 
 /**
- * The search index holds the jobs up to a mark; the newer ones (the tail) are indexed in batches
- * (search-index.ts), and a search reads both (list.ts). Whatever the mark's position, every
- * search must give what a scan of every job gives: these tests hold each listing, page by page
- * in both directions and by offset, and each count, against that scan, with jobs on both sides
- * of the mark, after deletes, purges and updates, on an upgraded database, and with two
- * processes writing at once.
+ * The search index holds the jobs up to a mark; the newer ones (the tail) are indexed later, in
+ * chunks, by workers (search-index.ts), or by an insert that finds the tail past its cap; a
+ * search reads both (list.ts). Whatever the mark's position, every search must give what a scan
+ * of every job gives: these tests hold each listing, page by page in both directions and by
+ * offset, and each count, against that scan, with jobs on both sides of the mark, after deletes,
+ * purges and updates, on an upgraded database, with two processes writing at once, and with a
+ * long tail. Real worker processes index the tail while idle and while busy, and a step that
+ * meets another process's write lock fails neither the worker nor its jobs.
  */
 
 interface RawJob {
@@ -68,7 +73,7 @@ async function walkNewer(q: Queue, query: ListQuery): Promise<string[]> {
 }
 
 /** Every listing and count of every term, against the scan; and the index holds exactly the jobs up to the mark. */
-async function checkAll(q: Queue, path: string): Promise<{ mark: number; tail: number }> {
+async function checkAll(q: Queue, path: string, limit = 4): Promise<{ mark: number; tail: number }> {
   const { jobs, mark, indexed } = readAll(path);
   const bySeq = [...jobs].sort((a, b) => b.seq - a.seq);
   expect(indexed.sort((a, b) => b - a)).toEqual(bySeq.filter((j) => j.seq <= mark).map((j) => j.seq));
@@ -77,14 +82,14 @@ async function checkAll(q: Queue, path: string): Promise<{ mark: number; tail: n
   const filters: Array<Pick<ListQuery, 'state' | 'queue' | 'order'>> = [{}, { state: 'pending' }, { queue: 'b' }, { state: 'dead', queue: 'a' }, { state: 'dead', order: 'finished' }];
   for (const term of TERMS) {
     for (const f of filters) {
-      const query: ListQuery = { limit: 4, search: term, ...f };
+      const query: ListQuery = { limit, search: term, ...f };
       const want = model(jobs, query);
       const what = { term, ...f };
       expect({ what, ids: await walkOlder(q, query) }).toEqual({ what, ids: want });
       expect({ what, ids: await walkNewer(q, query) }).toEqual({ what, ids: want });
       for (const offset of [1, 3, 5, 9, 14]) {
         if (f.order === 'finished') continue;
-        expect({ what, offset, ids: (await q.list({ ...query, offset })).jobs.map((j) => j.id) }).toEqual({ what, offset, ids: want.slice(offset, offset + 4) });
+        expect({ what, offset, ids: (await q.list({ ...query, offset })).jobs.map((j) => j.id) }).toEqual({ what, offset, ids: want.slice(offset, offset + limit) });
       }
     }
     for (const queue of [undefined, 'b']) {
@@ -126,7 +131,7 @@ describe('SQLite search over the index and its unindexed tail', () => {
 
   it('finds what a scan finds, on both sides of the mark, through batches, deletes, purges and updates', async () => {
     const path = tempDb('q.db');
-    const backend = SqliteBackend.open(path, { searchTailRows: 7 });
+    const backend = SqliteBackend.open(path, { searchTailCap: 7 });
     const q = new Queue(backend);
     let n = 0;
     for (; n < 30; n++) await q.enqueue([job(n)]);
@@ -190,7 +195,7 @@ describe('SQLite search over the index and its unindexed tail', () => {
 
   it('indexes the tail from the jobs schedules fire as well', async () => {
     const path = tempDb('sched.db');
-    const backend = SqliteBackend.open(path, { searchTailRows: 3 });
+    const backend = SqliteBackend.open(path, { searchTailCap: 3 });
     const q = new Queue(backend);
     const cfg = await q.config();
     for (let i = 0; i < 8; i++) {
@@ -224,7 +229,7 @@ describe('SQLite search over the index and its unindexed tail', () => {
     old.exec("UPDATE job_counts SET n = 40 WHERE state = 'pending'; DELETE FROM jobs WHERE id = 'old-38'");
     old.close();
 
-    const backend = SqliteBackend.open(path, { searchTailRows: 7 });
+    const backend = SqliteBackend.open(path, { searchTailCap: 7 });
     const q = new Queue(backend);
     const upgraded = await checkAll(q, path);
     expect(upgraded).toEqual({ mark: 40, tail: 0 });
@@ -239,10 +244,10 @@ describe('SQLite search over the index and its unindexed tail', () => {
   it('two processes enqueueing at once leave no job unsearchable, at any moment', async () => {
     requireBuild();
     const path = tempDb('shared.db');
-    const backend = SqliteBackend.open(path, { searchTailRows: 5 });
+    const backend = SqliteBackend.open(path, { searchTailCap: 5 });
     const q = new Queue(backend);
-    // The other process: the CLI, enqueueing files of more jobs than the tail may hold, so its
-    // own transactions index the tail too (jobs of both processes).
+    // The other process: the CLI, enqueueing files of jobs (with the default cap, it leaves them
+    // in the tail; this process's inserts, past their cap of 5, index the jobs of both).
     const files = [0, 1, 2].map((f) => {
       const file = join(path, `../jobs-${f}.jsonl`);
       writeFileSync(file, Array.from({ length: 2100 }, (_, k) => JSON.stringify({ id: `c${f}-${k}`, command: `echo job c${f} ${k}` })).join('\n'));
@@ -285,4 +290,148 @@ describe('SQLite search over the index and its unindexed tail', () => {
     expect(end.tail).toBeLessThan(5);
     await q.close();
   }, 120_000);
+});
+
+/** The mark and the largest seq, read from another connection. */
+function markOf(path: string): { mark: number; last: number } {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT (SELECT seq FROM jobs_search_mark) AS mark, COALESCE(MAX(seq), 0) AS last FROM jobs').get() as { mark: number; last: number };
+  } finally {
+    db.close();
+  }
+}
+
+const bulk = (n: number, from = 0) => Array.from({ length: n }, (_, k) => ({ command: `echo bulk job ${from + k}`, queue: 'bulk' }));
+
+describe('SQLite search: the tail is left to workers', () => {
+  const dirs: string[] = [];
+  let sb: Sandbox | undefined;
+  afterEach(async () => {
+    await sb?.cleanup();
+    sb = undefined;
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const tempDb = (name: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'queuectl-tail-'));
+    dirs.push(dir);
+    return join(dir, name);
+  };
+
+  it('enqueue indexes nothing; searches stay exact over a long tail; the steps a worker takes index it oldest first, a chunk at a time', async () => {
+    const path = tempDb('long.db');
+    const backend = SqliteBackend.open(path, { searchChunkRows: 700 });
+    const q = new Queue(backend);
+    let n = 0;
+    for (; n < 100; n++) await q.enqueue([job(n)]);
+    for (let b = 0; b < 3; b++, n += 1000) await q.enqueue(Array.from({ length: 1000 }, (_, k) => job(n + k)));
+    // Past the old bound of 2,048, one by one and in bulk: nothing indexed.
+    expect(await checkAll(q, path, 400)).toEqual({ mark: 0, tail: 3100 });
+    // Gaps in the tail, where the first chunk ends: the mark moves to jobs' seqs only.
+    const raw = new Database(path);
+    raw.exec("UPDATE jobs SET state = 'dead', finished_at = 5 WHERE seq BETWEEN 690 AND 720");
+    raw.close();
+    const gone = (await q.list({ state: 'dead', limit: 100 })).jobs.map((j) => j.id);
+    expect((await q.deleteDead(gone)).length).toBe(31);
+    // Between two jobs: a chunk only while the tail is SEARCH_TAIL_ROWS long or longer.
+    expect(await backend.indexSearchTail(true)).toBe(true);
+    const first = await checkAll(q, path, 400);
+    expect(first).toEqual({ mark: 731, tail: 3100 - 31 - 700 });
+    expect(await backend.indexSearchTail(true)).toBe(false);
+    const second = await checkAll(q, path, 400);
+    expect(second.mark).toBe(1431);
+    expect(second.tail).toBeLessThan(SEARCH_TAIL_ROWS);
+    expect(await backend.indexSearchTail(true)).toBe(false);
+    expect(markOf(path).mark).toBe(1431);
+    // Idle: chunk after chunk, to the newest job.
+    let steps = 0;
+    while (await backend.indexSearchTail(false)) steps++;
+    expect(steps).toBe(2);
+    expect(await checkAll(q, path, 400)).toEqual({ mark: 3100, tail: 0 });
+    expect(await backend.indexSearchTail(false)).toBe(false);
+    await q.close();
+  });
+
+  it('an insert that finds the tail past its cap indexes the oldest of it, its own jobs and a chunk more', async () => {
+    const path = tempDb('cap.db');
+    const q = new Queue(SqliteBackend.open(path, { searchTailCap: 50, searchChunkRows: 20 }));
+    let n = 0;
+    for (; n < 49; n++) await q.enqueue([job(n)]);
+    expect(markOf(path)).toEqual({ mark: 0, last: 49 });
+    await q.enqueue([job(n++)]);
+    expect(await checkAll(q, path)).toEqual({ mark: 20, tail: 30 });
+    await q.enqueue(Array.from({ length: 100 }, (_, k) => job(n + k)));
+    n += 100;
+    expect(await checkAll(q, path)).toEqual({ mark: 120, tail: 30 });
+    await q.close();
+  });
+
+  it('a worker with nothing to claim brings the index up to date, and keeps it there', async () => {
+    requireBuild();
+    sb = await new Sandbox().open();
+    const box = sb;
+    await box.queue.enqueue(bulk(5000));
+    expect(markOf(box.db)).toEqual({ mark: 0, last: 5000 });
+    // It serves another queue: every job stays pending, and the worker idle.
+    box.startWorker('w1', ['--queue', 'default']);
+    await waitFor(() => markOf(box.db).mark === 5000, 'the idle worker indexing the tail', 60_000);
+    await box.queue.enqueue(bulk(10, 5000));
+    await waitFor(() => markOf(box.db).mark === 5010, 'the idle worker indexing new jobs', 30_000);
+    expect((await box.queue.list({ limit: 5, search: 'bulk job 5009' })).jobs.map((j) => j.command)).toEqual(['echo bulk job 5009']);
+    expect((await box.queue.counts()).pending).toBe(5010);
+  });
+
+  it('a worker kept busy indexes a chunk between two jobs once the tail is long', async () => {
+    requireBuild();
+    sb = await new Sandbox().open();
+    const box = sb;
+    await box.queue.enqueue(bulk(2500));
+    await box.queue.enqueue(Array.from({ length: 40 }, (_, k) => ({ id: `d-${k}`, command: 'sleep 0.05' })));
+    box.startWorker('w1', ['--queue', 'default']);
+    // Seen while its queue still holds jobs: it never had nothing to claim.
+    const seen = await waitFor(
+      async () => {
+        const m = markOf(box.db);
+        return m.mark > 0 ? { mark: m.mark, completed: (await box.queue.counts()).completed } : null;
+      },
+      'the busy worker indexing a chunk',
+      60_000,
+      5,
+    );
+    expect(seen.mark).toBe(SEARCH_CHUNK_ROWS);
+    expect(seen.completed).toBeLessThan(40);
+    // The rest, shorter than SEARCH_TAIL_ROWS, once its jobs are done and it is idle.
+    await waitFor(async () => (await box.queue.counts()).completed === 40, 'the jobs completing', 60_000);
+    await waitFor(() => markOf(box.db).mark === 2540, 'the rest indexed', 30_000);
+  });
+
+  it('a step that meets a write lock held by another connection fails neither the worker nor its jobs', async () => {
+    requireBuild();
+    sb = await new Sandbox().open();
+    const box = sb;
+    const w = box.startWorker('w1', ['--queue', 'default']);
+    await box.queue.enqueue([{ id: 'before', command: 'true' }]);
+    await waitFor(async () => (await box.queue.get('before')).state === 'completed', 'the first job', 30_000);
+    const other = new Database(box.db, { timeout: 20_000 });
+    try {
+      await box.queue.enqueue(bulk(3000));
+      // Right after that commit, before the worker it woke can index (or between two of its chunks).
+      other.exec('BEGIN EXCLUSIVE');
+      const line = await w.waitLog((l) => l.event === 'search_index_deferred', 'the step meeting the lock', 30_000);
+      expect(line.level).toBe('debug');
+      expect(String(line.error)).toMatch(/locked/);
+      expect(markOf(box.db).mark).toBeLessThan(markOf(box.db).last);
+    } finally {
+      if (other.inTransaction) other.exec('COMMIT');
+      other.close();
+    }
+    // The worker runs on: a job enqueued now completes, and the tail is indexed after the pause.
+    await box.queue.enqueue([{ id: 'after', command: 'true' }]);
+    await waitFor(async () => (await box.queue.get('after')).state === 'completed', 'the next job', 30_000);
+    await waitFor(() => { const m = markOf(box.db); return m.mark === m.last; }, 'the tail indexed after the lock', 30_000);
+    expect(w.child.exitCode).toBeNull();
+    expect(w.lines.filter((l) => l.level === 'error' && l.event !== 'db_error')).toEqual([]);
+    expect((await box.queue.get('before')).attempts).toBe(1);
+    expect((await box.queue.get('after')).attempts).toBe(1);
+  });
 });

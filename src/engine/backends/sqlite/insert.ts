@@ -24,7 +24,8 @@ export function makeInserter(
   const single = statement(1);
   const count = db.prepare('UPDATE job_counts SET n = n + ? WHERE state = ?');
   const dep = db.prepare('INSERT OR IGNORE INTO job_deps (depends_on, job_id) VALUES (?, ?)');
-  // New jobs take seqs above the largest; the search index's mark comes with it in one read.
+  // New jobs take seqs above the largest; the search index's mark comes with it in one read
+  // (the insert indexes nothing unless the tail is past its cap, search-index.ts).
   const lastSeqAndMark = db.prepare('SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM jobs_search_mark) FROM jobs').raw();
   // The `enqueued` event of each new row (as `rules.enqueuedEvent` builds it), in one statement:
   // new rows take seq numbers above the largest before the insert.
@@ -104,7 +105,9 @@ export function makeInserter(
       bind(rows[i], before + 1 + i);
       single.run(params);
     }
-    // The search index takes the new jobs once the unindexed tail is long enough (search-index.ts).
+    // The new jobs join the search index's unindexed tail, which workers index later; only a
+    // tail past its cap (a million jobs enqueued with no worker running) is indexed here
+    // (search-index.ts).
     search.afterInsert(before + rows.length, mark);
     const waiting: NewJob[] = [];
     for (const j of rows) if (j.state === 'waiting') waiting.push(j);

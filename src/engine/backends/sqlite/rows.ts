@@ -89,7 +89,7 @@ export function mapError(e: unknown, path: string): unknown {
   const err = e as { code?: string; message?: string };
   const code = err.code ?? '';
   if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED') {
-    return new StorageError(`database ${path} is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000}s)`, { cause: e, transient: true });
+    return new StorageError(`database ${path} is locked by another process (waited ${BUSY_TIMEOUT_MS / 1000}s)`, { cause: e, transient: true, locked: true });
   }
   if (code === 'SQLITE_FULL') return new StorageError(`database ${path}: the disk is full`, { cause: e, transient: true });
   if (code.startsWith('SQLITE_READONLY')) {

@@ -74,7 +74,7 @@ export function makeScheduleStore(db: Database.Database, events: EventWriter, se
 
   const insertFiring = db.transaction((job: NewJob, schedule: string, event: NewEvent) => {
     const seq = Number(insertJob.run({ ...job, schedule }).lastInsertRowid);
-    // Like any insert, it indexes the search tail once that is long enough (search-index.ts).
+    // Like any insert, it joins the search tail, and indexes it only past its cap (search-index.ts).
     search.afterInsert(seq, search.mark());
     countPending.run();
     events.add(enqueuedEvent(job));

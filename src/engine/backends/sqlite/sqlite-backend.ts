@@ -37,7 +37,7 @@ import { type Mover, makeMover } from './move.js';
 import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
 import { migrate } from './schema.js';
 import { type ScheduleStore, makeScheduleStore } from './schedules.js';
-import { SEARCH_TAIL_ROWS, type SearchIndexer, makeSearchIndexer } from './search-index.js';
+import { SEARCH_CHUNK_ROWS, SEARCH_TAIL_CAP, SEARCH_TAIL_ROWS, type SearchIndexer, makeSearchIndexer } from './search-index.js';
 import { watchFile } from './watch.js';
 
 let driver: { Database: typeof Database; nativeBinding: string | undefined } | undefined;
@@ -66,6 +66,8 @@ function loadDriver(): NonNullable<typeof driver> {
 }
 
 const PAGE_SIZE = 2048;
+/** How long a step of search indexing waits for another process's write lock before leaving it for later. */
+const SEARCH_LOCK_WAIT_MS = 100;
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 export interface SqliteOpenOptions {
@@ -73,9 +75,12 @@ export interface SqliteOpenOptions {
   create?: boolean;
   /**
    * How long the search index's unindexed tail may grow before an insert indexes it (default
-   * SEARCH_TAIL_ROWS). Tests set it low to have jobs on both sides of the mark with few jobs.
+   * SEARCH_TAIL_CAP, search-index.ts). Tests set it low to have jobs on both sides of the mark
+   * with few jobs.
    */
-  searchTailRows?: number;
+  searchTailCap?: number;
+  /** The most jobs one step of `indexSearchTail` indexes (default SEARCH_CHUNK_ROWS). */
+  searchChunkRows?: number;
 }
 
 /** The file's identity: a database deleted or replaced under a running process has another (or none). */
@@ -112,7 +117,8 @@ export class SqliteBackend implements Backend {
     private readonly db: Database.Database,
     readonly location: string,
     private readonly identity: string | null,
-    private readonly searchTailRows: number,
+    private readonly searchTailCap: number,
+    private readonly searchChunkRows: number,
   ) {
     this.events = makeEventWriter(db);
     registerSearchFunctions(db);
@@ -152,7 +158,7 @@ export class SqliteBackend implements Backend {
       if (mapped instanceof StorageError) throw mapped;
       throw new StorageError(`cannot open database ${path}: ${(e as Error).message ?? String(e)}`, { cause: e });
     }
-    return new SqliteBackend(db, path, fileIdentity(path), options.searchTailRows ?? SEARCH_TAIL_ROWS);
+    return new SqliteBackend(db, path, fileIdentity(path), options.searchTailCap ?? SEARCH_TAIL_CAP, options.searchChunkRows ?? SEARCH_CHUNK_ROWS);
   }
 
   /** The host's clock: every process using this file runs on this host. */
@@ -381,19 +387,48 @@ export class SqliteBackend implements Backend {
 
   /** Prepared on the first insert: a command that only reads never needs it. */
   private searchIndexer(): SearchIndexer {
-    this.indexer ??= makeSearchIndexer(this.db, this.searchTailRows);
+    this.indexer ??= makeSearchIndexer(this.db, this.searchTailCap, this.searchChunkRows);
     return this.indexer;
   }
 
   /**
-   * Indexes every job the search index does not hold yet (see search-index.ts). Inserts do it
-   * as the tail grows; this is for a process with time to spare.
+   * One step of indexing the jobs enqueues left outside the search index (search-index.ts): at
+   * most a chunk, in a write transaction of its own. `busy`: only once the tail is
+   * SEARCH_TAIL_ROWS long. The tail is read first without a lock, so a step with nothing to do
+   * costs one read; the write lock is waited for briefly (SEARCH_LOCK_WAIT_MS), not the usual
+   * BUSY_TIMEOUT_MS: the step is optional, and a worker should not sit blocked behind another
+   * writer for it. Returns whether another step would find more to do.
    */
-  catchUpSearchIndex(): Promise<void> {
+  indexSearchTail(busy: boolean): Promise<boolean> {
     return this.run(() => {
       const indexer = this.searchIndexer();
-      this.db.transaction(() => indexer.catchUp()).immediate();
+      const min = busy ? SEARCH_TAIL_ROWS : 1;
+      if (indexer.tail() < min) return false;
+      this.db.pragma(`busy_timeout = ${SEARCH_LOCK_WAIT_MS}`);
+      try {
+        // Read again under the lock: another process may have indexed it meanwhile.
+        const left = this.db.transaction(() => (indexer.tail() < min ? indexer.tail() : indexer.indexChunk(this.searchChunkRows))).immediate();
+        return left >= min;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? '';
+        if (code.startsWith('SQLITE_BUSY')) {
+          throw new StorageError(`database ${this.location} is locked by another process (search indexing left for later)`, { cause: e, transient: true, locked: true });
+        }
+        throw e;
+      } finally {
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     });
+  }
+
+  /**
+   * Indexes every job the search index does not hold yet, in the steps a worker takes (see
+   * search-index.ts); for tests and benchmarks, which run no worker.
+   */
+  async catchUpSearchIndex(): Promise<void> {
+    while (await this.indexSearchTail(false)) {
+      // each step commits on its own, as a worker's do
+    }
   }
 
   private theMover(): Mover {
