@@ -1,7 +1,7 @@
 // The engine and dashboard modules the benchmarks drive directly. dist holds only the bundled
 // CLI and worker, so bench/lib.mjs bundles this file from the sources into dist-bench/.
 export { SqliteBackend } from '../src/engine/backends/sqlite/sqlite-backend.js';
-export { SEARCH_TAIL_ROWS } from '../src/engine/backends/sqlite/search-index.js';
+export { SEARCH_CHUNK_ROWS, SEARCH_TAIL_ROWS } from '../src/engine/backends/sqlite/search-index.js';
 export { openMongoBackend } from '../src/engine/backends/mongo/mongo-backend.js';
 export { Queue } from '../src/engine/queue.js';
 export { createDashboard } from '../src/store/dashboard.js';

@@ -17,10 +17,11 @@ import { FINISHED_STATES } from '../../state-machine.js';
  * A text filter of 3 or more characters walks the trigram index (`jobs_search`, migration 8)
  * instead: its phrase query yields matching seqs newest first and stops once the page is full,
  * so a page costs about the same for a term in every job or in one (a term in none reads its
- * trigrams' lists once). The index holds the jobs up to its mark; the newer ones, at most
- * SEARCH_TAIL_ROWS, are read first and tested one by one (search-index.ts). Shorter terms have no
- * trigram: they read jobs newest first and test each, which is quick for the common short terms
- * (a digit, `ec`) and a full read for a rare one.
+ * trigrams' lists once). The index holds the jobs up to its mark; the newer ones (the tail: about
+ * SEARCH_TAIL_ROWS at most while workers run, never more than SEARCH_TAIL_CAP) are read first and
+ * tested one by one (search-index.ts). Shorter terms have no trigram: they read jobs newest first
+ * and test each, which is quick for the common short terms (a digit, `ec`) and a full read for a
+ * rare one.
  */
 export interface RawPage {
   rows: Record<string, unknown>[];
@@ -70,7 +71,7 @@ interface Part {
 /**
  * Where a listing's rows come from. A term the index answers reads two parts (search-index.ts):
  * the tail, jobs above the index's mark, tested one by one in seq order (NOT INDEXED: a walk of
- * the primary key over at most SEARCH_TAIL_ROWS rows, whatever other filter there is), then the
+ * the primary key over the tail's rows only, whatever other filter there is), then the
  * index, for the jobs at or below the mark. The mark is read in the listing's transaction, so
  * both parts see the same jobs.
  */

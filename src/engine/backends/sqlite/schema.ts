@@ -301,9 +301,10 @@ export const MIGRATIONS: Migration[] = [
     sql: `
       -- An FTS5 insert in a transaction of its own writes a new segment: about 60 µs, as much as
       -- the rest of an enqueue. New jobs now enter the index in batches instead (search-index.ts):
-      -- every job with seq <= jobs_search_mark.seq is in jobs_search; the newer ones, at most
-      -- SEARCH_TAIL_ROWS, are the tail, which a search reads from jobs itself (list.ts). The
-      -- transaction that finds the tail that long indexes it and moves the mark.
+      -- every job with seq <= jobs_search_mark.seq is in jobs_search; the newer ones are the
+      -- tail, which a search reads from jobs itself (list.ts). Whoever indexes part of the tail
+      -- moves the mark (at first the insert that found it SEARCH_TAIL_ROWS long; now workers, in
+      -- chunks, and an insert only past SEARCH_TAIL_CAP: see search-index.ts).
       DROP TRIGGER jobs_search_insert;
       DROP TRIGGER jobs_search_delete;
       DROP TRIGGER jobs_search_update;
