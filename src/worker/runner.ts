@@ -45,6 +45,8 @@ type StopMode = 'none' | 'graceful' | 'now';
 
 /** After a step of search indexing failed, how long before the next is tried. */
 const SEARCH_RETRY_MS = 5000;
+/** After a step of search indexing, a pause this many times as long as the step. */
+const SEARCH_PAUSE_RATIO = 3;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -92,8 +94,8 @@ export class Runner {
   private dbErrors = 0;
   private startedAt = 0;
   private fenced: Job | null = null;
-  /** Until when no search indexing is tried, after one failed (Date.now() ms). */
-  private searchRetryAt = 0;
+  /** Until when no step of search indexing is tried (Date.now() ms): a pause after each step, longer after one failed. */
+  private searchNextAt = 0;
   /** Set when the worker stops because of a fault (its exit code is then non-zero). */
   failed = false;
   /** Called when a stop that kills the running job begins (the process arms its forced exit). */
@@ -176,10 +178,11 @@ export class Runner {
           // Watching again after a run of jobs: a change made between that claim and the watch
           // was not seen, so look once more before waiting.
           if (this.unwatch === undefined && this.startWatching()) continue;
-          // Nothing to claim: time to index what enqueues left for search, a chunk per turn, and
-          // to look for work again between chunks (the event loop turns in between).
+          // Nothing to claim: time to index what enqueues left for search, a chunk per turn,
+          // looking for work again between chunks, after a pause that leaves the write lock free
+          // for other processes three times as long as the chunk held it.
           if (await this.indexSearchTail(false)) {
-            await new Promise((resolve) => setImmediate(resolve));
+            await delay(Math.max(0, this.searchNextAt - Date.now()));
             continue;
           }
           await this.waker.idle(this.idleDelay());
@@ -296,17 +299,25 @@ export class Runner {
 
   /**
    * One step of the search index's upkeep (`Backend.indexSearchTail`): `busy`, between two jobs,
-   * only once the tail is long. Optional work: a failure (a lock held elsewhere, a full disk)
-   * never touches the job or the worker, is logged (debug for a lock, else warn) and leaves the
-   * work for later; after one, no step is tried for SEARCH_RETRY_MS. Returns whether more is left.
+   * only once the tail is long. A step is followed by a pause SEARCH_PAUSE_RATIO times as long as
+   * it took (the next one waits until `searchNextAt`): this worker holds the write lock for
+   * indexing a quarter of the time at most, and enqueues waiting for it get their turn soon (a
+   * writer waiting for SQLite's lock retries after 1, 2, 5, 10… ms: it needs free spells, not a
+   * fair share). Optional work: a failure
+   * (a lock held elsewhere, a full disk) never touches the job or the worker, is logged (debug
+   * for a lock, else warn) and leaves the work for later; after one, no step is tried for
+   * SEARCH_RETRY_MS. Returns whether more is left.
    */
   private async indexSearchTail(busy: boolean): Promise<boolean> {
     const backend = this.queue.backend;
-    if (!backend.indexSearchTail || Date.now() < this.searchRetryAt) return false;
+    if (!backend.indexSearchTail || Date.now() < this.searchNextAt) return false;
+    const started = Date.now();
     try {
-      return await backend.indexSearchTail(busy);
+      const more = await backend.indexSearchTail(busy);
+      this.searchNextAt = Date.now() + (SEARCH_PAUSE_RATIO * (Date.now() - started));
+      return more;
     } catch (e) {
-      this.searchRetryAt = Date.now() + SEARCH_RETRY_MS;
+      this.searchNextAt = Date.now() + SEARCH_RETRY_MS;
       const locked = e instanceof StorageError && e.locked;
       this.log(locked ? 'debug' : 'warn', 'search_index_deferred', { error: oneLine(e), busy, retry_in_ms: SEARCH_RETRY_MS });
       return false;

@@ -381,6 +381,29 @@ describe('SQLite search: the tail is left to workers', () => {
     expect((await box.queue.counts()).pending).toBe(5010);
   });
 
+  it('enqueues go on while two idle workers index a long tail, each step holding the write lock briefly', async () => {
+    requireBuild();
+    sb = await new Sandbox().open();
+    const box = sb;
+    for (let b = 0; b < 4; b++) await box.queue.enqueue(bulk(50_000, b * 50_000));
+    box.startWorker('w1', ['--queue', 'default']);
+    box.startWorker('w2', ['--queue', 'default']);
+    await waitFor(() => markOf(box.db).mark > 0, 'the workers starting to index', 30_000);
+    // One by one while they index: none fails, none waits long for the lock.
+    const waits: number[] = [];
+    let n = 0;
+    while (markOf(box.db).mark < 200_000 - SEARCH_CHUNK_ROWS) {
+      const t = performance.now();
+      await box.queue.enqueue([{ id: `e-${n++}`, command: 'echo during', queue: 'bulk' }]);
+      waits.push(performance.now() - t);
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    expect(n).toBeGreaterThan(20);
+    expect(Math.max(...waits)).toBeLessThan(1000);
+    await waitFor(() => markOf(box.db).mark === 200_000 + n, 'the tail indexed, the jobs enqueued meanwhile too', 60_000);
+    expect((await box.queue.list({ limit: 1, search: `e-${n - 1}` })).jobs.map((j) => j.id)).toEqual([`e-${n - 1}`]);
+  });
+
   it('a worker kept busy indexes a chunk between two jobs once the tail is long', async () => {
     requireBuild();
     sb = await new Sandbox().open();
