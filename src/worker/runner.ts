@@ -303,10 +303,9 @@ export class Runner {
    * it took (the next one waits until `searchNextAt`): this worker holds the write lock for
    * indexing a quarter of the time at most, and enqueues waiting for it get their turn soon (a
    * writer waiting for SQLite's lock retries after 1, 2, 5, 10… ms: it needs free spells, not a
-   * fair share). Optional work: a failure
-   * (a lock held elsewhere, a full disk) never touches the job or the worker, is logged (debug
-   * for a lock, else warn) and leaves the work for later; after one, no step is tried for
-   * SEARCH_RETRY_MS. Returns whether more is left.
+   * fair share). Optional work: a failure (a lock held elsewhere, a full disk) never touches the
+   * job or the worker, is logged (debug for a lock, else warn) and leaves the work for later;
+   * after one, no step is tried for SEARCH_RETRY_MS. Returns whether more is left.
    */
   private async indexSearchTail(busy: boolean): Promise<boolean> {
     const backend = this.queue.backend;
