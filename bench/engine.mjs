@@ -16,15 +16,20 @@ export async function claimCompleteInProcess(q, n, limits = null) {
   return (await drainInProcess(q, cfg)).rate;
 }
 
-/** Claims and completes (no-op) until nothing is claimable; how many, and how many per second. */
-export async function drainInProcess(q, cfg) {
+/**
+ * Claims and completes (no-op) until nothing is claimable, as a worker does: the first job
+ * claimed alone, then each result recorded with the next claim (`Queue.settleAndClaim`, one
+ * write transaction on SQLite). How many, and how many per second.
+ */
+export async function drainInProcess(q, cfg, workerId = 'bench') {
   const t = performance.now();
   let done = 0;
-  for (;;) {
-    const job = await q.claim('bench', null, 30_000);
-    if (!job) break;
-    await q.settle(job, 'bench', { ...ok, finished_at: Date.now() }, cfg);
+  let job = await q.claim(workerId, null, 30_000);
+  while (job) {
+    const r = await q.settleAndClaim(job, workerId, { ...ok, finished_at: Date.now() }, cfg, { queue: null, leaseMs: 30_000 });
+    if (r.settleError !== undefined || r.claimError !== undefined) throw r.settleError ?? r.claimError;
     done++;
+    job = r.next;
   }
   return { done, rate: done / ((performance.now() - t) / 1000) };
 }

@@ -11,7 +11,7 @@
 // CPU time when the machine is busy. Run `npm run build` first.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DIST, median, openSqliteQueue, tempDir } from './lib.mjs';
 
 const argv = process.argv.slice(2);
@@ -50,7 +50,7 @@ async function round(build, r) {
   const children = [];
   try {
     for (let w = 0; w < workers; w++) {
-      const args = [...NODE_OPTIONS, ...flags.split(' ').filter(Boolean), join(dir, 'worker/main.js'), '--id', `cpu-${r}-${w}`];
+      const args = [...NODE_OPTIONS, ...flags.split(' ').filter(Boolean), resolve(dir, 'worker/main.js'), '--id', `cpu-${r}-${w}`];
       children.push(spawn(process.execPath, args, { env: { ...process.env, QUEUECTL_DB: db }, stdio: 'ignore', cwd: t.dir }));
     }
     // Registered and idle before the clock starts.
