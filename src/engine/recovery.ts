@@ -15,6 +15,11 @@ export interface HostProbe {
   workerState(pid: number, start: number | null): Exclude<HolderState, 'remote'>;
   /** Ends a command's process group on this host id (guarded by its leader's start time); resolves once it is gone. */
   endCommand(pgid: number, start: number | null): Promise<void>;
+  /**
+   * Ends, on this host id, the process groups of the processes that carry this attempt of the job
+   * in their environment: the command of a worker lost before it recorded the command's pid.
+   */
+  endJobCommand?(jobId: string, attempt: number): Promise<void>;
 }
 
 export interface RecoveredJob {
@@ -69,7 +74,13 @@ export class Recovery {
       const verdict = recoveryVerdict(job, holder, now, expiredFor, grace);
       if (verdict !== 'recover') continue;
       const why = this.why(job, holder);
-      if (job.command_pid !== null && job.command_host === this.probe.hostId) await this.probe.endCommand(job.command_pid, job.command_start);
+      if (job.command_pid !== null) {
+        if (job.command_host === this.probe.hostId) await this.probe.endCommand(job.command_pid, job.command_start);
+      } else if (holder !== 'remote' && this.probe.endJobCommand) {
+        // A worker of this host id lost before it recorded the pid (it writes it just after the
+        // start, see runner.ts): its command, if one started, is found by its environment.
+        await this.probe.endJobCommand(job.id, job.attempts);
+      }
       const { move, decision } = recoverMove(job, why, config, now);
       const moved = await this.queue.applyMove(job.id, move);
       this.seen.delete(job.id);

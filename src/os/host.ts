@@ -118,11 +118,47 @@ export async function endGroup(pgid: number, start: number | null, waitMs = 5000
   }
 }
 
+/**
+ * The process groups of the processes that carry one attempt of a job in their environment
+ * (QUEUECTL_JOB_ID and QUEUECTL_ATTEMPT, set by the worker on every command): how recovery finds
+ * the command of a worker lost before it recorded the command's pid. Only processes this user may
+ * read are seen; empty where /proc cannot tell.
+ */
+export function jobCommandGroups(jobId: string, attempt: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const id = `\0QUEUECTL_JOB_ID=${jobId}\0`;
+  const at = `\0QUEUECTL_ATTEMPT=${attempt}\0`;
+  const own = readStat(process.pid)?.pgrp;
+  const groups = new Set<number>();
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    let env: string;
+    try {
+      env = `\0${readFileSync(`/proc/${e}/environ`, 'latin1')}`;
+    } catch {
+      continue; // gone, or another user's
+    }
+    if (!env.includes(id) || !env.includes(at)) continue;
+    const s = readStat(Number(e));
+    if (s && s.state !== 'Z' && s.state !== 'X' && s.pgrp > 1 && s.pgrp !== own) groups.add(s.pgrp);
+  }
+  return [...groups];
+}
+
 /** The probe recovery uses on this host. */
 export function localProbe(): HostProbe {
   return {
     hostId: hostId(),
     workerState: (pid, start) => processState(pid, start),
     endCommand: (pgid, start) => endGroup(pgid, start),
+    // The groups were read from live members just now: their ids are current, no start to check.
+    endJobCommand: async (jobId, attempt) => {
+      await Promise.all(jobCommandGroups(jobId, attempt).map((g) => endGroup(g, null)));
+    },
   };
 }

@@ -49,9 +49,10 @@ const SEARCH_RETRY_MS = 5000;
 const SEARCH_PAUSE_RATIO = 3;
 /**
  * How long after its start a command's pid is recorded: a command that is over by then (most
- * short jobs) is not recorded at all, which saves a write transaction per job.
+ * short jobs) is not recorded at all, which saves a write transaction per job. A worker lost
+ * within this time leaves a command recovery finds by its environment instead (recovery.ts).
  */
-const RECORD_COMMAND_AFTER_MS = 1;
+const RECORD_COMMAND_AFTER_MS = 5;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
