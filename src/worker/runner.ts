@@ -47,12 +47,6 @@ type StopMode = 'none' | 'graceful' | 'now';
 const SEARCH_RETRY_MS = 5000;
 /** After a step of search indexing, a pause this many times as long as the step. */
 const SEARCH_PAUSE_RATIO = 3;
-/**
- * How long after its start a command's pid is recorded: a command that is over by then (most
- * short jobs) is not recorded at all, which saves a write transaction per job. A worker lost
- * within this time leaves a command recovery finds by its environment instead (recovery.ts).
- */
-const RECORD_COMMAND_AFTER_MS = 5;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -430,30 +424,24 @@ export class Runner {
 
   /**
    * Stores the command's process group beside the job, so that if this worker is killed outright
-   * the worker that recovers the job ends the command first. The job runs either way. Written
-   * RECORD_COMMAND_AFTER_MS after the start, and only while the command is still this worker's
-   * (its shell running, or output still coming from what it left in its group): a command over
-   * by then needs no record, and most short jobs never write one. The leader's start time is read
-   * at once, while the leader is sure to be there.
+   * the worker that recovers the job ends the command first. The job runs either way.
    */
   private recordCommand(job: Job, pid: number): void {
     const start = processStart(pid);
-    setTimeout(() => void this.writeCommandRecord(job, pid, start), RECORD_COMMAND_AFTER_MS);
-  }
-
-  private async writeCommandRecord(job: Job, pid: number, start: number | null): Promise<void> {
-    // Retried while the command runs: if this worker dies (killed, or by SIGBUS on database files
-    // made immutable under it), the command lives on in its own process group, and the worker that
-    // recovers the job can end it before the next copy starts only if its pid is recorded.
-    while (this.current?.job === job) {
-      try {
-        await this.queue.recordCommand(job, this.id, pid, start, this.probe.hostId);
-        return;
-      } catch (e) {
-        this.dbError('record the command pid', e, { job: job.id });
+    void (async () => {
+      // Retried while the command runs: if this worker dies (killed, or by SIGBUS on database files
+      // made immutable under it), the command lives on in its own process group, and the worker that
+      // recovers the job can end it before the next copy starts only if its pid is recorded.
+      while (this.current?.job === job) {
+        try {
+          await this.queue.recordCommand(job, this.id, pid, start, this.probe.hostId);
+          return;
+        } catch (e) {
+          this.dbError('record the command pid', e, { job: job.id });
+        }
+        await delay(this.retryDelay());
       }
-      await delay(this.retryDelay());
-    }
+    })();
   }
 
   /**

@@ -50,7 +50,7 @@ describe('a worker frozen while its job runs', () => {
     await a.waitLog((l) => l.event === 'job_started', 'the job starting on w-a');
     process.kill(a.pid, 'SIGSTOP');
     try {
-      // As if w-a had been frozen in the few milliseconds between the start and the pid's write.
+      // As if w-a had been frozen between the start and the write of the pid (or while that write failed).
       const db = new Database(sb.db, { timeout: 10_000 });
       db.prepare("UPDATE jobs SET command_pid = NULL, command_start = NULL, command_host = NULL WHERE id = 'unrecorded'").run();
       db.close();
