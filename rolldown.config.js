@@ -43,6 +43,7 @@ export function chunkOf(id) {
   const path = srcPath(id);
   if (!path) return null;
   if (path === 'cli.ts' || path === 'worker/main.ts') return null; // the entries themselves
+  if (path === 'compile-cache.ts') return null; // in the CLI's entry: it runs before the chunks load
   // Loaded by `import()` only: rolldown gives each its own chunks. (A module that `import()`
   // loads from inside a named group would get a re-exporting file of its own besides.)
   if (/^(ui|store|worker|engine\/backends\/mongo)\//.test(path)) return null;

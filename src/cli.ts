@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { main, report } from './cli-main.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { enableCodeCache } from './compile-cache.js';
 
 /**
  * The queuectl entry point. It imports almost nothing up front: each command's module, and
@@ -21,4 +23,8 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-main(process.argv.slice(2)).then(exitAfterFlush, (e: unknown) => exitAfterFlush(report(e)));
+// The chunks are loaded after the code cache is on (compile-cache.ts).
+enableCodeCache(join(dirname(fileURLToPath(import.meta.url)), 'chunks'));
+void import('./cli-main.js').then(({ main, report }) =>
+  main(process.argv.slice(2)).then(exitAfterFlush, (e: unknown) => exitAfterFlush(report(e))),
+);

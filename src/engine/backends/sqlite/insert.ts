@@ -20,10 +20,12 @@ export function makeInserter(
       `INSERT INTO jobs (seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until, after_ids)
        VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
-  const batch = statement(INSERT_BATCH);
+  // Statements only some inserts use are prepared on first use: a command that enqueues one job
+  // runs in a process of its own, where preparing the 64-row statement cost more than the insert.
+  let batch: Database.Statement | undefined;
   const single = statement(1);
   const count = db.prepare('UPDATE job_counts SET n = n + ? WHERE state = ?');
-  const dep = db.prepare('INSERT OR IGNORE INTO job_deps (depends_on, job_id) VALUES (?, ?)');
+  let dep: Database.Statement | undefined;
   // New jobs take seqs above the largest; the search index's mark comes with it in one read
   // (the insert indexes nothing unless the tail is past its cap, search-index.ts).
   const lastSeqAndMark = db.prepare('SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM jobs_search_mark) FROM jobs').raw();
@@ -32,10 +34,8 @@ export function makeInserter(
   const enqueued = db.prepare(
     "INSERT INTO events (at, type, job_id, queue) SELECT created_at, 'enqueued', id, queue FROM jobs WHERE seq > ? ORDER BY seq",
   );
-  const lockOf = db.prepare('SELECT l.job_id, l.until, j.state FROM unique_locks l LEFT JOIN jobs j ON j.id = l.job_id WHERE l.key = ?');
-  const takeLock = db.prepare(
-    'INSERT INTO unique_locks (key, job_id, until) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET job_id = excluded.job_id, until = excluded.until',
-  );
+  let lockOf: Database.Statement | undefined;
+  let takeLock: Database.Statement | undefined;
   const params: unknown[] = [];
   const bind = (j: NewJob, seq: number) =>
     params.push(
@@ -62,6 +62,10 @@ export function makeInserter(
    * read and the write, and a failed insert gives every key back with the rollback.
    */
   const takeKeys = (jobs: NewJob[], deduplicated: Deduplicated[]): NewJob[] => {
+    lockOf ??= db.prepare('SELECT l.job_id, l.until, j.state FROM unique_locks l LEFT JOIN jobs j ON j.id = l.job_id WHERE l.key = ?');
+    takeLock ??= db.prepare(
+      'INSERT INTO unique_locks (key, job_id, until) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET job_id = excluded.job_id, until = excluded.until',
+    );
     const rows: NewJob[] = [];
     const taken = new Map<string, string>();
     for (const [index, j] of jobs.entries()) {
@@ -96,6 +100,7 @@ export function makeInserter(
     // once, and in bulk that crossing, not the insert itself, is most of the cost.
     let i = 0;
     for (; i + INSERT_BATCH <= rows.length; i += INSERT_BATCH) {
+      batch ??= statement(INSERT_BATCH);
       params.length = 0;
       for (let x = i; x < i + INSERT_BATCH; x++) bind(rows[x], before + 1 + x);
       batch.run(params);
@@ -115,6 +120,7 @@ export function makeInserter(
     if (waiting.length > 0) count.run(waiting.length, 'waiting');
     enqueued.run(before);
     if (waiting.length > 0) {
+      dep ??= db.prepare('INSERT OR IGNORE INTO job_deps (depends_on, job_id) VALUES (?, ?)');
       for (const j of waiting) for (const d of j.after) dep.run(d, j.id);
       // Checked again inside this transaction: a dependency that finished since the engine read
       // its state (or that is one of this batch) is seen as it is now.

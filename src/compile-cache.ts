@@ -1,0 +1,123 @@
+/**
+ * A V8 code cache for queuectl's own chunks, so a command does not compile its JavaScript from
+ * source on every run: compiling the engine's chunk is about a third of what `status` costs
+ * beyond `node -e 0`. Node 22.1 and later do this themselves (`module.enableCompileCache`); on
+ * Node 20 the chunks are compiled here, through `vm.Script` with the cached data, which V8 checks
+ * against the source, its own version and its flags (a mismatch is rejected and compiled afresh).
+ *
+ * The cache lives in the user's own cache directory ($XDG_CACHE_HOME or ~/.cache, then
+ * queuectl/code-cache, made 0700), one file per chunk, named by the chunk's file name (which holds
+ * a hash of its content), the Node version and the architecture, so installs and upgrades do not
+ * share entries. It is written once, when a chunk had no usable entry, as the process exits
+ * (through a temporary file and a rename, so a reader never sees half an entry), after the
+ * command ran: the functions it compiled are in the entry too. Past KEEP_ENTRIES entries (old
+ * releases), the oldest are removed. Any failure (no home, a read-only disk, a corrupt entry) only
+ * means compiling from source, as without a cache.
+ * QUEUECTL_COMPILE_CACHE=off turns it off.
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { Module } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Script, type ScriptOptions, constants as vmConstants } from 'node:vm';
+
+interface ModuleInternals {
+  _compile(content: string, filename: string): unknown;
+  exports: unknown;
+}
+
+/** Where the entries go (null: caching is off). */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.QUEUECTL_COMPILE_CACHE === 'off') return null;
+  let base = env.XDG_CACHE_HOME;
+  if (!base || !base.startsWith('/')) {
+    const home = homedir();
+    if (!home) return null;
+    base = join(home, '.cache');
+  }
+  return join(base, 'queuectl', 'code-cache');
+}
+
+/**
+ * Turns the cache on for the chunks in `chunksDir` (the modules loaded after this call). Returns
+ * whether it is on.
+ */
+export function enableCodeCache(chunksDir: string): boolean {
+  const dir = codeCacheDir();
+  if (dir === null) return false;
+  const native = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
+  if (typeof native === 'function') {
+    try {
+      native(dir);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  // Dynamic import() inside a chunk needs the main context's loader, which vm offers from Node 20.19 on.
+  const importModuleDynamically = (vmConstants as Partial<typeof vmConstants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (importModuleDynamically === undefined) return false;
+
+  const proto = Module.prototype as unknown as ModuleInternals;
+  const compile = proto._compile;
+  const prefix = chunksDir.endsWith('/') ? chunksDir : `${chunksDir}/`;
+  const toWrite: { file: string; script: Script }[] = [];
+  proto._compile = function (this: ModuleInternals, content: string, filename: string) {
+    if (!filename.startsWith(prefix) || !filename.endsWith('.js')) return compile.call(this, content, filename);
+    const file = join(dir, `${basename(filename, '.js')}-${process.version}-${process.arch}.bin`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = readFileSync(file);
+    } catch {
+      // no entry yet
+    }
+    let script: Script;
+    try {
+      script = new Script(Module.wrap(content), { filename, cachedData, importModuleDynamically } satisfies ScriptOptions);
+    } catch {
+      return compile.call(this, content, filename);
+    }
+    if (cachedData === undefined || script.cachedDataRejected) toWrite.push({ file, script });
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, dirname(filename));
+  };
+  process.once('exit', () => {
+    if (toWrite.length === 0) return;
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      for (const { file, script } of toWrite) {
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        renameSync(tmp, file);
+      }
+      prune(dir);
+    } catch {
+      // not writable: the next run compiles from source again
+    }
+  });
+  return true;
+}
+
+/** Entries kept: a few releases' worth (an entry is 20-200 KB); the least recently written go first. */
+const KEEP_ENTRIES = 60;
+
+/** Entries of releases no longer installed are never read again: past KEEP_ENTRIES, the oldest go. */
+function prune(dir: string): void {
+  const names = readdirSync(dir);
+  if (names.length <= KEEP_ENTRIES) return;
+  const aged = names.map((n) => {
+    try {
+      return { n, t: statSync(join(dir, n)).mtimeMs };
+    } catch {
+      return { n, t: 0 };
+    }
+  });
+  aged.sort((a, b) => a.t - b.t);
+  for (const { n } of aged.slice(0, aged.length - KEEP_ENTRIES)) {
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      // gone already
+    }
+  }
+}
