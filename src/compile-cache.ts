@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync,
 import { Module } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Script, type ScriptOptions, constants as vmConstants } from 'node:vm';
+import { Script } from 'node:vm';
 
 interface ModuleInternals {
   _compile(content: string, filename: string): unknown;
@@ -54,16 +54,14 @@ export function enableCodeCache(chunksDir: string): boolean {
       return false;
     }
   }
-  // Dynamic import() inside a chunk needs the main context's loader, which vm offers from Node 20.19 on.
-  const importModuleDynamically = (vmConstants as Partial<typeof vmConstants> | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (importModuleDynamically === undefined) return false;
-
   const proto = Module.prototype as unknown as ModuleInternals;
   const compile = proto._compile;
   const prefix = chunksDir.endsWith('/') ? chunksDir : `${chunksDir}/`;
   const toWrite: { file: string; script: Script }[] = [];
   proto._compile = function (this: ModuleInternals, content: string, filename: string) {
-    if (!filename.startsWith(prefix) || !filename.endsWith('.js')) return compile.call(this, content, filename);
+    // A chunk that calls import() is left to Node: on Node 20, a script compiled from cached data
+    // in another process loses its dynamic import callback (import() then throws).
+    if (!filename.startsWith(prefix) || !filename.endsWith('.js') || content.includes('import(')) return compile.call(this, content, filename);
     const file = join(dir, `${basename(filename, '.js')}-${process.version}-${process.arch}.bin`);
     let cachedData: Buffer | undefined;
     try {
@@ -73,7 +71,7 @@ export function enableCodeCache(chunksDir: string): boolean {
     }
     let script: Script;
     try {
-      script = new Script(Module.wrap(content), { filename, cachedData, importModuleDynamically } satisfies ScriptOptions);
+      script = new Script(Module.wrap(content), { filename, cachedData });
     } catch {
       return compile.call(this, content, filename);
     }

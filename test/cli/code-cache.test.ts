@@ -4,9 +4,10 @@
  * command prints or the code it exits with.
  */
 import { chmodSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Run, type Sandbox, cli, createDb, requireBuild, sandbox } from './helpers.js';
+import { CLI, type Run, type Sandbox, cli, createDb, requireBuild, sandbox, waitFor } from './helpers.js';
 
 beforeAll(requireBuild);
 
@@ -117,5 +118,31 @@ describe('the code cache', () => {
     expect(left.filter((n) => !n.startsWith('core-old'))).toHaveLength(1);
     expect(left).not.toContain('core-old0-v0-x64.bin');
     expect(left).toContain('core-old69-v0-x64.bin');
+  });
+
+  it('the dashboard, whose chunk loads the screen with import(), starts in a terminal from a warm cache as from a cold one', async () => {
+    sb = sandbox();
+    const env = { ...sb.env, XDG_CACHE_HOME: join(sb.dir, 'cache'), TERM: 'xterm-256color' };
+    for (const run of ['cold', 'warm']) {
+      // A real terminal around the command (script), as a user starts the dashboard; q quits.
+      const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --db ${JSON.stringify(sb.db)}`, '/dev/null'], {
+        env,
+        cwd: sb.dir,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let screen = '';
+      child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (screen += d.toString()));
+      const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+      try {
+        await waitFor(`the ${run} dashboard's first screen`, () => (screen.includes('quit') ? true : undefined), 20_000);
+        child.stdin.write('q');
+        expect(await exited, `${run}: ${screen.slice(-300)}`).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(screen).not.toMatch(/dynamic import|queuectl:/);
+    }
+    expect(entriesOf(join(sb.dir, 'cache')).length).toBeGreaterThan(0);
   });
 });
