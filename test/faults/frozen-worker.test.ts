@@ -12,13 +12,19 @@ describe('a worker frozen while its job runs', () => {
   let sb: Sandbox;
   afterEach(async () => sb?.cleanup());
 
-  it('has its job taken over without two copies of the command running at once', async () => {
+  /** A 2 s lease, one job of 6 s guarded against a second copy, and worker w-a running it. */
+  async function jobRunningOnA(id: string) {
     requireBuild();
     sb = await new Sandbox().open();
     await sb.queue.setConfig('lease_seconds', '2');
-    await sb.queue.enqueue([{ id: 'long', command: guardedCommand(sb.dir, 6) }]);
+    await sb.queue.enqueue([{ id, command: guardedCommand(sb.dir, 6) }]);
     const a = sb.startWorker('w-a');
     await a.waitLog((l) => l.event === 'job_started', 'the job starting on w-a');
+    return a;
+  }
+
+  it('has its job taken over without two copies of the command running at once', async () => {
+    const a = await jobRunningOnA('long');
     const b = sb.startWorker('w-b');
     await b.waitLog((l) => l.event === 'worker_started', 'w-b starting');
     process.kill(a.pid, 'SIGSTOP');
@@ -42,12 +48,7 @@ describe('a worker frozen while its job runs', () => {
   });
 
   it('whose command pid was never written has the command found by its environment and ended before the job runs again', async () => {
-    requireBuild();
-    sb = await new Sandbox().open();
-    await sb.queue.setConfig('lease_seconds', '2');
-    await sb.queue.enqueue([{ id: 'unrecorded', command: guardedCommand(sb.dir, 6) }]);
-    const a = sb.startWorker('w-a');
-    await a.waitLog((l) => l.event === 'job_started', 'the job starting on w-a');
+    const a = await jobRunningOnA('unrecorded');
     process.kill(a.pid, 'SIGSTOP');
     try {
       // As if w-a had been frozen between the start and the write of the pid (or while that write failed).
