@@ -9,6 +9,7 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { HostProbe } from '../engine/recovery.js';
+import { attemptEnv } from '../engine/attempt-env.js';
 
 let cachedHostId: string | undefined;
 
@@ -76,21 +77,24 @@ export function processState(pid: number, start: number | null): 'alive' | 'stop
   return 'alive';
 }
 
-/** Pids of the processes in a process group (through /proc; empty where it cannot tell). */
-export function groupMembers(pgid: number): number[] {
-  let entries: string[];
+/** Every pid /proc lists (empty where there is no /proc). */
+function allPids(): number[] {
   try {
-    entries = readdirSync('/proc');
+    return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
   } catch {
     return [];
   }
-  const out: number[] = [];
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const s = readStat(Number(e));
-    if (s && s.pgrp === pgid && s.state !== 'Z' && s.state !== 'X') out.push(Number(e));
-  }
-  return out;
+}
+
+/** The /proc stat of a process that has not exited (not a zombie), or null. */
+function liveStat(pid: number): ProcStat | null {
+  const s = readStat(pid);
+  return s && s.state !== 'Z' && s.state !== 'X' ? s : null;
+}
+
+/** Pids of the processes in a process group (through /proc; empty where it cannot tell). */
+export function groupMembers(pgid: number): number[] {
+  return allPids().filter((pid) => liveStat(pid)?.pgrp === pgid);
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -120,32 +124,24 @@ export async function endGroup(pgid: number, start: number | null, waitMs = 5000
 
 /**
  * The process groups of the processes that carry one attempt of a job in their environment
- * (QUEUECTL_JOB_ID and QUEUECTL_ATTEMPT, set by the worker on every command): how recovery finds
+ * (`attemptEnv`: QUEUECTL_JOB_ID and QUEUECTL_ATTEMPT, set on every command): how recovery finds
  * the command of a worker lost before it recorded the command's pid. Only processes this user may
  * read are seen; empty where /proc cannot tell.
  */
 export function jobCommandGroups(jobId: string, attempt: number): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const id = `\0QUEUECTL_JOB_ID=${jobId}\0`;
-  const at = `\0QUEUECTL_ATTEMPT=${attempt}\0`;
+  const marks = Object.entries(attemptEnv({ id: jobId, attempts: attempt })).map(([k, v]) => `\0${k}=${v}\0`);
   const own = readStat(process.pid)?.pgrp;
   const groups = new Set<number>();
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
+  for (const pid of allPids()) {
     let env: string;
     try {
-      env = `\0${readFileSync(`/proc/${e}/environ`, 'latin1')}`;
+      env = `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
     } catch {
       continue; // gone, or another user's
     }
-    if (!env.includes(id) || !env.includes(at)) continue;
-    const s = readStat(Number(e));
-    if (s && s.state !== 'Z' && s.state !== 'X' && s.pgrp > 1 && s.pgrp !== own) groups.add(s.pgrp);
+    if (!marks.every((m) => env.includes(m))) continue;
+    const s = liveStat(pid);
+    if (s && s.pgrp > 1 && s.pgrp !== own) groups.add(s.pgrp);
   }
   return [...groups];
 }

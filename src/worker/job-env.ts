@@ -1,3 +1,4 @@
+import { attemptEnv } from '../engine/attempt-env.js';
 import type { Job } from '../engine/types.js';
 
 /**
@@ -18,5 +19,5 @@ export function baseJobEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * `process.env` is slow, and a worker's own environment does not change) plus the job's id and attempt.
  */
 export function jobEnv(base: NodeJS.ProcessEnv, job: Pick<Job, 'id' | 'attempts'>): NodeJS.ProcessEnv {
-  return { ...base, QUEUECTL_JOB_ID: job.id, QUEUECTL_ATTEMPT: String(job.attempts) };
+  return { ...base, ...attemptEnv(job) };
 }
