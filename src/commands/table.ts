@@ -318,12 +318,13 @@ once when it occurs twice; "0 * * * *" skips the missing hour and runs in both r
   { path: 'worker', description: 'start, stop and list worker processes' },
   {
     path: 'worker start',
-    description: 'start detached worker processes (each runs one job at a time), or one in the foreground',
+    description: 'start workers (each runs one job at a time) in detached processes, or in this terminal',
     options: [
       { flags: '--count <n>', help: 'how many workers to start', default: '1' },
+      { flags: '--per-process <n>', help: 'workers run by each detached process, sharing its memory and database connection (default: 1)' },
       { flags: '--queue <name>', help: 'serve only this queue (default: every queue)' },
-      { flags: '--foreground', help: 'run one worker in this terminal, logging to stdout, until stopped' },
-      { flags: '--id <id>', help: 'worker id for --foreground (default: generated)' },
+      { flags: '--foreground', help: 'run the workers in this process and terminal, logging to stdout, until stopped' },
+      { flags: '--id <id>', help: 'worker id for --foreground with one worker (default: generated)' },
       JSON_OPTION('print the started workers as JSON'),
     ],
     run: ({ opts }) => runWorkerStart(opts as WorkerStartOptions),

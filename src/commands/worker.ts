@@ -18,6 +18,7 @@ function targetString(db: string | undefined): string {
 
 export interface WorkerStartOptions extends GlobalOptions {
   count?: string;
+  perProcess?: string;
   queue?: string;
   foreground?: boolean;
   id?: string;
@@ -25,16 +26,18 @@ export interface WorkerStartOptions extends GlobalOptions {
 }
 
 export async function runWorkerStart(o: WorkerStartOptions): Promise<number> {
-  const count = parseWhole(o.count, '--count', 1, 256);
+  const count = parseWhole(o.count, '--count', 1, 256) ?? 1;
+  const perProcess = parseWhole(o.perProcess, '--per-process', 1, 256);
   const queue = o.queue ?? null;
   if (o.foreground) {
-    if (count !== undefined && count !== 1) throw new ValidationError('--foreground runs one worker; drop --count or start detached workers');
+    if (perProcess !== undefined) throw new ValidationError('--foreground runs every worker in this one process; drop --per-process');
+    if (o.id !== undefined && count !== 1) throw new ValidationError('--id names one worker; drop it or --count');
     const sup = await loadSupervisor();
-    return sup.runForeground({ db: targetString(o.db), queue, ...(o.id !== undefined ? { id: o.id } : {}) });
+    return sup.runForeground({ db: targetString(o.db), queue, count, ...(o.id !== undefined ? { id: o.id } : {}) });
   }
   if (o.id !== undefined) throw new ValidationError('--id applies to --foreground only');
   const sup = await loadSupervisor();
-  const started = await sup.startWorkers({ db: targetString(o.db), count: count ?? 1, queue });
+  const started = await sup.startWorkers({ db: targetString(o.db), count, perProcess, queue });
   if (o.json) {
     printJson(started);
     return 0;

@@ -4,7 +4,7 @@
  * Glossary
  * - job:     one shell command to run, with its retry policy and its history.
  * - queue:   a named lane of jobs (`default` unless given); a worker may serve one queue or all.
- * - worker:  a process that claims one job at a time, runs it, and settles it.
+ * - worker:  claims one job at a time, runs it, and settles it (a process runs one worker or several).
  * - attempt: one run of a job by a worker, from claim to settlement, with its outcome.
  * - lease:   the time until which a claimed job belongs to its worker; the worker renews it
  *            while the job runs. An expired lease means the worker died, and the job is recovered.

@@ -7,6 +7,13 @@ import { Runner, type RunnerOptions } from './runner.js';
 /** The signals that stop a worker: the first gracefully, a second at once. */
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
+/**
+ * The signal that makes a worker process read its workers' stop requests now rather than at
+ * their next heartbeat: how `worker stop` reaches one worker of a process that runs several
+ * without stopping the others.
+ */
+export const RECHECK_SIGNAL: NodeJS.Signals = 'SIGUSR2';
+
 /** After a stop that kills the running job, the process exits by itself this long after at the latest. */
 const FORCED_EXIT_MS = 10_000;
 
@@ -24,19 +31,27 @@ export function newWorkerId(): string {
 export interface WorkerProcessOptions {
   /** The database; undefined: QUEUECTL_DB, MONGO_URI or the default file. */
   db: string | undefined;
-  id: string;
+  /**
+   * The workers this process runs, one per id, each with its own job at a time, lease and
+   * record. They share the process, its database connection and its memory.
+   */
+  ids: readonly string[];
   queueName: string | null;
   log?: Logger;
-  /** Passed to the runner (tests shorten the cadences). */
+  /** Passed to the runners (tests shorten the cadences). */
   tuning?: Partial<Omit<RunnerOptions, 'queue' | 'id' | 'queueName' | 'log'>>;
 }
 
 /**
- * Runs one worker in this process until it is stopped, handling the stop signals; returns the
- * exit code. Cleanups are registered as resources are acquired and run in reverse order.
+ * Runs the workers of this process until they are stopped, handling the stop signals; returns
+ * the exit code (non-zero when any worker stopped because of a fault). A stop signal stops every
+ * worker of the process; a stop requested for some of them through the database stops those
+ * alone. Cleanups are registered as resources are acquired and run in reverse order.
  */
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<number> {
-  const log = options.log ?? jsonLogger(options.id);
+  if (options.ids.length === 0 || new Set(options.ids).size !== options.ids.length) throw new Error('a worker process needs distinct worker ids');
+  const logOf = (id: string) => options.log ?? jsonLogger(id);
+  const log = logOf(options.ids[0]);
   const cleanups: Array<() => unknown> = [];
   let forcedExit: NodeJS.Timeout | undefined;
   const armForcedExit = () => {
@@ -49,24 +64,30 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<n
     forcedExit.unref();
   };
 
-  let runner: Runner | undefined;
+  let runners: Runner[] | undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
-    if (!runner) {
+    if (!runners) {
       // Still opening the database: nothing to hand back yet.
       process.exit(signals > 1 ? 1 : 0);
     }
-    if (signals === 1) runner.stop('graceful', signal);
-    else runner.stop('now', `${signal} (second signal)`);
+    for (const runner of runners) {
+      if (signals === 1) runner.stop('graceful', signal);
+      else runner.stop('now', `${signal} (second signal)`);
+    }
+  };
+  const onRecheck = () => {
+    for (const runner of runners ?? []) runner.recheck();
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  process.on(RECHECK_SIGNAL, onRecheck);
   cleanups.push(() => {
     // A stop signal can still arrive as the worker winds down: `worker stop` writes its request to
     // the database and then signals, and a worker that saw the request first may already be here.
     // It changes nothing now; with no listener left, its default action would end the process as
     // "killed by SIGTERM" instead of with its exit code.
-    for (const s of STOP_SIGNALS) process.on(s, ignoreLateSignal).off(s, onSignal);
+    for (const s of [...STOP_SIGNALS, RECHECK_SIGNAL]) process.on(s, ignoreLateSignal).off(s, onSignal).off(s, onRecheck);
   });
 
   try {
@@ -87,10 +108,35 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<n
       }
     }
     cleanups.push(() => queue.close());
-    runner = new Runner({ ...options.tuning, queue, id: options.id, queueName: options.queueName, log });
-    runner.onHardStop = armForcedExit;
-    await runner.run();
-    return runner.failed ? 1 : 0;
+    // The process's forced exit is armed once every worker still running is being stopped at
+    // once: a forced stop of one worker must not end the others' jobs.
+    const over = new Set<Runner>();
+    const hard = new Set<Runner>();
+    const armIfAllHard = () => {
+      if (runners!.every((r) => over.has(r) || hard.has(r))) armForcedExit();
+    };
+    runners = options.ids.map((id, i) => {
+      // Schedules are fired by one worker of a process: the others would find them fired already.
+      const fireSchedules = i === 0 ? options.tuning?.fireSchedules : false;
+      const runner = new Runner({ ...options.tuning, fireSchedules, queue, id, queueName: options.queueName, log: logOf(id) });
+      runner.onHardStop = () => {
+        hard.add(runner);
+        armIfAllHard();
+      };
+      return runner;
+    });
+    // A worker that fails stops alone; its siblings run on until they are stopped.
+    await Promise.all(runners.map(async (r) => {
+      try {
+        await r.run();
+      } catch (e) {
+        r.failed = true;
+        logOf(r.id)('error', 'worker_failed', { error: oneLine(e) });
+      }
+      over.add(r);
+      if (hard.size > 0) armIfAllHard();
+    }));
+    return runners.some((r) => r.failed) ? 1 : 0;
   } catch (e) {
     log('error', 'worker_failed', { error: oneLine(e) });
     return 1;

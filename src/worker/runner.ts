@@ -87,6 +87,10 @@ export class Runner {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatEvery = 0;
   private beating = false;
+  /** A recheck asked for while a beat was under way: one more beat follows it. */
+  private beatAgain = false;
+  /** Registered and not yet deregistering: heartbeats are this worker's to send. */
+  private live = false;
   private stateBeat: NodeJS.Timeout | undefined;
   private shutdownTimer: NodeJS.Timeout | undefined;
   private flushing = false;
@@ -152,6 +156,7 @@ export class Runner {
       throw e;
     }
     this.startedAt = now;
+    this.live = true;
     this.log('info', 'worker_started', { pid: this.pid, host: this.host, host_id: this.probe.hostId, queue: this.opts.queueName, db: this.queue.location });
     this.startWatching();
     this.resetHeartbeat();
@@ -189,6 +194,7 @@ export class Runner {
         }
       }
     } finally {
+      this.live = false;
       this.ticker?.stop();
       this.stopWatching();
       clearInterval(this.heartbeatTimer);
@@ -217,6 +223,16 @@ export class Runner {
     this.wake();
     if (mode === 'now') this.interruptJob();
     else if (this.current) this.armShutdownTimer();
+  }
+
+  /**
+   * Reads this worker's stop request now instead of at the next heartbeat (`RECHECK_SIGNAL`: a
+   * stop asked for one worker of a process that runs several).
+   */
+  recheck(): void {
+    if (!this.live) return;
+    if (this.beating) this.beatAgain = true;
+    else void this.beat();
   }
 
   /** Ends an idle wait at once (a job may have arrived), or makes the next one return at once. */
@@ -556,6 +572,10 @@ export class Runner {
       this.dbError('heartbeat', e);
     } finally {
       this.beating = false;
+      if (this.beatAgain && this.live) {
+        this.beatAgain = false;
+        void this.beat();
+      }
     }
   }
 

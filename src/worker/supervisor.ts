@@ -6,13 +6,13 @@ import { defaultDbPath, isMongoUri, openQueue } from '../engine/open.js';
 import { isWorkerStale } from '../engine/policy.js';
 import type { Queue } from '../engine/queue.js';
 import type { WorkerRecord } from '../engine/types.js';
-import { newWorkerId, runWorkerProcess } from './lifecycle.js';
-import { jsonLogger } from './log.js';
+import { RECHECK_SIGNAL, newWorkerId, runWorkerProcess } from './lifecycle.js';
 import { hostId, processState } from '../os/host.js';
 import { packageRoot } from '../package-root.js';
 
 export interface StartedWorker {
   id: string;
+  /** The worker's process; workers started together with `perProcess` > 1 share one. */
   pid: number;
   log: string;
 }
@@ -65,12 +65,22 @@ export function defaultLogDir(db: string): string {
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+export interface StartOptions {
+  db: string;
+  count: number;
+  /** Workers run by each process (default 1): the last process takes what is left. */
+  perProcess?: number;
+  queue: string | null;
+  logDir?: string;
+}
+
 /**
  * Starts `count` detached workers on database `db` (an absolute SQLite path or a mongodb URI,
- * handed over in the environment so no password shows in `ps`). Each one's output is appended to
- * `<logDir>/<id>.log`. Resolves once every worker has registered.
+ * handed over in the environment so no password shows in `ps`), `perProcess` to a process. Each
+ * process's output is appended to `<logDir>/<id>.log`, named after its first worker; every line
+ * names the worker it is about. Resolves once every worker has registered.
  */
-export async function startWorkers(opts: { db: string; count: number; queue: string | null; logDir?: string }): Promise<StartedWorker[]> {
+export async function startWorkers(opts: StartOptions): Promise<StartedWorker[]> {
   const entry = workerEntry();
   const logDir = opts.logDir ?? defaultLogDir(opts.db);
   // A database this process cannot open would fail every worker: say so once, start none.
@@ -85,27 +95,29 @@ export async function startWorkers(opts: { db: string; count: number; queue: str
   }
 }
 
-type Launched = StartedWorker & { exit: string | null; kill: () => void };
+/** One worker started, with what its process is doing (shared by the workers of that process). */
+type Launched = StartedWorker & { proc: { exit: string | null }; kill: () => void };
 
-function launch(entry: string, logDir: string, opts: { db: string; count: number; queue: string | null }): Launched[] {
+function launch(entry: string, logDir: string, opts: StartOptions): Launched[] {
   const launched: Launched[] = [];
-  for (let i = 0; i < opts.count; i++) {
-    const id = newWorkerId();
-    const log = join(logDir, `${id}.log`);
+  const perProcess = opts.perProcess ?? 1;
+  for (let first = 0; first < opts.count; first += perProcess) {
+    const ids = Array.from({ length: Math.min(perProcess, opts.count - first) }, newWorkerId);
+    const log = join(logDir, `${ids[0]}.log`);
     const fd = openSync(log, 'a', 0o600);
     try {
-      const args = [...WORKER_NODE_OPTIONS, entry, '--id', id, ...(opts.queue !== null ? ['--queue', opts.queue] : [])];
+      const args = [...WORKER_NODE_OPTIONS, entry, ...ids.flatMap((id) => ['--id', id]), ...(opts.queue !== null ? ['--queue', opts.queue] : [])];
       const child = spawn(process.execPath, args, {
         detached: true,
         stdio: ['ignore', fd, fd],
         env: { ...process.env, QUEUECTL_DB: opts.db },
       });
       if (child.pid === undefined) throw new QueueError(`could not start a worker: ${process.execPath} did not spawn`);
-      const w: Launched = { id, pid: child.pid, log, exit: null, kill: () => child.kill('SIGKILL') };
-      child.on('exit', (code, signal) => (w.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
-      child.on('error', (e) => (w.exit = e.message));
+      const proc: Launched['proc'] = { exit: null };
+      child.on('exit', (code, signal) => (proc.exit = signal ? `killed by ${signal}` : `exit code ${code}`));
+      child.on('error', (e) => (proc.exit = e.message));
       child.unref();
-      launched.push(w);
+      for (const id of ids) launched.push({ id, pid: child.pid, log, proc, kill: () => child.kill('SIGKILL') });
     } finally {
       closeSync(fd);
     }
@@ -118,17 +130,19 @@ async function awaitRegistration(queue: Queue, launched: Launched[]): Promise<St
   let registered = new Set<string>();
   for (;;) {
     registered = new Set((await queue.workers()).map((w) => w.id));
-    const waiting = launched.filter((w) => !registered.has(w.id) && w.exit === null);
+    const waiting = launched.filter((w) => !registered.has(w.id) && w.proc.exit === null);
     if (waiting.length === 0 || Date.now() > deadline) break;
     await delay(POLL_MS);
   }
-  const started = launched.filter((w) => registered.has(w.id)).map(({ id, pid, log }) => ({ id, pid, log }));
   const failed = launched.filter((w) => !registered.has(w.id));
-  // A worker that did not register in time is not left running unseen: it is ended here.
-  for (const w of failed) if (w.exit === null) w.kill();
+  // A worker that did not register in time is not left running unseen: its process is ended
+  // here, with the other workers it runs.
+  const ended = new Set(failed.filter((w) => w.proc.exit === null).map((w) => w.pid));
+  for (const w of failed) if (w.proc.exit === null) w.kill();
+  const started = launched.filter((w) => registered.has(w.id) && !ended.has(w.pid)).map(({ id, pid, log }) => ({ id, pid, log }));
   if (failed.length > 0) {
     const w = failed[0];
-    const why = w.exit === null ? `did not register within ${REGISTER_TIMEOUT_MS / 1000}s` : `exited (${w.exit})`;
+    const why = w.proc.exit === null ? `did not register within ${REGISTER_TIMEOUT_MS / 1000}s` : `exited (${w.proc.exit})`;
     const more = failed.length > 1 ? ` (${failed.length} of ${launched.length} workers failed)` : '';
     const running = started.length > 0 ? `; ${started.length} started and running` : '';
     throw new WorkerStartError(`worker ${w.id} ${why}: ${lastWords(w.log)}${more}${running}`, started);
@@ -184,16 +198,22 @@ export async function stopWorkers(
 
   await queue.requestStop(requested, opts.force);
   // Signals reach only workers this process can see (same host id), and only while their pid
-  // still belongs to the process that registered (same start time).
+  // still belongs to the process that registered (same start time). A process all of whose
+  // workers are to stop is sent a stop signal; one that runs others too is told to read its stop
+  // requests now, and the others run on.
   const here = hostId();
   const isLocal = (w: WorkerRecord) => w.host_id === here && w.pid !== process.pid;
   const alive = (w: WorkerRecord) => processState(w.pid, w.pid_start) !== 'gone';
-  const local = targets.filter(isLocal);
-  for (const w of local) if (alive(w)) signal(w.pid);
+  const processOf = (w: WorkerRecord) => `${w.pid}:${w.pid_start ?? ''}`;
+  const targeted = new Set(requested);
+  const whole = new Map<string, boolean>();
+  for (const w of all.filter(isLocal)) whole.set(processOf(w), (whole.get(processOf(w)) ?? true) && targeted.has(w.id));
+  const processes = new Map(targets.filter((w) => isLocal(w) && alive(w)).map((w) => [processOf(w), w]));
+  for (const [p, w] of processes) signal(w.pid, whole.get(p) ? 'SIGTERM' : RECHECK_SIGNAL);
   if (opts.force) {
     // A second signal means "stop now"; sent apart so the two are not merged into one delivery.
     await delay(150);
-    for (const w of local) if (alive(w)) signal(w.pid);
+    for (const [p, w] of processes) if (whole.get(p) && alive(w)) signal(w.pid, 'SIGTERM');
   }
 
   const config = await queue.config();
@@ -226,16 +246,16 @@ export function stopOneWorker(queue: Queue, id: string, opts: { timeoutMs?: numb
   return stopWorkers(queue, { ids: [id], timeoutMs: opts.timeoutMs ?? 0, force: opts.force ?? false });
 }
 
-function signal(pid: number): void {
+function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, name);
   } catch {
     // already gone
   }
 }
 
-/** Runs one worker in this process, logging JSON lines to stdout, until it is stopped; returns the exit code. */
-export function runForeground(opts: { db: string; queue: string | null; id?: string }): Promise<number> {
-  const id = opts.id ?? newWorkerId();
-  return runWorkerProcess({ db: opts.db, id, queueName: opts.queue, log: jsonLogger(id) });
+/** Runs `count` workers (default 1) in this process, logging JSON lines to stdout, until they are stopped; returns the exit code. */
+export function runForeground(opts: { db: string; queue: string | null; count?: number; id?: string }): Promise<number> {
+  const ids = opts.id !== undefined ? [opts.id] : Array.from({ length: opts.count ?? 1 }, newWorkerId);
+  return runWorkerProcess({ db: opts.db, ids, queueName: opts.queue });
 }
