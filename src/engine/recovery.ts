@@ -77,8 +77,9 @@ export class Recovery {
       if (job.command_pid !== null) {
         if (job.command_host === this.probe.hostId) await this.probe.endCommand(job.command_pid, job.command_start);
       } else if (holder !== 'remote' && this.probe.endJobCommand) {
-        // A worker of this host id lost between the command's start and the write of its pid
-        // (or while that write failed): its command, if one started, is found by its environment.
+        // A worker of this host id lost before it recorded the pid (it writes it shortly after the
+        // start, see runner.ts, or the write failed): its command, if one started, is found by its
+        // environment.
         await this.probe.endJobCommand(job.id, job.attempts);
       }
       const { move, decision } = recoverMove(job, why, config, now);

@@ -48,6 +48,15 @@ const SEARCH_RETRY_MS = 5000;
 /** After a step of search indexing, a pause this many times as long as the step. */
 const SEARCH_PAUSE_RATIO = 3;
 
+/**
+ * How long after its start a command's pid is recorded: a command over by then (most short jobs)
+ * is not recorded at all. That saves a write transaction per short job, and with it a turn at the
+ * database's write lock, which the workers of every process on the file take one at a time. A
+ * worker lost within this time leaves a command that recovery finds by its environment instead
+ * (recovery.ts).
+ */
+const RECORD_COMMAND_AFTER_MS = 20;
+
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -440,24 +449,29 @@ export class Runner {
 
   /**
    * Stores the command's process group beside the job, so that if this worker is killed outright
-   * the worker that recovers the job ends the command first. The job runs either way.
+   * the worker that recovers the job ends the command first. The job runs either way. Written
+   * RECORD_COMMAND_AFTER_MS after the start, and only while the command is still this worker's
+   * (its shell running, or output still coming from what it left in its group). The leader's
+   * start time is read at once, while the leader is sure to be there.
    */
   private recordCommand(job: Job, pid: number): void {
     const start = processStart(pid);
-    void (async () => {
-      // Retried while the command runs: if this worker dies (killed, or by SIGBUS on database files
-      // made immutable under it), the command lives on in its own process group, and the worker that
-      // recovers the job can end it before the next copy starts only if its pid is recorded.
-      while (this.current?.job === job) {
-        try {
-          await this.queue.recordCommand(job, this.id, pid, start, this.probe.hostId);
-          return;
-        } catch (e) {
-          this.dbError('record the command pid', e, { job: job.id });
-        }
-        await delay(this.retryDelay());
+    setTimeout(() => void this.writeCommandRecord(job, pid, start), RECORD_COMMAND_AFTER_MS);
+  }
+
+  private async writeCommandRecord(job: Job, pid: number, start: number | null): Promise<void> {
+    // Retried while the command runs: if this worker dies (killed, or by SIGBUS on database files
+    // made immutable under it), the command lives on in its own process group, and the worker that
+    // recovers the job can end it before the next copy starts only if its pid is recorded.
+    while (this.current?.job === job) {
+      try {
+        await this.queue.recordCommand(job, this.id, pid, start, this.probe.hostId);
+        return;
+      } catch (e) {
+        this.dbError('record the command pid', e, { job: job.id });
       }
-    })();
+      await delay(this.retryDelay());
+    }
   }
 
   /**

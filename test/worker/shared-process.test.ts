@@ -18,9 +18,12 @@ afterEach(async () => {
   await box?.cleanup();
 });
 
-/** A job that records its start, then waits for `go` (a file in the sandbox) and records its end. */
+/**
+ * A job that records its start, then waits for `go` (a file in the sandbox) and records its end.
+ * It also ends when the sandbox is gone: a test that fails must not leave it polling forever.
+ */
 function gated(id: string, go = 'go') {
-  return { id, command: `echo "start $QUEUECTL_JOB_ID $QUEUECTL_ATTEMPT" >> runs; while [ ! -e ${go} ]; do sleep 0.02; done; echo "end $QUEUECTL_JOB_ID" >> runs` };
+  return { id, command: `echo "start $QUEUECTL_JOB_ID $QUEUECTL_ATTEMPT" >> runs; while [ ! -e ${go} ] && [ -e runs ]; do sleep 0.02; done; echo "end $QUEUECTL_JOB_ID" >> runs` };
 }
 
 const runsOf = (dir: string) => (existsSync(join(dir, 'runs')) ? readFileSync(join(dir, 'runs'), 'utf8').trim().split('\n') : []);
