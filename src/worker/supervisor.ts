@@ -206,14 +206,13 @@ export async function stopWorkers(
   const alive = (w: WorkerRecord) => processState(w.pid, w.pid_start) !== 'gone';
   const processOf = (w: WorkerRecord) => `${w.pid}:${w.pid_start ?? ''}`;
   const targeted = new Set(requested);
-  const whole = new Map<string, boolean>();
-  for (const w of all.filter(isLocal)) whole.set(processOf(w), (whole.get(processOf(w)) ?? true) && targeted.has(w.id));
+  const spared = new Set(all.filter((w) => isLocal(w) && !targeted.has(w.id)).map(processOf));
   const processes = new Map(targets.filter((w) => isLocal(w) && alive(w)).map((w) => [processOf(w), w]));
-  for (const [p, w] of processes) signal(w.pid, whole.get(p) ? 'SIGTERM' : RECHECK_SIGNAL);
+  for (const [p, w] of processes) signal(w.pid, spared.has(p) ? RECHECK_SIGNAL : 'SIGTERM');
   if (opts.force) {
     // A second signal means "stop now"; sent apart so the two are not merged into one delivery.
     await delay(150);
-    for (const [p, w] of processes) if (whole.get(p) && alive(w)) signal(w.pid, 'SIGTERM');
+    for (const [p, w] of processes) if (!spared.has(p) && alive(w)) signal(w.pid, 'SIGTERM');
   }
 
   const config = await queue.config();
