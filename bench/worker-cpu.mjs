@@ -2,9 +2,11 @@
 // for one build or several side by side (interleaved rounds, the order alternating), so that a
 // change to the worker can be measured on a shared, loaded machine:
 //
-//   node bench/worker-cpu.mjs [--jobs N] [--rounds R] [--workers W] [BUILD_DIR[|node flags]]...
+//   node bench/worker-cpu.mjs [--jobs N] [--rounds R] [--workers W] [BUILD_DIR[|node flags[|VAR=value ...]]]...
 //
-// BUILD_DIR is a copy of dist/ (default: dist/ itself); "dir|--flag" adds node flags to that one.
+// BUILD_DIR is a copy of dist/ (default: dist/ itself); "dir|--flag" adds node flags to that one,
+// "dir||QUEUECTL_LAUNCHER=off" sets its workers' environment. A worker's launcher (its child
+// process) is counted as part of the worker.
 // Each round starts W idle workers on a fresh SQLite file, enqueues N jobs of `sh -c true` and
 // reads the workers' /proc/<pid>/stat before and after the drain. Fork-heavy processes pay a page
 // fault for every page they write after each fork, so faults per job is a steadier signal than
@@ -38,12 +40,17 @@ function stat(pid) {
   return { user: Number(f[11]) * TICK_MS, sys: Number(f[12]) * TICK_MS, faults: Number(f[7]) };
 }
 
+function childrenOf(pid) {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
 function total(pids) {
   return pids.map(stat).reduce((a, b) => ({ user: a.user + b.user, sys: a.sys + b.sys, faults: a.faults + b.faults }));
 }
 
 async function round(build, r) {
-  const [dir, flags = ''] = build.split('|');
+  const [dir, flags = '', vars = ''] = build.split('|');
+  const extraEnv = Object.fromEntries(vars.split(' ').filter(Boolean).map((v) => v.split(/=(.*)/s, 2)));
   const t = tempDir('queuectl-worker-cpu-');
   const db = join(t.dir, 'q.db');
   const q = await openSqliteQueue(db);
@@ -51,7 +58,7 @@ async function round(build, r) {
   try {
     for (let w = 0; w < workers; w++) {
       const args = [...NODE_OPTIONS, ...flags.split(' ').filter(Boolean), resolve(dir, 'worker/main.js'), '--id', `cpu-${r}-${w}`];
-      children.push(spawn(process.execPath, args, { env: { ...process.env, QUEUECTL_DB: db }, stdio: 'ignore', cwd: t.dir }));
+      children.push(spawn(process.execPath, args, { env: { ...process.env, ...extraEnv, QUEUECTL_DB: db }, stdio: 'ignore', cwd: t.dir }));
     }
     // Registered and idle before the clock starts.
     for (;;) {
@@ -59,7 +66,7 @@ async function round(build, r) {
       await sleep(20);
     }
     await sleep(300);
-    const pids = children.map((c) => c.pid);
+    const pids = children.flatMap((c) => [c.pid, ...childrenOf(c.pid)]);
     const before = total(pids);
     const started = performance.now();
     await q.enqueueBulk(Array.from({ length: jobs }, () => ({ command: 'true', cwd: t.dir })));

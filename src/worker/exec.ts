@@ -6,6 +6,7 @@ import type { OutputTail as OutputSnapshot } from '../engine/backend.js';
 import { formatDuration } from '../engine/duration.js';
 import { oneLine } from '../engine/errors.js';
 import type { AttemptResult } from '../engine/types.js';
+import type { Launcher } from './launcher.js';
 import { OutputTail } from './output-tail.js';
 
 export interface ExecOptions {
@@ -29,11 +30,15 @@ export interface ExecOptions {
   drainMs?: number;
   /** The command's environment, whole (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Starts it through this launcher while it is alive; with Node's spawn otherwise. */
+  launcher?: Launcher | null;
 }
 
 export interface RunningCommand {
-  /** Undefined when the command could not be started. */
+  /** The shell's pid, which leads the command's process group (undefined until it started, and if it could not start). */
   readonly pid: number | undefined;
+  /** Settles once the command started (its pid) or could not (undefined), before `result`. */
+  readonly started: Promise<number | undefined>;
   readonly result: Promise<AttemptResult>;
   /**
    * Stops the command's process group (SIGTERM, then SIGKILL) and reports it as interrupted, or
@@ -47,12 +52,13 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 const DEFAULT_DRAIN_MS = 250;
 
 /**
- * Starts `command` through `/bin/sh -c` in `cwd`; see `ExecOptions`.
+ * Starts `/bin/sh -c command` in `cwd`; see `ExecOptions`.
  *
- * Node's `child_process.spawn` directly, not execa: a worker spawns one process per job, and
- * execa's per-call work (option normalisation, its stream and promise wrappers) cost about
- * 0.4 ms of the worker's CPU per job, for nothing used here — the output goes to a bounded ring,
- * failure is an ordinary outcome, and the worker kills the whole process group itself.
+ * Through the worker's launcher when it has one (launcher.ts says why), else with Node's
+ * `child_process.spawn` directly, not execa: a worker spawns one process per job, and execa's
+ * per-call work (option normalisation, its stream and promise wrappers) cost about 0.4 ms of the
+ * worker's CPU per job, for nothing used here — the output goes to a bounded ring, failure is an
+ * ordinary outcome, and the worker kills the whole process group itself.
  */
 export function startCommand(options: ExecOptions): RunningCommand {
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -60,52 +66,35 @@ export function startCommand(options: ExecOptions): RunningCommand {
   const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const tail = new OutputTail(options.outputLimitBytes);
 
-  let child: ChildProcessByStdio<null, Readable, Readable>;
-  try {
-    child = spawn('/bin/sh', ['-c', options.command], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      // Its own process group (setsid), so a timeout or a stop can kill the command and
-      // everything it started with one signal to the group.
-      detached: true,
-      // The job has no input: a closed stdin stops commands that would wait for a terminal.
-      // Output goes to a bounded ring read here.
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (e) {
-    // Some failures are thrown rather than emitted (a working directory that is a file, a
-    // malformed option): the attempt fails the same way.
-    const result = Promise.resolve<AttemptResult>({
-      outcome: 'error',
-      exit_code: null,
-      signal: null,
-      error: `could not start: ${startError(e as NodeJS.ErrnoException, options.cwd)}`,
-      output: '',
-      output_bytes: 0,
-      finished_at: Date.now(),
-    });
-    return { pid: undefined, result, abort: () => {} };
-  }
-  const pid = child.pid;
-
+  let pid: number | undefined;
   let stopReason: 'timeout' | 'interrupted' | 'cancelled' | null = null;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let startFailure: NodeJS.ErrnoException | null = null;
+  let lost: string | null = null;
+  let done = false;
   let flushTimer: NodeJS.Timeout | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
   let cancelTimeout = () => {};
+  let resolveStarted!: (pid: number | undefined) => void;
+  const started = new Promise<number | undefined>((resolve) => (resolveStarted = resolve));
+  let resolveResult!: (r: AttemptResult) => void;
+  const result = new Promise<AttemptResult>((resolve) => (resolveResult = resolve));
+  /** Stops reading output (set once the command is under way). */
+  let stopReading = () => {};
 
   const onData = (chunk: Buffer) => tail.push(chunk);
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
 
   const killGroup = (reason: 'timeout' | 'interrupted' | 'cancelled') => {
-    if (stopReason || exit || pid === undefined) return;
+    if (stopReason || exit || done) return;
     stopReason = reason;
-    endGroup(pid, killGraceMs);
+    // Not started yet: it is ended as soon as it is (onStart).
+    if (pid !== undefined) endGroup(pid, killGraceMs);
   };
 
-  if (pid !== undefined) {
-    if (options.timeoutMs > 0) cancelTimeout = longTimeout(() => killGroup('timeout'), options.timeoutMs);
+  const onStart = (p: number) => {
+    pid = p;
+    resolveStarted(p);
+    if (stopReason) endGroup(p, killGraceMs);
     if (options.onOutput && flushIntervalMs > 0) {
       const onOutput = options.onOutput;
       let flushed = 0;
@@ -115,40 +104,94 @@ export function startCommand(options: ExecOptions): RunningCommand {
         onOutput({ text: tail.text(), bytes: tail.total });
       }, flushIntervalMs);
     }
-    child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      // The job is over when its shell is: whatever it left running in its group is ended, so
-      // nothing of one attempt is still running when the next starts. (Most jobs leave nothing:
-      // then no signal is sent and no timer armed.)
-      if (groupExists(pid)) endGroup(pid, killGraceMs);
-      // Processes the job left behind may hold its pipes open; stop waiting for them.
-      drainTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-      }, drainMs);
-      drainTimer.unref();
-    });
-  }
+  };
+
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    exit = { code, signal };
+    // The job is over when its shell is: whatever it left running in its group is ended, so
+    // nothing of one attempt is still running when the next starts. (Most jobs leave nothing:
+    // then no signal is sent and no timer armed.)
+    if (pid !== undefined && groupExists(pid)) endGroup(pid, killGraceMs);
+    // Processes the job left behind may hold its pipes open; stop waiting for them.
+    drainTimer = setTimeout(() => stopReading(), drainMs);
+    drainTimer.unref();
+  };
 
   const onAbort = () => killGroup('interrupted');
-  if (options.signal) {
-    if (options.signal.aborted) queueMicrotask(onAbort);
-    else options.signal.addEventListener('abort', onAbort, { once: true });
-  }
 
-  const result = new Promise<AttemptResult>((resolve) => {
-    let startFailure: NodeJS.ErrnoException | null = null;
-    const finish = () => {
-      clearInterval(flushTimer);
-      clearTimeout(drainTimer);
-      cancelTimeout();
-      options.signal?.removeEventListener('abort', onAbort);
-      const base = { output: tail.text(), output_bytes: tail.total, finished_at: Date.now() };
-      if (pid === undefined) {
-        resolve({ ...base, outcome: 'error', exit_code: null, signal: null, error: `could not start: ${startError(startFailure, options.cwd)}` });
-        return;
-      }
-      resolve({ ...base, ...describeEnd(stopReason, exit?.code ?? null, exit?.signal ?? null, options.timeoutMs) });
+  /** Once the command exited and its output ended (or could not start, or its launcher is gone). */
+  const finish = () => {
+    if (done) return;
+    done = true;
+    resolveStarted(undefined); // no-op once started
+    clearInterval(flushTimer);
+    clearTimeout(drainTimer);
+    cancelTimeout();
+    options.signal?.removeEventListener('abort', onAbort);
+    const base = { output: tail.text(), output_bytes: tail.total, finished_at: Date.now() };
+    if (pid === undefined) {
+      resolveResult({ ...base, outcome: 'error', exit_code: null, signal: null, error: `could not start: ${startError(startFailure, options.cwd, lost)}` });
+    } else if (!exit && lost !== null) {
+      resolveResult({ ...base, outcome: 'error', exit_code: null, signal: null, error: `lost track of the command: ${lost}; its process group was ended` });
+    } else {
+      resolveResult({ ...base, ...describeEnd(stopReason, exit?.code ?? null, exit?.signal ?? null, options.timeoutMs) });
+    }
+  };
+
+  const via = options.launcher?.alive ? options.launcher : null;
+  if (via) {
+    let ended = false;
+    const id = via.launch(options.command, options.cwd, options.env ?? process.env, {
+      started: onStart,
+      failed: (e) => {
+        startFailure = e;
+        finish();
+      },
+      output: onData,
+      exited: (code, signal) => {
+        onExit(code, signal);
+        if (ended) finish();
+      },
+      ended: () => {
+        ended = true;
+        if (exit) finish();
+      },
+      lost: (why) => {
+        lost = why;
+        if (pid !== undefined && !exit) endGroup(pid, killGraceMs);
+        finish();
+      },
+    });
+    stopReading = () => {
+      via.stopReading(id);
+      ended = true;
+      if (exit) finish();
+    };
+  } else {
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn('/bin/sh', ['-c', options.command], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        // Its own process group (setsid), so a timeout or a stop can kill the command and
+        // everything it started with one signal to the group.
+        detached: true,
+        // The job has no input: a closed stdin stops commands that would wait for a terminal.
+        // Output goes to a bounded ring read here.
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      // Some failures are thrown rather than emitted (a working directory that is a file, a
+      // malformed option): the attempt fails the same way.
+      startFailure = e as NodeJS.ErrnoException;
+      finish();
+      return { pid: undefined, started, result, abort: () => {} };
+    }
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    stopReading = () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
     };
     // 'close' comes after 'exit' once both pipes are closed (or destroyed after drainMs).
     child.on('close', finish);
@@ -156,13 +199,25 @@ export function startCommand(options: ExecOptions): RunningCommand {
       // A failed spawn: no 'exit' follows, and 'close' only once the pipes are torn down.
       if (pid !== undefined) return; // an error signalling a running child: its exit still comes
       startFailure = e;
-      child.stdout.destroy();
-      child.stderr.destroy();
+      stopReading();
     });
-  });
+    if (child.pid !== undefined) {
+      child.on('exit', onExit);
+      onStart(child.pid);
+    }
+  }
+
+  if (options.timeoutMs > 0 && !done) cancelTimeout = longTimeout(() => killGroup('timeout'), options.timeoutMs);
+  if (options.signal && !done) {
+    if (options.signal.aborted) queueMicrotask(onAbort);
+    else options.signal.addEventListener('abort', onAbort, { once: true });
+  }
 
   return {
-    pid,
+    get pid() {
+      return pid;
+    },
+    started,
     result,
     abort: (reason = 'interrupted') => killGroup(reason),
   };
@@ -251,8 +306,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Why the shell could not be spawned, in the user's terms. */
-function startError(r: NodeJS.ErrnoException | null, cwd: string): string {
-  if (!r) return 'unknown error';
+function startError(r: NodeJS.ErrnoException | null, cwd: string, lost: string | null): string {
+  if (!r) return lost ?? 'unknown error';
   if (r.code === 'ENOENT' || r.code === 'ENOTDIR') {
     try {
       if (!statSync(cwd).isDirectory()) return `working directory ${cwd} is not a directory`;

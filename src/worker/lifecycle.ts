@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StorageError, oneLine } from '../engine/errors.js';
 import { openQueue } from '../engine/open.js';
+import { Launcher } from './launcher.js';
 import { type Logger, jsonLogger } from './log.js';
 import { Runner, type RunnerOptions } from './runner.js';
 
@@ -90,6 +91,16 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<n
     for (const s of [...STOP_SIGNALS, RECHECK_SIGNAL]) process.on(s, ignoreLateSignal).off(s, onSignal).off(s, onRecheck);
   });
 
+  // Commands are started through the launcher (launcher.ts), or by Node when there is none.
+  const launching: Promise<Launcher | string> =
+    process.env.QUEUECTL_LAUNCHER === 'off'
+      ? Promise.resolve('QUEUECTL_LAUNCHER=off')
+      : Launcher.open((why) => log('warn', 'launcher_lost', { why, message: 'commands are spawned by Node from now on' }));
+  cleanups.push(async () => {
+    const l = await launching;
+    if (typeof l !== 'string') l.close();
+  });
+
   try {
     let queue;
     // A database that cannot be reached yet (a MongoDB server still starting, a file locked) is
@@ -115,10 +126,20 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<n
     const armIfAllHard = () => {
       if (runners!.every((r) => over.has(r) || hard.has(r))) armForcedExit();
     };
+    const launcher = await launching;
+    if (typeof launcher === 'string') log('info', 'launcher_unavailable', { why: launcher, message: 'commands are spawned by Node' });
     runners = options.ids.map((id, i) => {
       // Schedules are fired by one worker of a process: the others would find them fired already.
       const fireSchedules = i === 0 ? options.tuning?.fireSchedules : false;
-      const runner = new Runner({ ...options.tuning, fireSchedules, queue, id, queueName: options.queueName, log: logOf(id) });
+      const runner = new Runner({
+        ...options.tuning,
+        fireSchedules,
+        queue,
+        id,
+        queueName: options.queueName,
+        log: logOf(id),
+        launcher: typeof launcher === 'string' ? null : launcher,
+      });
       runner.onHardStop = () => {
         hard.add(runner);
         armIfAllHard();

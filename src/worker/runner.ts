@@ -9,6 +9,7 @@ import type { AttemptResult, Job, WorkerRecord, WorkerState } from '../engine/ty
 import { localProbe, processStart } from '../os/host.js';
 import { baseJobEnv, jobEnv } from './job-env.js';
 import { type RunningCommand, startCommand } from './exec.js';
+import type { Launcher } from './launcher.js';
 import type { Logger } from './log.js';
 import { ScheduleTicker } from './schedule-ticker.js';
 import { Waker } from './wake.js';
@@ -39,6 +40,8 @@ export interface RunnerOptions {
   cancelCheckMs?: number;
   /** Whether this worker fires due schedules (default: yes; every worker may, see `schedule-ticker.ts`). */
   fireSchedules?: boolean;
+  /** Starts commands through this launcher while it is alive (null or absent: with Node's spawn). */
+  launcher?: Launcher | null;
 }
 
 type StopMode = 'none' | 'graceful' | 'now';
@@ -381,6 +384,7 @@ export class Runner {
         flushIntervalMs: this.opts.flushIntervalMs,
         onOutput: (tail) => this.flushOutput(job, tail),
         env: jobEnv(this.baseEnv, job),
+        launcher: this.opts.launcher,
       });
     } catch (e) {
       // Not expected (startCommand reports spawn failures in its result); the attempt fails like one.
@@ -398,9 +402,13 @@ export class Runner {
       return next;
     }
     this.current = { job, run, startedAt };
-    // The pid leads the job's process group: what to kill by hand if this worker is ever killed outright.
-    this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: boundedCommand(job.command), pid: run.pid ?? null });
-    if (run.pid !== undefined) this.recordCommand(job, run.pid);
+    // The pid leads the job's process group: what to kill by hand if this worker is ever killed
+    // outright. (Known once the command started: at once with Node's spawn, a frame later through
+    // the launcher; always before the result.)
+    void run.started.then((pid) => {
+      this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: boundedCommand(job.command), pid: pid ?? null });
+      if (pid !== undefined) this.recordCommand(job, pid);
+    });
     this.scheduleStateBeat();
     // A stop may have arrived while the job was being claimed.
     if (this.stopMode === 'now') this.interruptJob();

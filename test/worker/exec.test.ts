@@ -1,12 +1,12 @@
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand, startCommand } from '../../src/worker/exec.js';
+import { Launcher } from '../../src/worker/launcher.js';
 import { isAlive, killQuietly, waitFor } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'queuectl-exec-'));
-const base = { cwd: dir, timeoutMs: 0, outputLimitBytes: 65536 };
 const leftovers: number[] = [];
 
 afterAll(() => {
@@ -22,7 +22,26 @@ function pidsIn(output: string): number[] {
     .map(Number);
 }
 
-describe('runCommand', () => {
+// Every case both ways a worker starts commands: with Node's spawn, and through the launcher
+// (test/worker/launcher.test.ts checks that the build made one).
+describe.each(['node', 'launcher'] as const)('runCommand, started by %s', (way) => {
+  let launcher: Launcher | null = null;
+  beforeAll(async () => {
+    if (way !== 'launcher') return;
+    const l = await Launcher.open(() => {});
+    if (typeof l === 'string') throw new Error(l);
+    launcher = l;
+  });
+  afterAll(() => launcher?.close());
+  const base = {
+    cwd: dir,
+    timeoutMs: 0,
+    outputLimitBytes: 65536,
+    get launcher() {
+      return launcher;
+    },
+  };
+
   it('reports success with stdout and stderr in one tail', async () => {
     const r = await runCommand({ ...base, command: 'echo out; echo err >&2; echo again' });
     expect(r.outcome).toBe('succeeded');
@@ -51,7 +70,7 @@ describe('runCommand', () => {
   it('reports a command that cannot start: missing working directory', async () => {
     const missing = join(dir, 'no-such-dir');
     const run = startCommand({ ...base, cwd: missing, command: 'true' });
-    expect(run.pid).toBeUndefined();
+    expect(await run.started).toBeUndefined();
     const r = await run.result;
     expect(r.outcome).toBe('error');
     expect(r.error).toBe(`could not start: working directory ${missing} does not exist`);
@@ -61,7 +80,7 @@ describe('runCommand', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
     const run = startCommand({ ...base, cwd: file, command: 'true' });
-    expect(run.pid).toBeUndefined();
+    expect(await run.started).toBeUndefined();
     const r = await run.result;
     expect(r).toMatchObject({ outcome: 'error', exit_code: null, error: `could not start: working directory ${file} is not a directory` });
   });
@@ -74,7 +93,7 @@ describe('runCommand', () => {
       flushIntervalMs: 20,
       command: 'sleep 30 & echo $!; sh -c "sleep 40" & echo $!; wait',
     });
-    expect(run.pid).toBeTypeOf('number');
+    expect(await run.started).toBeTypeOf('number');
     const r = await run.result;
     expect(r.outcome).toBe('timed_out');
     expect(r.error).toBe('timed out after 300ms');

@@ -84,6 +84,20 @@ describe('worker processes', () => {
     expect(await box.queue.workers()).toEqual([]);
   });
 
+  it('SIGTERM to the whole process group (as a service manager sends it) lets the job its launcher started finish', async () => {
+    box = await new Sandbox().open();
+    await box.queue.enqueue([{ id: 'long', command: 'sleep 0.7; echo "started by $(cat /proc/$PPID/comm)"' }]);
+    // setsid: a process group of its own (the worker and its launcher), as a service would have.
+    const w = box.startWorker('w-group', [], { wrap: ['setsid'] });
+    await w.waitLog(started('long'), 'the job to start');
+    process.kill(-w.pid, 'SIGTERM');
+    expect(await w.exited).toEqual({ code: 0, signal: null });
+    const job = await box.queue.get('long');
+    // comm holds 15 characters of the name.
+    expect(job).toMatchObject({ state: 'completed', attempts: 1, output: 'started by queuectl-launch\n' });
+    expect(w.lines.some((l) => l.event === 'launcher_unavailable')).toBe(false);
+  });
+
   it('a job still running when the shutdown timeout ends is stopped and returned to pending, uncounted', async () => {
     box = await new Sandbox().open();
     await box.queue.setConfig('shutdown_timeout_seconds', '0.3');
