@@ -18,7 +18,8 @@
  *     'C' close:  stop reading the command's output (what it left behind may hold the pipe)
  *   launcher -> worker
  *     'H' hello (id 0): the protocol name
- *     'S' started: i32 pid        'E' not started: i32 errno
+ *     'S' started: i32 pid, then its start time (field 22 of /proc/PID/stat) as text, or nothing
+ *     'E' not started: i32 errno
  *     'O' output bytes            'Z' output over (end of file on the pipe)
  *     'X' exited: i32 wait status
  * The launcher exits when its stdin ends (the worker is gone); commands still running carry on,
@@ -137,6 +138,31 @@ static void reap(void) {
   }
 }
 
+/* Field 22 of /proc/PID/stat (clock ticks since boot), as text; empty when it cannot be read. */
+static size_t start_time(pid_t pid, char *out, size_t cap) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  /* The command name (field 2) may hold spaces and parentheses: count fields after the last ')'. */
+  char *p = strrchr(buf, ')');
+  if (!p) return 0;
+  p += 2; /* field 3 */
+  for (int field = 3; field < 22 && *p; field++) {
+    p = strchr(p, ' ');
+    if (!p) return 0;
+    p++;
+  }
+  size_t len = strcspn(p, " ");
+  if (len == 0 || len >= cap) return 0;
+  memcpy(out, p, len);
+  return len;
+}
+
 static void start(uint32_t id, const char *p, const char *end) {
   const char *cwd = p;
   p += strlen(p) + 1;
@@ -194,7 +220,14 @@ static void start(uint32_t id, const char *p, const char *end) {
     if (!commands) die("out of memory");
   }
   commands[ncommands++] = (struct command){.id = id, .pid = pid, .fd = out[0]};
-  send_i32('S', id, pid);
+  /* pid, then its start time: read now, while the child cannot have been reaped (it is reaped
+     only by this process, later), so the worker guards its signals to the group with it. */
+  char start[24];
+  size_t n = start_time(pid, start, sizeof start);
+  unsigned char payload[4 + sizeof start];
+  put_u32(payload, (uint32_t)pid);
+  memcpy(payload + 4, start, n);
+  send_frame('S', id, payload, 4 + n);
 }
 
 static unsigned char *in;

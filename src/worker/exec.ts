@@ -6,6 +6,7 @@ import type { OutputTail as OutputSnapshot } from '../engine/backend.js';
 import { formatDuration } from '../engine/duration.js';
 import { oneLine } from '../engine/errors.js';
 import type { AttemptResult } from '../engine/types.js';
+import { processStart } from '../os/host.js';
 import type { Launcher } from './launcher.js';
 import { OutputTail } from './output-tail.js';
 
@@ -37,8 +38,12 @@ export interface ExecOptions {
 export interface RunningCommand {
   /** The shell's pid, which leads the command's process group (undefined until it started, and if it could not start). */
   readonly pid: number | undefined;
-  /** Settles once the command started (its pid) or could not (undefined), before `result`. */
-  readonly started: Promise<number | undefined>;
+  /**
+   * Settles once the command started, with its pid and its start time (clock ticks since boot,
+   * read while it could not have been reaped yet; null where /proc cannot tell), or could not
+   * (undefined); always before `result`.
+   */
+  readonly started: Promise<{ pid: number; start: number | null } | undefined>;
   readonly result: Promise<AttemptResult>;
   /**
    * Stops the command's process group (SIGTERM, then SIGKILL) and reports it as interrupted, or
@@ -75,8 +80,8 @@ export function startCommand(options: ExecOptions): RunningCommand {
   let flushTimer: NodeJS.Timeout | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
   let cancelTimeout = () => {};
-  let resolveStarted!: (pid: number | undefined) => void;
-  const started = new Promise<number | undefined>((resolve) => (resolveStarted = resolve));
+  let resolveStarted!: (leader: { pid: number; start: number | null } | undefined) => void;
+  const started = new Promise<{ pid: number; start: number | null } | undefined>((resolve) => (resolveStarted = resolve));
   let resolveResult!: (r: AttemptResult) => void;
   const result = new Promise<AttemptResult>((resolve) => (resolveResult = resolve));
   /** Stops reading output (set once the command is under way). */
@@ -91,9 +96,9 @@ export function startCommand(options: ExecOptions): RunningCommand {
     if (pid !== undefined) endGroup(pid, killGraceMs);
   };
 
-  const onStart = (p: number) => {
+  const onStart = (p: number, start: number | null) => {
     pid = p;
-    resolveStarted(p);
+    resolveStarted({ pid: p, start });
     if (stopReason) endGroup(p, killGraceMs);
     if (options.onOutput && flushIntervalMs > 0) {
       const onOutput = options.onOutput;
@@ -203,7 +208,8 @@ export function startCommand(options: ExecOptions): RunningCommand {
     });
     if (child.pid !== undefined) {
       child.on('exit', onExit);
-      onStart(child.pid);
+      // Node reaps the shell in a later turn of the event loop: it is there to be read now.
+      onStart(child.pid, processStart(child.pid));
     }
   }
 

@@ -22,7 +22,8 @@ const HELLO_TIMEOUT_MS = 5000;
 
 /** What one command reports, in this order: started or failed; output and exited (any order), then ended. */
 export interface LaunchEvents {
-  started(pid: number): void;
+  /** `start`: when the process started (clock ticks since boot, as /proc gives it), null if unknown. */
+  started(pid: number, start: number | null): void;
   failed(error: NodeJS.ErrnoException): void;
   output(chunk: Buffer): void;
   exited(code: number | null, signal: NodeJS.Signals | null): void;
@@ -189,7 +190,7 @@ export class Launcher {
       const events = command.events;
       switch (type) {
         case 0x53: // S
-          events.started(payload.readInt32LE(0));
+          events.started(payload.readInt32LE(0), payload.length > 4 ? Number(payload.toString('latin1', 4)) : null);
           break;
         case 0x45: // E
           this.finished(id);

@@ -405,9 +405,9 @@ export class Runner {
     // The pid leads the job's process group: what to kill by hand if this worker is ever killed
     // outright. (Known once the command started: at once with Node's spawn, a frame later through
     // the launcher; always before the result.)
-    void run.started.then((pid) => {
-      this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: boundedCommand(job.command), pid: pid ?? null });
-      if (pid !== undefined) this.recordCommand(job, pid);
+    void run.started.then((leader) => {
+      this.log('info', 'job_started', { job: job.id, attempt: job.attempts, command: boundedCommand(job.command), pid: leader?.pid ?? null });
+      if (leader) this.recordCommand(job, leader.pid, leader.start);
     });
     this.scheduleStateBeat();
     // A stop may have arrived while the job was being claimed.
@@ -460,10 +460,9 @@ export class Runner {
    * the worker that recovers the job ends the command first. The job runs either way. Written
    * RECORD_COMMAND_AFTER_MS after the start, and only while the command is still this worker's
    * (its shell running, or output still coming from what it left in its group). The leader's
-   * start time is read at once, while the leader is sure to be there.
+   * start time was read as it started, while it was sure to be there (exec.ts).
    */
-  private recordCommand(job: Job, pid: number): void {
-    const start = processStart(pid);
+  private recordCommand(job: Job, pid: number, start: number | null): void {
     setTimeout(() => void this.writeCommandRecord(job, pid, start), RECORD_COMMAND_AFTER_MS);
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,7 +93,12 @@ describe.each(['node', 'launcher'] as const)('runCommand, started by %s', (way) 
       flushIntervalMs: 20,
       command: 'sleep 30 & echo $!; sh -c "sleep 40" & echo $!; wait',
     });
-    expect(await run.started).toBeTypeOf('number');
+    // The leader's pid and start time, as /proc gives them while it runs (they guard the signals
+    // a recovering worker sends to the group).
+    const leader = (await run.started)!;
+    expect(leader.pid).toBe(run.pid);
+    const stat = readFileSync(`/proc/${leader.pid}/stat`, 'utf8');
+    expect(leader.start).toBe(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]));
     const r = await run.result;
     expect(r.outcome).toBe('timed_out');
     expect(r.error).toBe('timed out after 300ms');

@@ -89,8 +89,7 @@ describe('the launcher', () => {
     const l = await open();
     try {
       const run = startCommand({ ...base, launcher: l, command: 'sleep 0.5; echo done' });
-      const pid = await run.started;
-      expect(pid).toBeTypeOf('number');
+      expect((await run.started)?.pid).toBeTypeOf('number');
       const launcher = l.pid!;
       for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const) process.kill(launcher, s);
       const r = await run.result;
@@ -105,7 +104,7 @@ describe('the launcher', () => {
     const gone: string[] = [];
     const l = await open((why) => gone.push(why));
     const run = startCommand({ ...base, launcher: l, command: 'sleep 30 & echo $!; wait' });
-    const pid = (await run.started)!;
+    const { pid } = (await run.started)!;
     const launcher = l.pid!;
     const child = Number(await waitFor(() => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0], 'the background child'));
     leftovers.push(child);
