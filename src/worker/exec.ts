@@ -31,6 +31,11 @@ export interface ExecOptions {
   drainMs?: number;
   /** The command's environment, whole (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Variables added to `env`, replacing any of the same name. (Kept apart so that the launcher
+   * encodes a worker's unchanging `env` once, not for every job.)
+   */
+  envAdd?: Record<string, string>;
   /** Starts it through this launcher while it is alive; with Node's spawn otherwise. */
   launcher?: Launcher | null;
 }
@@ -146,7 +151,7 @@ export function startCommand(options: ExecOptions): RunningCommand {
   const via = options.launcher?.alive ? options.launcher : null;
   if (via) {
     let ended = false;
-    const id = via.launch(options.command, options.cwd, options.env ?? process.env, {
+    const id = via.launch(options.command, options.cwd, options.env ?? process.env, options.envAdd, {
       started: onStart,
       failed: (e) => {
         startFailure = e;
@@ -177,7 +182,7 @@ export function startCommand(options: ExecOptions): RunningCommand {
     try {
       child = spawn('/bin/sh', ['-c', options.command], {
         cwd: options.cwd,
-        env: options.env ?? process.env,
+        env: options.envAdd ? { ...(options.env ?? process.env), ...options.envAdd } : (options.env ?? process.env),
         // Its own process group (setsid), so a timeout or a stop can kill the command and
         // everything it started with one signal to the group.
         detached: true,

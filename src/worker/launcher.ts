@@ -62,7 +62,13 @@ export class Launcher {
    * none, or it does not answer as expected: the caller spawns with Node then. `onGone` is told if
    * the launcher dies later.
    */
-  static open(onGone: (why: string) => void, path = Launcher.path()): Promise<Launcher | string> {
+  static open(onGone: (why: string) => void, at?: string): Promise<Launcher | string> {
+    let path: string;
+    try {
+      path = at ?? Launcher.path();
+    } catch (e) {
+      return Promise.resolve(`cannot tell where the launcher is: ${(e as Error).message}`);
+    }
     if (!existsSync(path)) return Promise.resolve(`${path} is not built (npm run build makes it where a C compiler is installed)`);
     return new Promise((resolve) => {
       let child: ChildProcess;
@@ -114,28 +120,33 @@ export class Launcher {
     return this.gone === null;
   }
 
-  /** Starts `/bin/sh -c command`; returns the id to stop reading its output with. */
-  launch(command: string, cwd: string, env: NodeJS.ProcessEnv, events: LaunchEvents): number {
+  /**
+   * Starts `/bin/sh -c command` with `env` plus `envAdd`; returns the id to stop reading its
+   * output with.
+   */
+  launch(command: string, cwd: string, env: NodeJS.ProcessEnv, envAdd: Record<string, string> | undefined, events: LaunchEvents): number {
     const id = this.nextId++;
     if (this.gone !== null) {
       const why = this.gone;
       queueMicrotask(() => events.lost(why));
       return id;
     }
-    const parts: string[] = [cwd, command];
-    for (const key in env) {
-      const value = env[key];
-      if (value !== undefined) parts.push(`${key}=${value}`);
-    }
-    // Each part NUL-ended, then one NUL more. A NUL inside a part would cut it short: refused,
-    // as Node's spawn refuses it.
-    if (parts.some((p) => p.includes('\0'))) {
+    const base = this.encoded(env);
+    const added = encodeEnv(envAdd ?? {});
+    // A worker's own environment never holds the variables it adds (job-env.ts). Were it to, the
+    // two are merged here, so the added value wins, as it does with Node's spawn.
+    let replaces = false;
+    for (const name of added.names) if (base.names.has(name)) replaces = true;
+    const all = replaces ? encodeEnv({ ...env, ...envAdd }) : { text: base.text + added.text, nul: base.nul || added.nul };
+    // A NUL inside a part would cut it short: refused, as Node's spawn refuses it.
+    if (all.nul || cwd.includes('\0') || command.includes('\0')) {
       const e = new Error('the command, its directory or its environment contains a NUL byte') as NodeJS.ErrnoException;
       e.code = 'ERR_INVALID_ARG_VALUE';
       queueMicrotask(() => events.failed(e));
       return id;
     }
-    const body = `${parts.join('\0')}\0\0`;
+    // Each part NUL-ended, then one NUL more.
+    const body = `${cwd}\0${command}\0${all.text}\0`;
     const size = Buffer.byteLength(body);
     const frame = Buffer.allocUnsafe(9 + size);
     frame.writeUInt32LE(5 + size, 0);
@@ -146,6 +157,14 @@ export class Launcher {
     this.running.set(id, { events, exited: false, ended: false });
     this.input.write(frame);
     return id;
+  }
+
+  /** The last environment encoded, and its encoding: a worker passes the same one for every job. */
+  private lastEnv: ({ env: NodeJS.ProcessEnv } & EncodedEnv) | null = null;
+
+  private encoded(env: NodeJS.ProcessEnv): EncodedEnv {
+    if (this.lastEnv?.env !== env) this.lastEnv = { env, ...encodeEnv(env) };
+    return this.lastEnv;
   }
 
   /**
@@ -243,6 +262,28 @@ export class Launcher {
     refStream(this.input);
     refStream(this.out);
   }
+}
+
+interface EncodedEnv {
+  /** `NAME=value` entries, each NUL-ended. */
+  text: string;
+  names: Set<string>;
+  /** Whether a name or a value holds a NUL byte. */
+  nul: boolean;
+}
+
+function encodeEnv(env: NodeJS.ProcessEnv): EncodedEnv {
+  let text = '';
+  let nul = false;
+  const names = new Set<string>();
+  for (const name in env) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (name.includes('\0') || value.includes('\0')) nul = true;
+    text += `${name}=${value}\0`;
+    names.add(name);
+  }
+  return { text, names, nul };
 }
 
 type Handle = { _handle?: { ref?: () => void; unref?: () => void } };

@@ -7,7 +7,8 @@ import type { Queue, SettleOutcome } from '../engine/queue.js';
 import { type HostProbe, Recovery } from '../engine/recovery.js';
 import type { AttemptResult, Job, WorkerRecord, WorkerState } from '../engine/types.js';
 import { localProbe, processStart } from '../os/host.js';
-import { baseJobEnv, jobEnv } from './job-env.js';
+import { baseJobEnv } from './job-env.js';
+import { attemptEnv } from '../engine/attempt-env.js';
 import { type RunningCommand, startCommand } from './exec.js';
 import type { Launcher } from './launcher.js';
 import type { Logger } from './log.js';
@@ -383,7 +384,8 @@ export class Runner {
         killGraceMs: this.opts.killGraceMs,
         flushIntervalMs: this.opts.flushIntervalMs,
         onOutput: (tail) => this.flushOutput(job, tail),
-        env: jobEnv(this.baseEnv, job),
+        env: this.baseEnv,
+        envAdd: attemptEnv(job),
         launcher: this.opts.launcher,
       });
     } catch (e) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand, startCommand } from '../../src/worker/exec.js';
+import { baseJobEnv } from '../../src/worker/job-env.js';
 import { Launcher } from '../../src/worker/launcher.js';
 import { isAlive, killQuietly, waitFor } from './helpers.js';
 
@@ -187,6 +188,17 @@ describe.each(['node', 'launcher'] as const)('runCommand, started by %s', (way) 
     await waitFor(() => pids.every((p) => !isAlive(p)), 'the leftovers to be ended');
   });
 
+  it('adds envAdd to env, its values replacing those of the same name', async () => {
+    const r = await runCommand({ ...base, env: { A: 'env', B: 'env', PATH: process.env.PATH }, envAdd: { B: 'added', C: 'added' }, command: 'echo "$A $B $C"' });
+    expect(r).toMatchObject({ outcome: 'succeeded', output: 'env added added\n' });
+  });
+
+  it('refuses a NUL byte in the environment, starting nothing', async () => {
+    const r = await runCommand({ ...base, env: { A: 'a\0b', PATH: process.env.PATH }, command: 'echo started' });
+    expect(r).toMatchObject({ outcome: 'error', exit_code: null, output: '' });
+    expect(r.error).toMatch(/^could not start: /);
+  });
+
   it('keeps a timeout longer than a timer can hold (25 days) instead of firing it at once', async () => {
     const r = await runCommand({ ...base, timeoutMs: 30 * 86_400_000, command: 'sleep 0.3; echo ok' });
     expect(r).toMatchObject({ outcome: 'succeeded', output: 'ok\n' });
@@ -196,5 +208,12 @@ describe.each(['node', 'launcher'] as const)('runCommand, started by %s', (way) 
     const r = await runCommand({ ...base, outputLimitBytes: 65_536, command: 'head -c 1048576 /dev/urandom' });
     expect(r.output_bytes).toBe(1_048_576);
     expect(Buffer.byteLength(r.output)).toBeLessThanOrEqual(65_536);
+  });
+});
+
+describe('baseJobEnv', () => {
+  it("withholds the database's address, and the attempt variables a worker started by a job inherited", () => {
+    const env = baseJobEnv({ PATH: '/bin', QUEUECTL_DB: '/q.db', MONGO_URI: 'mongodb://x', QUEUECTL_JOB_ID: 'outer', QUEUECTL_ATTEMPT: '3', OTHER: '1' });
+    expect(env).toEqual({ PATH: '/bin', OTHER: '1' });
   });
 });
