@@ -1,11 +1,14 @@
 // Drain speed side by side: N jobs of `sh -c true`, C at a time, run by
-//   raw spawn     child_process.spawn with stdout/stderr piped and read, from a fresh process (the ceiling)
+//   raw spawn     child_process.spawn with stdout/stderr piped and read, from a fresh process: what a
+//                 Node program spawning each command itself reaches (the targets' anchor)
 //   xargs -P      the OS ceiling: no pipes read, no bookkeeping
 //   task-spooler  when `tsp` (or `ts`) is installed
 //   BullMQ+execa  when `redis-server` is installed: one Node worker process, concurrency C
 //   queuectl      C workers started by the supervisor, on a fresh SQLite file: one process each,
 //                 and (on a machine with fewer cores than C) as many processes as cores, the C
-//                 workers shared among them (`worker start --per-process`)
+//                 workers shared among them (`worker start --per-process`); and once more in one
+//                 process each with Node spawning the commands instead of the launcher
+//                 (QUEUECTL_LAUNCHER=off, as without a C compiler at install), for comparison
 // in interleaved rounds (the order rotates each round), reporting medians and the ratio of each
 // system to raw spawn. The machine may be shared: the load average is printed beside the figures.
 //
@@ -146,12 +149,21 @@ function bullmq(port, { jobs, concurrency }) {
  * queuectl: `concurrency` workers started as `worker start --count C --per-process K` starts
  * them; the drain is watched in-process.
  */
-async function queuectl(dir, round, { jobs, concurrency }, perProcess) {
+async function queuectl(dir, round, { jobs, concurrency }, perProcess, env = {}) {
   const { startWorkers, stopWorkers } = await internals();
-  const db = join(dir, `drain-${round}-${perProcess}.db`);
+  const db = join(dir, `drain-${round}-${perProcess}-${Object.keys(env).join('')}.db`);
   const q = await openSqliteQueue(db);
   try {
-    const started = await startWorkers({ db, count: concurrency, perProcess, queue: null, logDir: join(dir, 'logs') });
+    // The workers take this process's environment (plus `env`) as they start.
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    let started;
+    try {
+      started = await startWorkers({ db, count: concurrency, perProcess, queue: null, logDir: join(dir, 'logs') });
+    } finally {
+      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
     try {
       // Idle, registered workers: whatever long-lived helpers they run are children by now.
       const procs = [...new Set(started.map((w) => w.pid))];
@@ -210,6 +222,12 @@ export async function run(dir, argv = process.argv.slice(2)) {
   const shared = Math.ceil(opts.concurrency / availableParallelism());
   if (want('queuectl')) {
     systems.push({ name: `queuectl, ${opts.concurrency} workers`, run: (round) => queuectl(dir, round, opts, 1) });
+    // Without the launcher (no C compiler at install, or QUEUECTL_LAUNCHER=off): for comparison, no target.
+    systems.push({
+      name: `queuectl, ${opts.concurrency} workers, spawned by Node`,
+      info: true,
+      run: (round) => queuectl(dir, round, opts, 1, { QUEUECTL_LAUNCHER: 'off' }),
+    });
     if (shared > 1) {
       const procs = Math.ceil(opts.concurrency / shared);
       systems.push({ name: `queuectl, ${opts.concurrency} workers in ${procs} processes`, run: (round) => queuectl(dir, round, opts, shared) });
@@ -243,7 +261,7 @@ export async function run(dir, argv = process.argv.slice(2)) {
     const ratio = median(rs.map((r, i) => r.rate / rawRates[i]));
     const cpu = rs[0].cpuOwn === undefined ? '' : `${fmt(median(rs.map((r) => r.cpuOwn)), 2)}${rs[0].cpuChildren === undefined ? '' : ` + ${fmt(median(rs.map((r) => r.cpuChildren)), 2)} sh`}`;
     const rss = rs[0].rss ? `${fmt(median(rs.map((r) => r.rss[0])))} → ${fmt(median(rs.map((r) => r.rss[1])))}` : '';
-    return { name: s.name, rate: median(rates), ratio, cpu, rss };
+    return { name: s.name, info: s.info, rate: median(rates), ratio, cpu, rss };
   });
   const w = Math.max(...rows.map((r) => r.name.length), 8);
   console.log(`\n  ${'system'.padEnd(w)}  ${'jobs/s'.padStart(7)}  ${'× raw'.padStart(6)}  ${'CPU ms/job'.padStart(16)}  RSS MB (per process, before → after)`);
@@ -255,6 +273,12 @@ export async function run(dir, argv = process.argv.slice(2)) {
   // Each way of running the C workers is held to the targets on its own.
   for (const qc of rows.filter((r) => r.name.startsWith('queuectl'))) {
     const how = qc.name.replace(/^queuectl, /, '');
+    if (qc.info) {
+      report('drain', `queuectl drain, ${how} (${fmt(opts.jobs)} jobs, median of ${opts.rounds})`, `${fmt(qc.rate)}/s`, {
+        anchor: `${fmt(qc.ratio, 2)} × raw spawn with pipes read; worker CPU ${qc.cpu} ms/job`,
+      });
+      continue;
+    }
     report('drain', `queuectl drain, ${how} (${fmt(opts.jobs)} jobs, median of ${opts.rounds})`, `${fmt(qc.rate)}/s`, {
       anchor: `${fmt(qc.ratio, 2)} × raw spawn with pipes read (${fmt(median(rawRates))}/s); worker CPU ${qc.cpu} ms/job`,
       target: '≥ 0.9 × raw spawn',
