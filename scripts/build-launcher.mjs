@@ -19,4 +19,4 @@ for (const cc of compilers) {
   process.stderr.write(`queuectl build: ${cc} could not build the launcher; workers will start commands with Node:\n${r.stderr ?? r.error?.message ?? ''}\n`);
   process.exit(0);
 }
-process.stderr.write('queuectl build: no C compiler (cc, gcc, clang); workers will start commands with Node, at more CPU per job\n');
+process.stderr.write(`queuectl build: no C compiler (${compilers.join(', ')}); workers will start commands with Node, at more CPU per job\n`);
