@@ -3,6 +3,7 @@ import { fastPath } from './commands/fast-path.js';
 import { QueueError, oneLine } from './engine/errors.js';
 import { loadDotEnv } from './engine/open.js';
 import { safeMessage } from './present/text.js';
+import { writeFd } from './commands/stdio.js';
 
 /**
  * The whole of a `queuectl` run but the process around it: `main` runs a command line and gives
@@ -37,8 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 export function report(e: unknown): number {
   const code = e instanceof QueueError ? e.exitCode : 1;
-  process.stderr.write(`queuectl: ${safeMessage(oneLine(e))}\n`);
-  if (process.env.QUEUECTL_DEBUG === '1' && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  writeFd(2, `queuectl: ${safeMessage(oneLine(e))}\n`);
+  if (process.env.QUEUECTL_DEBUG === '1' && e instanceof Error && e.stack) writeFd(2, `${e.stack}\n`);
   return code;
 }
 

@@ -8,19 +8,54 @@ import { enableCodeCache } from './compile-cache.js';
  * commander itself, load only when that command runs, so `status` and `enqueue` start fast.
  */
 
+/**
+ * Whether Node's stdout and stderr streams were made. Commands write to the descriptors directly
+ * (commands/stdio.ts); the streams come into being only when something asks for them (commander's
+ * help, the dashboard, a descriptor left non-blocking): seen here by wrapping their getters.
+ */
+const made = { stdout: false, stderr: false };
+
+function watch(name: 'stdout' | 'stderr', onMade: (s: NodeJS.WriteStream) => void = () => {}): void {
+  const d = Object.getOwnPropertyDescriptor(process, name);
+  const get = d?.get;
+  if (!d || !get || !d.configurable) {
+    made[name] = true;
+    onMade(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: d.enumerable,
+    get() {
+      const s = get.call(process) as NodeJS.WriteStream;
+      if (!made[name]) {
+        made[name] = true;
+        onMade(s);
+      }
+      return s;
+    },
+  });
+}
+
 // A reader that closes early (`queuectl list | head -1`) is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
+watch('stdout', (s) =>
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  }),
+);
+watch('stderr');
 
 /**
- * Exits once everything written has reached the reader: an empty write's callback runs after the
- * writes queued before it, so output through a pipe to a slow reader is never cut short.
+ * Exits once everything written has reached the reader. What went to the descriptors is there
+ * already; through a stream, an empty write's callback runs after the writes queued before it,
+ * so output through a pipe to a slow reader is never cut short.
  */
 function exitAfterFlush(code: number): void {
   process.exitCode = code;
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  const flushErr = () => (made.stderr ? process.stderr.write('', () => process.exit(code)) : process.exit(code));
+  if (made.stdout) process.stdout.write('', flushErr);
+  else flushErr();
 }
 
 // The chunks are loaded after the code cache is on (compile-cache.ts).

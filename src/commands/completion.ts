@@ -16,6 +16,7 @@ import { resolveDbTarget } from '../engine/open.js';
 import type { Queue } from '../engine/queue.js';
 import { JOB_STATES, type JobState } from '../engine/types.js';
 import { withQueue } from './shared.js';
+import { writeFd } from './stdio.js';
 
 /** States `purge --state` accepts: only finished jobs can be purged. */
 const FINISHED_STATES: JobState[] = ['completed', 'dead', 'cancelled'];
@@ -194,7 +195,7 @@ function completionTree(program: Command, lookups: Lookups): RootCommand {
 
 /** `queuectl completion <shell>`: the script to source. */
 export function runCompletion(shell: string, program: Command): number {
-  if (shell === 'bash') process.stdout.write(BASH_PRELUDE);
+  if (shell === 'bash') writeFd(1, BASH_PRELUDE);
   completionTree(program, new Lookups()).setup(program.name(), program.name(), shell);
   return 0;
 }

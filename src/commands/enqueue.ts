@@ -7,7 +7,8 @@ import { jobToJson } from '../engine/serialize.js';
 import type { Job } from '../engine/types.js';
 import { plural } from './format.js';
 import { followOutput } from './logs.js';
-import { type GlobalOptions, out, parseWhole, printJson, withQueue } from './shared.js';
+import { type GlobalOptions, err, out, parseWhole, printJson, withQueue } from './shared.js';
+import { writeFd } from './stdio.js';
 import { EXIT_NOT_COMPLETED, EXIT_TIMED_OUT, finishedLine, parseTimeout, waitForJobs } from './wait.js';
 
 export interface EnqueueOptions extends GlobalOptions {
@@ -211,7 +212,7 @@ async function waitAfterEnqueue(submitted: Submitted[], o: EnqueueOptions): Prom
   // A deduplicated input waits for the job that holds its key.
   const jobs = submitted.map((s) => s.job ?? ({ id: s.id } as Job));
   const timeoutMs = parseTimeout(o.waitTimeout);
-  const note = (line: string) => (o.follow || o.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const note = (line: string) => void writeFd(o.follow || o.json ? 2 : 1, `${line}\n`);
   note(submitted.length === 1 ? submittedLine(submitted[0]) : `enqueued ${plural(jobs.length, 'job')}`);
   if (o.follow) {
     await withQueue(o.db, (queue) => followOutput(queue, jobs[0].id, timeoutMs));
@@ -221,7 +222,7 @@ async function waitAfterEnqueue(submitted: Submitted[], o: EnqueueOptions): Prom
   );
   if (o.json) printJson(jobs.length === 1 && finished.length === 1 ? jobToJson(finished[0]) : [...finished, ...unfinished].map(jobToJson));
   if (unfinished.length > 0) {
-    process.stderr.write(`queuectl: timed out waiting for ${unfinished.map((j) => j.id).join(', ')}\n`);
+    err(`queuectl: timed out waiting for ${unfinished.map((j) => j.id).join(', ')}`);
     return EXIT_TIMED_OUT;
   }
   if (finished.every((j) => j.state === 'completed')) return 0;

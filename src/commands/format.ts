@@ -1,11 +1,12 @@
 import type { Job, JobState } from '../engine/types.js';
 import { terminalSafe } from '../present/text.js';
 import { STATE_COLORS } from '../state-colors.js';
+import { isTerminal, terminalColumns } from './stdio.js';
 
 /** Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org). */
-export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+export function colorEnabled(fd: 1 | 2 = 1): boolean {
   const noColor = process.env.NO_COLOR;
-  return Boolean(stream.isTTY) && (noColor === undefined || noColor === '');
+  return (noColor === undefined || noColor === '') && isTerminal(fd);
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1, dim: 2 } as const;
@@ -70,8 +71,8 @@ export interface Column {
 }
 
 /** Width available for a table: the terminal's, or a generous fixed width for pipes and files. */
-export function outputWidth(stream: NodeJS.WriteStream = process.stdout): number {
-  return stream.isTTY && stream.columns ? stream.columns : 160;
+export function outputWidth(): number {
+  return terminalColumns() || 160;
 }
 
 /**

@@ -3,7 +3,7 @@ import { describeOutcome } from '../engine/policy.js';
 import { jobToJson } from '../engine/serialize.js';
 import type { Job, ListQuery } from '../engine/types.js';
 import { shellQuote } from '../present/text.js';
-import { type Column, paint, paintState, relative, renderTable, tries } from './format.js';
+import { type Column, colorEnabled, paint, paintState, relative, renderTable, tries } from './format.js';
 import { type GlobalOptions, err, out, parseState, parseWhole, printJson, withQueue, write } from './shared.js';
 
 export interface ListOptions extends GlobalOptions {
@@ -154,7 +154,7 @@ export async function runList(o: ListOptions, mode: 'list' | 'dlq' = 'list'): Pr
   out(jobsTable(page.jobs, now, dlq));
   if (page.next_cursor !== null) {
     const base = dlq ? 'queuectl dlq list' : 'queuectl list';
-    err(paint(`more: ${nextPageHint(base, o, page.next_cursor)}`, 'dim', Boolean(process.stderr.isTTY) && !process.env.NO_COLOR));
+    err(paint(`more: ${nextPageHint(base, o, page.next_cursor)}`, 'dim', colorEnabled(2)));
   }
   return 0;
 }

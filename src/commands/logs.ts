@@ -3,8 +3,9 @@ import { terminalSafe } from '../present/text.js';
 import { isFinished } from '../engine/state-machine.js';
 import type { Queue } from '../engine/queue.js';
 import type { Job } from '../engine/types.js';
-import { paint } from './format.js';
+import { colorEnabled, paint } from './format.js';
 import { type GlobalOptions, printJson, sleep, withQueue } from './shared.js';
+import { isTerminal, writeFd } from './stdio.js';
 
 export interface LogsOptions extends GlobalOptions {
   follow?: boolean;
@@ -54,15 +55,16 @@ export class TailPrinter {
 /** A printer of job output to stdout (terminal-safe on a terminal, the stored bytes elsewhere), markers to stderr. */
 function terminalPrinter(): TailPrinter {
   let endsWithNewline = true;
+  const terminal = isTerminal(1);
   return new TailPrinter(
     (chunk) => {
       // To a terminal, the job's bytes are shown but never obeyed; to a pipe or file, they go as stored.
-      process.stdout.write(process.stdout.isTTY ? terminalSafe(Buffer.from(chunk).toString('utf8')) : chunk);
+      writeFd(1, terminal ? terminalSafe(Buffer.from(chunk).toString('utf8')) : chunk);
       endsWithNewline = chunk[chunk.length - 1] === 0x0a;
     },
     (line) => {
       // A marker starts on its own line even when the job's output did not end one.
-      if (!endsWithNewline && process.stdout.isTTY) process.stdout.write('\n');
+      if (!endsWithNewline && terminal) writeFd(1, '\n');
       endsWithNewline = true;
       note(line);
     },
@@ -70,7 +72,7 @@ function terminalPrinter(): TailPrinter {
 }
 
 function note(line: string): void {
-  process.stderr.write(`${paint(line, 'dim', Boolean(process.stderr.isTTY) && !process.env.NO_COLOR)}\n`);
+  writeFd(2, `${paint(line, 'dim', colorEnabled(2))}\n`);
 }
 
 export async function runLogs(id: string, o: LogsOptions): Promise<number> {

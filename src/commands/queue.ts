@@ -4,6 +4,7 @@ import { describeLimits, formatWindow, limitsSummary } from '../engine/rules.js'
 import { JOB_STATES, type QueueInfo, type QueueLimits, type QueueLimitsPatch } from '../engine/types.js';
 import { type Column, paint, renderTable } from './format.js';
 import { type GlobalOptions, out, parseWhole, printJson, withQueue } from './shared.js';
+import { writeFd } from './stdio.js';
 
 export interface QueueOptions extends GlobalOptions {
   json?: boolean;
@@ -32,7 +33,7 @@ export async function runQueueList(o: QueueOptions): Promise<number> {
     return 0;
   }
   if (queues.length === 0) {
-    process.stderr.write('no queues yet\n');
+    writeFd(2, 'no queues yet\n');
     return 0;
   }
   const cols: Column[] = [

@@ -10,6 +10,7 @@ import { commandFromWords } from './enqueue.js';
 import { isoAndRelative, paint, paintState, relative, renderFields, renderTable } from './format.js';
 import { lastOutcome } from './list.js';
 import { type GlobalOptions, out, parseWhole, printJson, withQueue } from './shared.js';
+import { writeFd } from './stdio.js';
 
 export interface ScheduleOptions extends GlobalOptions {
   json?: boolean;
@@ -100,7 +101,7 @@ export async function runScheduleList(o: ScheduleOptions): Promise<number> {
     return 0;
   }
   if (seen.length === 0) {
-    process.stderr.write('no schedules yet (add one: queuectl schedule add <name> --every 5m -- <command>)\n');
+    writeFd(2, 'no schedules yet (add one: queuectl schedule add <name> --every 5m -- <command>)\n');
     return 0;
   }
   const rows = seen.map((v) => [

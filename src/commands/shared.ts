@@ -2,6 +2,7 @@ import { ValidationError } from '../engine/errors.js';
 import { openQueue } from '../engine/open.js';
 import type { Queue } from '../engine/queue.js';
 import { JOB_STATES, type JobState } from '../engine/types.js';
+import { drained, writeFd } from './stdio.js';
 
 /** What every command receives besides its own options. */
 export interface GlobalOptions {
@@ -27,25 +28,24 @@ export async function withQueue<T>(db: string | undefined, fn: (queue: Queue) =>
 }
 
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  writeFd(1, text.endsWith('\n') ? text : `${text}\n`);
 }
 
 export function err(text: string): void {
-  process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  writeFd(2, text.endsWith('\n') ? text : `${text}\n`);
 }
 
 /**
- * Writes to stdout and resolves once the stream can take more, so a long stream never holds
- * more than one piece in memory however slow the reader. A reader that has gone away ends the
- * process through stdout's error handler (see cli.ts).
+ * Writes to stdout and resolves once it can take more, so a long stream never holds more than
+ * one piece in memory however slow the reader (stdio.ts). A reader that has gone away ends the
+ * process with 0.
  */
-export function write(text: string): Promise<void> {
-  if (text === '' || process.stdout.write(text)) return Promise.resolve();
-  return new Promise((resolve) => process.stdout.once('drain', resolve));
+export function write(text: string | Uint8Array): Promise<void> {
+  return writeFd(1, text) ? Promise.resolve() : drained(1);
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeFd(1, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** A whole number given on the command line, within bounds. */

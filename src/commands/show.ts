@@ -6,6 +6,7 @@ import { isoAndRelative, paint, paintState, relative, renderFields, renderTable 
 import { terminalSafe } from '../present/text.js';
 import { lastOutcome } from './list.js';
 import { type GlobalOptions, printJson, withQueue } from './shared.js';
+import { writeFd } from './stdio.js';
 
 export interface ShowOptions extends GlobalOptions {
   json?: boolean;
@@ -104,6 +105,6 @@ export async function runShow(id: string, o: ShowOptions): Promise<number> {
   text += `\n${paint(outputHeading(job), 'bold')}\n`;
   if (job.output.length > 0) text += job.output.endsWith('\n') ? job.output : `${job.output}\n`;
   else text += paint('(none)', 'dim') + '\n';
-  process.stdout.write(terminalSafe(text));
+  writeFd(1, terminalSafe(text));
   return 0;
 }

@@ -8,6 +8,7 @@ import type { Job } from '../engine/types.js';
 import { terminalSafe } from '../present/text.js';
 import { paintState } from './format.js';
 import { type GlobalOptions, out, printJson, sleep, withQueue } from './shared.js';
+import { writeFd } from './stdio.js';
 
 export interface WaitOptions extends GlobalOptions {
   timeout?: string;
@@ -85,7 +86,7 @@ export async function runWait(ids: string[], o: WaitOptions): Promise<number> {
       unfinished: unfinished.map((j) => j.id),
     });
   } else if (unfinished.length > 0) {
-    process.stderr.write(`queuectl: timed out waiting for ${unfinished.map((j) => j.id).join(', ')}\n`);
+    writeFd(2, `queuectl: timed out waiting for ${unfinished.map((j) => j.id).join(', ')}\n`);
   }
   if (unfinished.length > 0) return EXIT_TIMED_OUT;
   return finished.every((j) => j.state === 'completed') ? 0 : EXIT_NOT_COMPLETED;

@@ -5,6 +5,7 @@ import { isWorkerStale } from '../engine/policy.js';
 import { workerToJson } from '../engine/serialize.js';
 import { type Column, paint, plural, relative, renderTable, shortSpan } from './format.js';
 import { type GlobalOptions, err, out, parseWhole, printJson, withQueue } from './shared.js';
+import { isTerminal, writeFd } from './stdio.js';
 
 // Loaded only by `worker start` and `worker stop`, so the supervisor (and the worker code it
 // pulls in) never slows the other commands.
@@ -55,7 +56,7 @@ export interface WorkerStopOptions extends GlobalOptions {
 export async function runWorkerStop(ids: string[], o: WorkerStopOptions): Promise<number> {
   const explicitTimeout = o.timeout === undefined ? undefined : parseDuration(o.timeout, '--timeout');
   const sup = await loadSupervisor();
-  const showProgress = Boolean(process.stderr.isTTY) && !o.json;
+  const showProgress = isTerminal(2) && !o.json;
   const report = await withQueue(o.db, async (queue) => {
     // By default wait as long as a worker may take to finish its job, and a little more.
     const timeoutMs = explicitTimeout ?? ((await queue.config()).shutdown_timeout_seconds + 5) * 1000;
@@ -63,9 +64,9 @@ export async function runWorkerStop(ids: string[], o: WorkerStopOptions): Promis
       ...(ids.length > 0 ? { ids } : {}),
       timeoutMs,
       force: Boolean(o.force),
-      onProgress: showProgress ? (left) => process.stderr.write(`\rwaiting for ${plural(left, 'worker')} to stop… \x1b[K`) : undefined,
+      onProgress: showProgress ? (left) => void writeFd(2, `\rwaiting for ${plural(left, 'worker')} to stop… \x1b[K`) : undefined,
     });
-    if (showProgress) process.stderr.write('\r\x1b[K');
+    if (showProgress) writeFd(2, '\r\x1b[K');
     return { ...r, timeoutMs };
   });
   if (o.json) {

@@ -4,6 +4,7 @@
  * What only a real process shows (signals, pipes, the environment, stdin) stays in spawned tests.
  */
 import { main, report } from '../../src/cli-main.js';
+import { redirectOutput } from '../../src/commands/stdio.js';
 import type { Run, Sandbox } from './helpers.js';
 
 let running = false;
@@ -24,6 +25,8 @@ export async function cliInProcess(sb: Sandbox, args: string[]): Promise<Run> {
     }) as typeof process.stdout.write;
   process.stdout.write = capture((s) => (stdout += s));
   process.stderr.write = capture((s) => (stderr += s));
+  // Commands write to the descriptors themselves (stdio.ts): taken here instead.
+  redirectOutput((fd, text) => (fd === 1 ? (stdout += text) : (stderr += text)));
   let code: number;
   try {
     code = await main(['--db', sb.db, ...args]);
@@ -32,6 +35,7 @@ export async function cliInProcess(sb: Sandbox, args: string[]): Promise<Run> {
   } finally {
     process.stdout.write = out;
     process.stderr.write = err;
+    redirectOutput(null);
     running = false;
   }
   return { code, stdout, stderr };

@@ -58,6 +58,18 @@ describe('output through pipes', () => {
     if (args[0] !== 'enqueue') expect(r.out).toBe(direct.stdout);
   });
 
+  it('a pipe another process left non-blocking: more than a megabyte still arrives whole, in order, at a slow reader', () => {
+    const args = ['list', '--json', '--limit', '1000'];
+    const direct = spawnSync(process.execPath, [CLI, '--db', sb.db, ...args], { env: sb.env, cwd: sb.dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    // O_NONBLOCK set on the pipe (its file description, shared with whoever else holds it), then queuectl in the same process.
+    const setNonBlocking = `import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])`;
+    const words = ['python3', '-c', setNonBlocking, process.execPath, CLI, '--db', sb.db, ...args].map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ');
+    const r = spawnSync('bash', ['-c', `${words} | (sleep 0.5; cat); echo "status \${PIPESTATUS[*]}" >&2`], { env: sb.env, cwd: sb.dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(/status (.*)/.exec(r.stderr)?.[1]).toBe('0 0');
+    expect(Buffer.byteLength(r.stdout)).toBeGreaterThan(1024 * 1024);
+    expect(r.stdout).toBe(direct.stdout);
+  });
+
   it('a reader that closes early ends the command quietly, with exit 0', () => {
     for (const args of [['list', '--limit', '1000'], ['list', '--json', '--limit', '1000'], ['logs', 'big000'], ['show', 'big000', '--json']]) {
       const words = [process.execPath, CLI, '--db', sb.db, ...args].map((w) => `'${w}'`).join(' ');
