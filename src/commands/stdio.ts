@@ -70,6 +70,15 @@ const requireBuiltin = createRequire(import.meta.url);
  * devices (/dev/null and the like, major number 1 on Linux), where a script's output often goes.
  */
 export function isTerminal(fd: 1 | 2): boolean {
+  // Asked for every painted cell of a table; a command's descriptors stay what they are.
+  let known = terminals.get(fd);
+  if (known === undefined) terminals.set(fd, (known = checkTerminal(fd)));
+  return known;
+}
+
+const terminals = new Map<number, boolean>();
+
+function checkTerminal(fd: 1 | 2): boolean {
   let rdev: number;
   try {
     const st = fstatSync(fd);
