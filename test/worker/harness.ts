@@ -4,12 +4,26 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openQueue } from '../../src/engine/open.js';
 import type { Queue } from '../../src/engine/queue.js';
-import { waitFor } from './helpers.js';
+import { afterEach, beforeAll } from 'vitest';
+import { killQuietly, waitFor } from './helpers.js';
 
 export const WORKER_MAIN = resolve(import.meta.dirname, '../../dist/worker/main.js');
 
 export function requireBuild(): void {
   if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run "npx tsc -p tsconfig.json" first`);
+}
+
+/**
+ * For a file of tests that each open a sandbox and start processes of their own: the build must
+ * be there; after each test the processes whose pids it put in `pids` are killed and its sandbox
+ * (`current()`) is removed.
+ */
+export function cleanUpEachTest(current: () => Sandbox | undefined, pids: number[]): void {
+  beforeAll(requireBuild);
+  afterEach(async () => {
+    for (const pid of pids.splice(0)) killQuietly(pid);
+    await current()?.cleanup();
+  });
 }
 
 export interface LogLine {

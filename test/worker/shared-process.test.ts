@@ -4,19 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startWorkers, stopOneWorker, stopWorkers } from '../../src/worker/supervisor.js';
-import { isAlive, killQuietly, waitFor } from './helpers.js';
-import { type LogLine, Sandbox, requireBuild } from './harness.js';
-
-beforeAll(requireBuild);
+import { isAlive, waitFor } from './helpers.js';
+import { type LogLine, Sandbox, cleanUpEachTest } from './harness.js';
 
 let box: Sandbox;
 const pids: number[] = [];
-afterEach(async () => {
-  for (const pid of pids.splice(0)) killQuietly(pid);
-  await box?.cleanup();
-});
+cleanUpEachTest(() => box, pids);
 
 /**
  * A job that records its start, then waits for `go` (a file in the sandbox) and records its end.

@@ -1,20 +1,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StorageError, UserError } from '../../src/engine/errors.js';
 import { WORKER_NODE_OPTIONS, WorkerStartError, startWorkers, stopOneWorker, stopWorkers } from '../../src/worker/supervisor.js';
-import { isAlive, killQuietly, waitFor } from './helpers.js';
-import { Sandbox, requireBuild } from './harness.js';
-
-beforeAll(requireBuild);
+import { isAlive, waitFor } from './helpers.js';
+import { Sandbox, cleanUpEachTest } from './harness.js';
 
 let box: Sandbox;
 const pids: number[] = [];
-afterEach(async () => {
-  for (const pid of pids.splice(0)) killQuietly(pid);
-  await box?.cleanup();
-});
+cleanUpEachTest(() => box, pids);
 
 describe('supervisor', () => {
   it('starts detached workers that register and log to files, and stops them all', async () => {
