@@ -64,6 +64,11 @@ async function sqlite(dir) {
   const first = await q.list({ limit: 50, search: 'job 5' });
   const mid = await q.list({ limit: 50, search: 'job 5', cursor: (LARGE_N / 2).toString(36) });
   await measure(S, 'a page by cursor mid-way, "job 5"', () => q.list({ limit: 50, search: 'job 5', cursor: mid.next_cursor ?? first.next_cursor }));
+  // From the middle: a term in every job (its page lies next to the cursor), and one whose next
+  // match is 370,000 jobs away (`job 12`: the next older is job 129999).
+  const middle = (LARGE_N / 2).toString(36);
+  await measure(S, 'a page by cursor mid-way, "echo" (every job)', () => q.list({ limit: 50, search: 'echo', cursor: middle }));
+  await measure(S, 'a page by cursor mid-way, "job 12" (next match 370,000 jobs on)', () => q.list({ limit: 50, search: 'job 12', cursor: middle }));
   // Terms of 1-2 characters have no trigram: they read jobs newest first (see search.ts).
   await measure(S, 'first page, 1-char term "7" (no index: read until full)', () => q.list({ limit: 50, search: '7' }), { target: null });
   const scan = await timeEach(() => q.list({ limit: 50, search: '#!' }), 5, 1);

@@ -73,20 +73,30 @@ async function walkNewer(q: Queue, query: ListQuery): Promise<string[]> {
 }
 
 /** Every listing and count of every term, against the scan; and the index holds exactly the jobs up to the mark. */
-async function checkAll(q: Queue, path: string, limit = 4): Promise<{ mark: number; tail: number }> {
+/** `nears`: the walks are also read with these many jobs next to a cursor tested (0: none, the index only). */
+async function checkAll(q: Queue, path: string, limit = 4, nears = [0, 5]): Promise<{ mark: number; tail: number }> {
   const { jobs, mark, indexed } = readAll(path);
   const bySeq = [...jobs].sort((a, b) => b.seq - a.seq);
   expect(indexed.sort((a, b) => b - a)).toEqual(bySeq.filter((j) => j.seq <= mark).map((j) => j.seq));
   // The mark is a job's seq (or 0): a new job can never take a seq at or below it.
   if (mark > 0) expect(jobs.some((j) => j.seq === mark)).toBe(true);
   const filters: Array<Pick<ListQuery, 'state' | 'queue' | 'order'>> = [{}, { state: 'pending' }, { queue: 'b' }, { state: 'dead', queue: 'a' }, { state: 'dead', order: 'finished' }];
+  // A page past a cursor is taken from the jobs next to it when enough of them match, else from
+  // the index (list.ts, NEAR_CURSOR_ROWS): the same walks read both ways, and mixed.
+  const walkers = [
+    { near: 'default', q },
+    ...nears.map((n) => ({ near: n, q: new Queue(SqliteBackend.open(path, { searchNearRows: n })) })),
+  ];
   for (const term of TERMS) {
     for (const f of filters) {
       const query: ListQuery = { limit, search: term, ...f };
       const want = model(jobs, query);
+      for (const w of walkers) {
+        const what = { term, ...f, near: w.near };
+        expect({ what, ids: await walkOlder(w.q, query) }).toEqual({ what, ids: want });
+        expect({ what, ids: await walkNewer(w.q, query) }).toEqual({ what, ids: want });
+      }
       const what = { term, ...f };
-      expect({ what, ids: await walkOlder(q, query) }).toEqual({ what, ids: want });
-      expect({ what, ids: await walkNewer(q, query) }).toEqual({ what, ids: want });
       for (const offset of [1, 3, 5, 9, 14]) {
         if (f.order === 'finished') continue;
         expect({ what, offset, ids: (await q.list({ ...query, offset })).jobs.map((j) => j.id) }).toEqual({ what, offset, ids: want.slice(offset, offset + limit) });
@@ -112,6 +122,7 @@ async function checkAll(q: Queue, path: string, limit = 4): Promise<{ mark: numb
       });
     }
   }
+  for (const w of walkers.slice(1)) await w.q.close();
   return { mark, tail: jobs.filter((j) => j.seq > mark).length };
 }
 
@@ -283,7 +294,7 @@ describe('SQLite search over the index and its unindexed tail', () => {
     watcher.close();
     expect(await exited).toBe(0);
     expect(checks).toBeGreaterThan(10);
-    const end = await checkAll(q, path);
+    const end = await checkAll(q, path, 4, []);
     expect(readAll(path).jobs.length).toBe(3 * 2100 + mine);
     // The index took the jobs of both processes, but for a short tail.
     expect(end.mark).toBeGreaterThan(3 * 2100);
@@ -326,7 +337,7 @@ describe('SQLite search: the tail is left to workers', () => {
     for (; n < 100; n++) await q.enqueue([job(n)]);
     for (let b = 0; b < 3; b++, n += 1000) await q.enqueue(Array.from({ length: 1000 }, (_, k) => job(n + k)));
     // Past the old bound of 2,048, one by one and in bulk: nothing indexed.
-    expect(await checkAll(q, path, 400)).toEqual({ mark: 0, tail: 3100 });
+    expect(await checkAll(q, path, 400, [])).toEqual({ mark: 0, tail: 3100 });
     // Gaps in the tail, where the first chunk ends: the mark moves to jobs' seqs only.
     const raw = new Database(path);
     raw.exec("UPDATE jobs SET state = 'dead', finished_at = 5 WHERE seq BETWEEN 690 AND 720");
@@ -335,10 +346,10 @@ describe('SQLite search: the tail is left to workers', () => {
     expect((await q.deleteDead(gone)).length).toBe(31);
     // Between two jobs: a chunk only while the tail is SEARCH_TAIL_ROWS long or longer.
     expect(await backend.indexSearchTail(true)).toBe(true);
-    const first = await checkAll(q, path, 400);
+    const first = await checkAll(q, path, 400, []);
     expect(first).toEqual({ mark: 731, tail: 3100 - 31 - 700 });
     expect(await backend.indexSearchTail(true)).toBe(false);
-    const second = await checkAll(q, path, 400);
+    const second = await checkAll(q, path, 400, []);
     expect(second.mark).toBe(1431);
     expect(second.tail).toBeLessThan(SEARCH_TAIL_ROWS);
     expect(await backend.indexSearchTail(true)).toBe(false);

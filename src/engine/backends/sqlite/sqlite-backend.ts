@@ -32,7 +32,7 @@ import type {
 import { type Claimer, makeClaimer } from './claim.js';
 import { type EventWriter, listEvents, makeEventWriter } from './events.js';
 import { makeInserter } from './insert.js';
-import { countMatches, listPage, registerSearchFunctions } from './list.js';
+import { NEAR_CURSOR_ROWS, countMatches, listPage, registerSearchFunctions } from './list.js';
 import { type Mover, makeMover } from './move.js';
 import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
 import { migrate } from './schema.js';
@@ -81,6 +81,8 @@ export interface SqliteOpenOptions {
   searchTailCap?: number;
   /** The most jobs one step of `indexSearchTail` indexes (default SEARCH_CHUNK_ROWS). */
   searchChunkRows?: number;
+  /** How many jobs next to a cursor a search page tests before it walks the index (default NEAR_CURSOR_ROWS, list.ts). */
+  searchNearRows?: number;
 }
 
 /** The file's identity: a database deleted or replaced under a running process has another (or none). */
@@ -119,6 +121,7 @@ export class SqliteBackend implements Backend {
     private readonly identity: string | null,
     private readonly searchTailCap: number,
     private readonly searchChunkRows: number,
+    private readonly searchNearRows: number,
   ) {
     this.events = makeEventWriter(db);
     registerSearchFunctions(db);
@@ -158,7 +161,7 @@ export class SqliteBackend implements Backend {
       if (mapped instanceof StorageError) throw mapped;
       throw new StorageError(`cannot open database ${path}: ${(e as Error).message ?? String(e)}`, { cause: e });
     }
-    return new SqliteBackend(db, path, fileIdentity(path), options.searchTailCap ?? SEARCH_TAIL_CAP, options.searchChunkRows ?? SEARCH_CHUNK_ROWS);
+    return new SqliteBackend(db, path, fileIdentity(path), options.searchTailCap ?? SEARCH_TAIL_CAP, options.searchChunkRows ?? SEARCH_CHUNK_ROWS, options.searchNearRows ?? NEAR_CURSOR_ROWS);
   }
 
   /** The host's clock: every process using this file runs on this host. */
@@ -226,7 +229,7 @@ export class SqliteBackend implements Backend {
 
   listJobs(query: ListQuery): Promise<JobPage> {
     return this.run(() => {
-      const page = listPage(this.db, query);
+      const page = listPage(this.db, query, this.searchNearRows);
       return {
         jobs: page.rows.map(toJob),
         next_cursor: page.next,
