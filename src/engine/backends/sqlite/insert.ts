@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { holdsUniqueKey } from '../../rules.js';
 import type { Deduplicated, JobState, NewJob } from '../../types.js';
 import type { SearchIndexer } from './search-index.js';
+import { SEQ_ROW, makeSeqCounter } from './seq.js';
 
 /** Rows per multi-row INSERT in a bulk enqueue (15 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
@@ -26,14 +27,12 @@ export function makeInserter(
   const single = statement(1);
   const count = db.prepare('UPDATE job_counts SET n = n + ? WHERE state = ?');
   let dep: Database.Statement | undefined;
-  // New jobs take seqs above the largest; the search index's mark comes with it in one read
-  // (the insert indexes nothing unless the tail is past its cap, search-index.ts).
-  const lastSeqAndMark = db.prepare('SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM jobs_search_mark) FROM jobs').raw();
-  // The `enqueued` event of each new row (as `rules.enqueuedEvent` builds it), in one statement:
-  // new rows take seq numbers above the largest before the insert.
-  const enqueued = db.prepare(
-    "INSERT INTO events (at, type, job_id, queue) SELECT created_at, 'enqueued', id, queue FROM jobs WHERE seq > ? ORDER BY seq",
-  );
+  // New jobs take the next numbers of the sequence they share with events (seq.ts), which is
+  // also where their `enqueued` events stand: those are read from the job rows, not stored
+  // (events.ts). The search index's mark comes with it in one read (the insert indexes nothing
+  // unless the tail is past its cap, search-index.ts).
+  const lastSeqAndMark = db.prepare(`SELECT (SELECT n FROM job_counts WHERE state = '${SEQ_ROW}'), (SELECT seq FROM jobs_search_mark)`).raw();
+  const counter = makeSeqCounter(db);
   let lockOf: Database.Statement | undefined;
   let takeLock: Database.Statement | undefined;
   const params: unknown[] = [];
@@ -116,9 +115,10 @@ export function makeInserter(
     search.afterInsert(before + rows.length, mark);
     const waiting: NewJob[] = [];
     for (const j of rows) if (j.state === 'waiting') waiting.push(j);
+    // The numbers are taken before any event of this transaction takes the next one.
+    counter.take(rows.length);
     count.run(rows.length - waiting.length, 'pending');
     if (waiting.length > 0) count.run(waiting.length, 'waiting');
-    enqueued.run(before);
     if (waiting.length > 0) {
       dep ??= db.prepare('INSERT OR IGNORE INTO job_deps (depends_on, job_id) VALUES (?, ?)');
       for (const j of waiting) for (const d of j.after) dep.run(d, j.id);

@@ -4,6 +4,7 @@ import { dependencyVerdict, verdictMove } from '../../dependencies.js';
 import { isFinished } from '../../state-machine.js';
 import type { Job, JobState, NewEvent } from '../../types.js';
 import type { EventWriter } from './events.js';
+import { makeSeqCounter } from './seq.js';
 import { type Row, sqlValue, toJob } from './rows.js';
 
 /**
@@ -32,6 +33,7 @@ function setClause(set: JobPatch): { sql: string; keys: string[] } {
 
 export function makeMover(db: Database, events: EventWriter): Mover {
   const statements = new Map<string, Statement>();
+  const counter = makeSeqCounter(db);
   const prepared = (sig: string, sql: () => string) => {
     let s = statements.get(sig);
     if (!s) {
@@ -127,10 +129,15 @@ export function makeMover(db: Database, events: EventWriter): Mover {
     const inStates = states.map((_, i) => `@g_state${i}`).join(', ');
     const params: Record<string, unknown> = { ...event };
     states.forEach((s, i) => (params[`g_state${i}`] = s));
-    db.prepare(
-      `INSERT INTO events (at, type, job_id, queue, worker_id, attempt, detail)
-       SELECT @at, @type, id, queue, @worker_id, @attempt, @detail FROM jobs WHERE state IN (${inStates})`,
-    ).run(params);
+    // One event per job, numbered in seq order after the sequence's last (seq.ts).
+    params.base = counter.last();
+    const added = db
+      .prepare(
+        `INSERT INTO events (seq, at, type, job_id, queue, worker_id, attempt, detail)
+         SELECT @base + ROW_NUMBER() OVER (ORDER BY seq), @at, @type, id, queue, @worker_id, @attempt, @detail FROM jobs WHERE state IN (${inStates}) ORDER BY seq`,
+      )
+      .run(params).changes;
+    counter.take(added);
     for (const k of keys) params[`s_${k}`] = sqlValue((set as Record<string, unknown>)[k]);
     return db.prepare(`UPDATE jobs SET ${sql} WHERE state IN (${inStates})`).run(params).changes;
   });

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { DuplicateJobError, DuplicateScheduleError } from '../../errors.js';
-import { enqueuedEvent } from '../../rules.js';
 import { UNFINISHED_STATES } from '../../schedules.js';
 import type { Job, NewEvent, NewJob, Schedule, SchedulePatch, ScheduleSpec } from '../../types.js';
 import type { EventWriter } from './events.js';
+import { makeSeqCounter } from './seq.js';
 import { type Row, sqlValue, toJob } from './rows.js';
 import type { SearchIndexer } from './search-index.js';
 
@@ -64,20 +64,22 @@ export function makeScheduleStore(db: Database.Database, events: EventWriter, se
   const nextDue = db.prepare('SELECT MIN(next_at) FROM schedules WHERE paused = 0 AND next_at IS NOT NULL').pluck();
   const due = db.prepare('SELECT * FROM schedules WHERE paused = 0 AND next_at IS NOT NULL AND next_at <= ? ORDER BY next_at LIMIT ?');
   const insertJob = db.prepare(
-    `INSERT INTO jobs (id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, schedule)
-     VALUES (@id, @command, 'pending', @max_retries, @priority, @run_at, @timeout_seconds, @queue, @cwd, @created_at, @created_at, @schedule)`,
+    `INSERT INTO jobs (seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, schedule)
+     VALUES (@seq, @id, @command, 'pending', @max_retries, @priority, @run_at, @timeout_seconds, @queue, @cwd, @created_at, @created_at, @schedule)`,
   );
   const countPending = db.prepare("UPDATE job_counts SET n = n + 1 WHERE state = 'pending'");
+  const counter = makeSeqCounter(db);
   const unfinished = db.prepare(`SELECT 1 FROM jobs WHERE schedule = ? AND state IN (${UNFINISHED}) LIMIT 1`).pluck();
   const jobs = db.prepare('SELECT * FROM jobs WHERE schedule = ? ORDER BY seq DESC LIMIT ?');
   const updates = new Map<string, Database.Statement>();
 
   const insertFiring = db.transaction((job: NewJob, schedule: string, event: NewEvent) => {
-    const seq = Number(insertJob.run({ ...job, schedule }).lastInsertRowid);
+    // The job's seq is also its `enqueued` event's place, read from the job (seq.ts, events.ts).
+    const seq = counter.take(1) + 1;
+    insertJob.run({ ...job, schedule, seq });
     // Like any insert, it joins the search tail, and indexes it only past its cap (search-index.ts).
     search.afterInsert(seq, search.mark());
     countPending.run();
-    events.add(enqueuedEvent(job));
     events.add(event);
   });
 

@@ -348,6 +348,24 @@ export const MIGRATIONS: Migration[] = [
       return n > 10 * SLOW_INDEX_JOBS ? `rebuilding an index over about ${n.toLocaleString('en-US')} jobs (once, after an upgrade)…` : null;
     },
   },
+  {
+    version: 12,
+    name: 'enqueued events read from the jobs',
+    sql: `
+      -- An enqueue wrote its job's \`enqueued\` event as a row: four more pages per commit (the row,
+      -- its two indexes and AUTOINCREMENT's counter), about a third of an enqueue. Jobs and events
+      -- now share one sequence (seq.ts): a job's seq is its \`enqueued\` event's place, and the
+      -- event is read from the job (events.ts). The sequence's last number is a row of job_counts,
+      -- whose page every enqueue and every move writes anyway; it starts above every job and every
+      -- event there ever was (AUTOINCREMENT's counter included), so no number comes back.
+      INSERT INTO job_counts (state, n) VALUES ('#seq', MAX(
+        COALESCE((SELECT MAX(seq) FROM jobs), 0),
+        COALESCE((SELECT MAX(seq) FROM events), 0),
+        COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)));
+      -- The jobs made before this have their \`enqueued\` events stored, numbered apart from them.
+      INSERT INTO job_counts (state, n) SELECT '#stored_enqueued_through', n FROM job_counts WHERE state = '#seq';
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

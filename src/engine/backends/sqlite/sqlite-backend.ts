@@ -241,7 +241,7 @@ export class SqliteBackend implements Backend {
   countByState(): Promise<StateCounts> {
     return this.run(() => {
       const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as StateCounts;
-      for (const r of this.stmt('SELECT state, n FROM job_counts').all() as { state: JobState; n: number }[]) {
+      for (const r of this.stmt("SELECT state, n FROM job_counts WHERE state NOT LIKE '#%'").all() as { state: JobState; n: number }[]) {
         counts[r.state] = r.n;
       }
       return counts;
