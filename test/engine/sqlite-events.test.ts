@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +8,7 @@ import { MIGRATIONS, migrate } from '../../src/engine/backends/sqlite/schema.js'
 import { SqliteBackend } from '../../src/engine/backends/sqlite/sqlite-backend.js';
 import { Queue } from '../../src/engine/queue.js';
 import type { EventQuery, JobEvent } from '../../src/engine/types.js';
+import { CLI, requireBuild } from '../cli/helpers.js';
 
 /**
  * On SQLite a job's `enqueued` event is read from the job row, at the job's seq, and every other
@@ -102,6 +104,45 @@ describe('SQLite event log', () => {
     await q.enqueue([{ id: 'r', command: 'true' }], cfg);
     const types = brief(await readAll(q, {}, 2)).filter((t) => !t.startsWith('started') && !t.startsWith('dead') && !t.startsWith('failed'));
     expect(types).toEqual(['enqueued p', 'enqueued q', 'revived p', 'revived q', 'enqueued r']);
+    await q.close();
+  });
+
+  it('a reader following the log while other processes enqueue and move jobs sees every event once', async () => {
+    requireBuild();
+    const path = tempDb();
+    const q = new Queue(SqliteBackend.open(path));
+    await q.enqueue([{ id: 'first', command: 'true' }]);
+    // Two processes enqueueing files of jobs (one statement per job, `--file` goes in batches) and
+    // one cancelling them as they come, all at once.
+    const files = [0, 1].map((f) => {
+      const file = join(path, `../jobs-${f}.jsonl`);
+      writeFileSync(file, Array.from({ length: 400 }, (_, k) => JSON.stringify({ id: `p${f}-${k}`, command: 'true' })).join('\n'));
+      return file;
+    });
+    const run = (script: string) =>
+      new Promise<number | null>((res) => spawn('sh', ['-c', script], { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', (code) => res(code)));
+    const writers = files.map((f) =>
+      run(Array.from({ length: 4 }, (_, b) => `sed -n '${b * 100 + 1},${b * 100 + 100}p' "${f}" | "${process.execPath}" "${CLI}" --db "${path}" enqueue --file - >/dev/null || exit 1`).join('\n')),
+    );
+    const canceller = run(`for i in $(seq 0 5 395); do "${process.execPath}" "${CLI}" --db "${path}" cancel p0-$i >/dev/null 2>&1; done; exit 0`);
+    let done = false;
+    const all = Promise.all([...writers, canceller]).then((codes) => ((done = true), codes));
+    const seen: JobEvent[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const finished = done;
+      const { events, next } = await q.events({ after, limit: 7 });
+      seen.push(...events);
+      after = next ?? after;
+      if (finished && events.length < 7) break;
+      await new Promise((res) => setImmediate(res));
+    }
+    expect(await all).toEqual([0, 0, 0]);
+    const whole = await readAll(q, {}, 1000);
+    expect(seen.map((e) => e.id)).toEqual(whole.map((e) => e.id));
+    expect(new Set(whole.map((e) => e.id)).size).toBe(whole.length);
+    expect(whole.filter((e) => e.type === 'enqueued').length).toBe(801);
+    expect(whole.filter((e) => e.type === 'cancelled').length).toBeGreaterThan(0);
     await q.close();
   });
 
