@@ -168,8 +168,23 @@ describe('SQLite event log', () => {
     expect(brief((await q.events({ after: cursor, limit: 100 })).events)).toEqual(['enqueued z', 'cancelled x']);
     for (const limit of [1, 2, 100]) expect(brief(await readAll(q, {}, limit))).toEqual([...before, 'enqueued z', 'cancelled x']);
     expect(brief(await readAll(q, { job_id: 'x' }))).toEqual(['enqueued x', 'cancelled x']);
+    // A process of the version before, still running, numbers its rows itself (SQLite's rowid
+    // and AUTOINCREMENT; its job may share a number with an event): what comes next is numbered
+    // above them all the same.
+    const raw = new Database(path);
+    raw.exec(`INSERT INTO events (at, type, worker_id) VALUES (${Date.now()}, 'worker_stopped', 'old-worker')`);
+    raw.exec(`INSERT INTO jobs (id, command, state, max_retries, run_at, queue, cwd, created_at, updated_at) VALUES ('by-old', 'true', 'pending', 3, 0, 'default', '/', 30, 30)`);
+    raw.exec(`UPDATE job_counts SET n = n + 1 WHERE state = 'pending'`);
+    raw.close();
+    await q.enqueue([{ id: 'after-old', command: 'true' }]);
+    const log = await readAll(q, {}, 100);
+    expect(brief(log.slice(-1))).toEqual(['enqueued after-old']);
+    const seqs = log.map((e) => Number.parseInt(e.id, 36));
+    expect(seqs[seqs.length - 1]).toBeGreaterThan(Math.max(...seqs.slice(0, -1)));
+    expect(brief(log)).toEqual(expect.arrayContaining(['worker_stopped old-worker', 'enqueued by-old']));
+    await q.cancel('by-old');
     // The counts per state hold job states only.
-    expect(await q.counts()).toMatchObject({ pending: 2, cancelled: 1 });
+    expect(await q.counts()).toMatchObject({ pending: 3, cancelled: 2 });
     await q.close();
   });
 });

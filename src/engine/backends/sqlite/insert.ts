@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { holdsUniqueKey } from '../../rules.js';
 import type { Deduplicated, JobState, NewJob } from '../../types.js';
 import type { SearchIndexer } from './search-index.js';
-import { SEQ_ROW, makeSeqCounter } from './seq.js';
+import { makeSeqCounter } from './seq.js';
 
 /** Rows per multi-row INSERT in a bulk enqueue (15 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
@@ -29,9 +29,9 @@ export function makeInserter(
   let dep: Database.Statement | undefined;
   // New jobs take the next numbers of the sequence they share with events (seq.ts), which is
   // also where their `enqueued` events stand: those are read from the job rows, not stored
-  // (events.ts). The search index's mark comes with it in one read (the insert indexes nothing
-  // unless the tail is past its cap, search-index.ts).
-  const lastSeqAndMark = db.prepare(`SELECT (SELECT n FROM job_counts WHERE state = '${SEQ_ROW}'), (SELECT seq FROM jobs_search_mark)`).raw();
+  // (events.ts). The insert indexes nothing for search unless the tail is past its cap
+  // (search-index.ts).
+  const readMark = db.prepare('SELECT seq FROM jobs_search_mark').pluck();
   const counter = makeSeqCounter(db);
   let lockOf: Database.Statement | undefined;
   let takeLock: Database.Statement | undefined;
@@ -94,7 +94,8 @@ export function makeInserter(
     const deduplicated: Deduplicated[] = [];
     const rows = jobs.some((j) => j.unique_key) ? takeKeys(jobs, deduplicated) : jobs;
     if (rows.length === 0) return deduplicated;
-    const [before, mark] = lastSeqAndMark.get() as [number, number];
+    const before = counter.take(rows.length);
+    const mark = readMark.get() as number;
     // Job k takes seq before + 1 + k. Many rows per statement: each run() crosses into SQLite
     // once, and in bulk that crossing, not the insert itself, is most of the cost.
     let i = 0;
@@ -115,8 +116,6 @@ export function makeInserter(
     search.afterInsert(before + rows.length, mark);
     const waiting: NewJob[] = [];
     for (const j of rows) if (j.state === 'waiting') waiting.push(j);
-    // The numbers are taken before any event of this transaction takes the next one.
-    counter.take(rows.length);
     count.run(rows.length - waiting.length, 'pending');
     if (waiting.length > 0) count.run(waiting.length, 'waiting');
     if (waiting.length > 0) {

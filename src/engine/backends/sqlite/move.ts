@@ -130,14 +130,15 @@ export function makeMover(db: Database, events: EventWriter): Mover {
     const params: Record<string, unknown> = { ...event };
     states.forEach((s, i) => (params[`g_state${i}`] = s));
     // One event per job, numbered in seq order after the sequence's last (seq.ts).
-    params.base = counter.last();
+    const base = counter.take(0);
+    params.base = base;
     const added = db
       .prepare(
         `INSERT INTO events (seq, at, type, job_id, queue, worker_id, attempt, detail)
          SELECT @base + ROW_NUMBER() OVER (ORDER BY seq), @at, @type, id, queue, @worker_id, @attempt, @detail FROM jobs WHERE state IN (${inStates}) ORDER BY seq`,
       )
       .run(params).changes;
-    counter.take(added);
+    counter.advanceTo(base + added);
     for (const k of keys) params[`s_${k}`] = sqlValue((set as Record<string, unknown>)[k]);
     return db.prepare(`UPDATE jobs SET ${sql} WHERE state IN (${inStates})`).run(params).changes;
   });

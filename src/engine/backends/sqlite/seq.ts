@@ -16,18 +16,27 @@ export const SEQ_ROW = '#seq';
 export const STORED_ENQUEUED_ROW = '#stored_enqueued_through';
 
 export interface SeqCounter {
-  /** The last number given. */
-  last(): number;
-  /** Gives the next `n` numbers; returns the last number given before them. */
+  /**
+   * Gives the next `n` numbers (none for 0); returns the last number given before them. Numbers
+   * start above every job and every stored event there is, whoever wrote them (a process of a
+   * version from before the shared sequence numbers its rows itself).
+   */
   take(n: number): number;
+  /** Records that numbers up to `last` are given (rows numbered from `take(0)` on). */
+  advanceTo(last: number): void;
 }
 
-/** Inside a write transaction only: the read and the increment are one statement. */
+/** Inside a write transaction only: each read and its increment are one statement. */
 export function makeSeqCounter(db: Database): SeqCounter {
-  const last = db.prepare(`SELECT n FROM job_counts WHERE state = '${SEQ_ROW}'`).pluck();
-  const take = db.prepare(`UPDATE job_counts SET n = n + ? WHERE state = '${SEQ_ROW}' RETURNING n`).pluck();
+  const take = db
+    .prepare(
+      `UPDATE job_counts SET n = MAX(n, COALESCE((SELECT MAX(seq) FROM jobs), 0), COALESCE((SELECT MAX(seq) FROM events), 0)) + ?
+       WHERE state = '${SEQ_ROW}' RETURNING n`,
+    )
+    .pluck();
+  const advance = db.prepare(`UPDATE job_counts SET n = MAX(n, ?) WHERE state = '${SEQ_ROW}'`);
   return {
-    last: () => last.get() as number,
     take: (n) => (take.get(n) as number) - n,
+    advanceTo: (last) => void advance.run(last),
   };
 }
