@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { ValidationError } from '../../errors.js';
 import type { EventQuery, JobEvent, NewEvent } from '../../types.js';
 import { type Row, encodeSeq, toEvent } from './rows.js';
-import { SEQ_ROW, STORED_ENQUEUED_ROW, type SeqCounter, makeSeqCounter } from './seq.js';
+import { SEQ_ROW, STORED_ENQUEUED_ROW, type SeqCounter } from './seq.js';
 
 /** The event log: appended inside the transactions of the moves it records, read by cursor. */
 export interface EventWriter {
@@ -13,12 +13,10 @@ export interface EventWriter {
  * Each event takes the next number of the sequence it shares with jobs (seq.ts). The statements
  * are prepared on the first event: a command that only reads never writes one.
  */
-export function makeEventWriter(db: Database): EventWriter {
+export function makeEventWriter(db: Database, counter: SeqCounter): EventWriter {
   let insert: ReturnType<Database['prepare']> | undefined;
-  let counter: SeqCounter | undefined;
   return {
     add: (e) => {
-      counter ??= makeSeqCounter(db);
       insert ??= db.prepare(
         'INSERT INTO events (seq, at, type, job_id, queue, worker_id, attempt, detail) VALUES (@seq, @at, @type, @job_id, @queue, @worker_id, @attempt, @detail)',
       );

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { holdsUniqueKey } from '../../rules.js';
 import type { Deduplicated, JobState, NewJob } from '../../types.js';
 import type { SearchIndexer } from './search-index.js';
-import { makeSeqCounter } from './seq.js';
+import type { SeqCounter } from './seq.js';
 
 /** Rows per multi-row INSERT in a bulk enqueue (15 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
@@ -15,6 +15,7 @@ export function makeInserter(
   db: Database.Database,
   resolveWithin: (ids: readonly string[], now: number) => number,
   search: SearchIndexer,
+  counter: SeqCounter,
 ): (jobs: NewJob[]) => Deduplicated[] {
   const statement = (rows: number) =>
     db.prepare(
@@ -32,7 +33,6 @@ export function makeInserter(
   // (events.ts). The insert indexes nothing for search unless the tail is past its cap
   // (search-index.ts).
   const readMark = db.prepare('SELECT seq FROM jobs_search_mark').pluck();
-  const counter = makeSeqCounter(db);
   let lockOf: Database.Statement | undefined;
   let takeLock: Database.Statement | undefined;
   const params: unknown[] = [];

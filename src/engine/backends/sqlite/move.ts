@@ -4,7 +4,7 @@ import { dependencyVerdict, verdictMove } from '../../dependencies.js';
 import { isFinished } from '../../state-machine.js';
 import type { Job, JobState, NewEvent } from '../../types.js';
 import type { EventWriter } from './events.js';
-import { makeSeqCounter } from './seq.js';
+import type { SeqCounter } from './seq.js';
 import { type Row, sqlValue, toJob } from './rows.js';
 
 /**
@@ -31,9 +31,8 @@ function setClause(set: JobPatch): { sql: string; keys: string[] } {
   return { keys, sql: keys.map((k) => `${k} = @s_${k}`).join(', ') };
 }
 
-export function makeMover(db: Database, events: EventWriter): Mover {
+export function makeMover(db: Database, events: EventWriter, counter: SeqCounter): Mover {
   const statements = new Map<string, Statement>();
-  const counter = makeSeqCounter(db);
   const prepared = (sig: string, sql: () => string) => {
     let s = statements.get(sig);
     if (!s) {

@@ -3,7 +3,7 @@ import { DuplicateJobError, DuplicateScheduleError } from '../../errors.js';
 import { UNFINISHED_STATES } from '../../schedules.js';
 import type { Job, NewEvent, NewJob, Schedule, SchedulePatch, ScheduleSpec } from '../../types.js';
 import type { EventWriter } from './events.js';
-import { makeSeqCounter } from './seq.js';
+import type { SeqCounter } from './seq.js';
 import { type Row, sqlValue, toJob } from './rows.js';
 import type { SearchIndexer } from './search-index.js';
 
@@ -51,7 +51,7 @@ function toSchedule(r: Row): Schedule {
   };
 }
 
-export function makeScheduleStore(db: Database.Database, events: EventWriter, search: SearchIndexer): ScheduleStore {
+export function makeScheduleStore(db: Database.Database, events: EventWriter, search: SearchIndexer, counter: SeqCounter): ScheduleStore {
   const insert = db.prepare(
     `INSERT INTO schedules (name, kind, cron, tz, every_ms, anchor_at, command, queue, max_retries, priority, timeout_seconds, cwd,
        catch_up, overlap, paused, created_at, updated_at, next_at, last_fire_at, last_job_id)
@@ -68,7 +68,6 @@ export function makeScheduleStore(db: Database.Database, events: EventWriter, se
      VALUES (@seq, @id, @command, 'pending', @max_retries, @priority, @run_at, @timeout_seconds, @queue, @cwd, @created_at, @created_at, @schedule)`,
   );
   const countPending = db.prepare("UPDATE job_counts SET n = n + 1 WHERE state = 'pending'");
-  const counter = makeSeqCounter(db);
   const unfinished = db.prepare(`SELECT 1 FROM jobs WHERE schedule = ? AND state IN (${UNFINISHED}) LIMIT 1`).pluck();
   const jobs = db.prepare('SELECT * FROM jobs WHERE schedule = ? ORDER BY seq DESC LIMIT ?');
   const updates = new Map<string, Database.Statement>();

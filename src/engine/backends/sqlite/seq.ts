@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 /**
  * One sequence numbers jobs and events alike (migration 12): a new job's seq is also the seq of
@@ -26,17 +26,27 @@ export interface SeqCounter {
   advanceTo(last: number): void;
 }
 
-/** Inside a write transaction only: each read and its increment are one statement. */
+/**
+ * One per connection, shared by everything that writes jobs or events. Inside a write transaction
+ * only: each read and its increment are one statement. Prepared on first use: a command that only
+ * reads never takes a number.
+ */
 export function makeSeqCounter(db: Database): SeqCounter {
-  const take = db
-    .prepare(
-      `UPDATE job_counts SET n = MAX(n, COALESCE((SELECT MAX(seq) FROM jobs), 0), COALESCE((SELECT MAX(seq) FROM events), 0)) + ?
-       WHERE state = '${SEQ_ROW}' RETURNING n`,
-    )
-    .pluck();
-  const advance = db.prepare(`UPDATE job_counts SET n = MAX(n, ?) WHERE state = '${SEQ_ROW}'`);
+  let take: Statement | undefined;
+  let advance: Statement | undefined;
   return {
-    take: (n) => (take.get(n) as number) - n,
-    advanceTo: (last) => void advance.run(last),
+    take: (n) => {
+      take ??= db
+        .prepare(
+          `UPDATE job_counts SET n = MAX(n, COALESCE((SELECT MAX(seq) FROM jobs), 0), COALESCE((SELECT MAX(seq) FROM events), 0)) + ?
+           WHERE state = '${SEQ_ROW}' RETURNING n`,
+        )
+        .pluck();
+      return (take.get(n) as number) - n;
+    },
+    advanceTo: (last) => {
+      advance ??= db.prepare(`UPDATE job_counts SET n = MAX(n, ?) WHERE state = '${SEQ_ROW}'`);
+      advance.run(last);
+    },
   };
 }

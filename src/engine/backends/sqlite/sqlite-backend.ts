@@ -32,6 +32,7 @@ import type {
 import { type Claimer, makeClaimer } from './claim.js';
 import { type EventWriter, listEvents, makeEventWriter } from './events.js';
 import { makeInserter } from './insert.js';
+import { type SeqCounter, makeSeqCounter } from './seq.js';
 import { NEAR_CURSOR_ROWS, countMatches, listPage, registerSearchFunctions } from './list.js';
 import { type Mover, makeMover } from './move.js';
 import { BUSY_TIMEOUT_MS, type Row, STOP_FORCE, STOP_GRACEFUL, mapError, toJob, toWorker } from './rows.js';
@@ -108,6 +109,8 @@ export class SqliteBackend implements Backend {
   readonly releasesAtomically = true;
   private readonly stmts = new Map<string, Database.Statement>();
   private readonly events: EventWriter;
+  /** The numbers jobs and events share (seq.ts). */
+  private readonly seq: SeqCounter;
   private claimer: Claimer | undefined;
   private mover: Mover | undefined;
   private moveClaimTx: ((id: string, move: Move, claim: ClaimRequest) => MoveAndClaim) | undefined;
@@ -123,7 +126,8 @@ export class SqliteBackend implements Backend {
     private readonly searchChunkRows: number,
     private readonly searchNearRows: number,
   ) {
-    this.events = makeEventWriter(db);
+    this.seq = makeSeqCounter(db);
+    this.events = makeEventWriter(db, this.seq);
     registerSearchFunctions(db);
   }
 
@@ -205,7 +209,7 @@ export class SqliteBackend implements Backend {
 
   insertJobs(jobs: NewJob[]): Promise<Deduplicated[]> {
     return this.run(() => {
-      this.inserter ??= makeInserter(this.db, this.theMover().resolveWithin, this.searchIndexer());
+      this.inserter ??= makeInserter(this.db, this.theMover().resolveWithin, this.searchIndexer(), this.seq);
       try {
         return this.inserter(jobs);
       } catch (e) {
@@ -435,7 +439,7 @@ export class SqliteBackend implements Backend {
   }
 
   private theMover(): Mover {
-    this.mover ??= makeMover(this.db, this.events);
+    this.mover ??= makeMover(this.db, this.events, this.seq);
     return this.mover;
   }
 
@@ -554,7 +558,7 @@ export class SqliteBackend implements Backend {
   // --- schedules --------------------------------------------------------------------------
 
   private get schedules(): ScheduleStore {
-    this.scheduleStore ??= makeScheduleStore(this.db, this.events, this.searchIndexer());
+    this.scheduleStore ??= makeScheduleStore(this.db, this.events, this.searchIndexer(), this.seq);
     return this.scheduleStore;
   }
 
