@@ -56,8 +56,9 @@ async function claimCompleteProcesses(path, procs, n, limits = null) {
 }
 
 /**
- * Rows like a bulk enqueue's, inserted by better-sqlite3 alone (64 per statement, `batch` per
- * transaction) into a queuectl database, keeping the job indexes or dropping all but the id's.
+ * Rows like a bulk enqueue's, inserted by better-sqlite3 alone into a queuectl database, keeping
+ * the job indexes or dropping all but the id's: 64 rows per statement, `batch` per transaction,
+ * the values the rows share bound once per statement, as the engine binds them.
  */
 async function bareInsertRate(path, n, batch, indexes) {
   (await openSqliteQueue(path)).close();
@@ -68,14 +69,16 @@ async function bareInsertRate(path, n, batch, indexes) {
     }
     const R = 64;
     const cols = 'seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at';
-    const insert = db.prepare(`INSERT INTO jobs (${cols}) VALUES ${Array.from({ length: R }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
+    const rows = Array.from({ length: R }, (_, k) => `(@seq + ${k}, ?, ?, 'pending', 3, 0, @now, NULL, 'default', @cwd, @now, @now)`);
+    const insert = db.prepare(`INSERT INTO jobs (${cols}) VALUES ${rows.join(', ')}`);
     const params = [];
+    const cwd = process.cwd();
     const tx = db.transaction((first, count) => {
       for (let i = 0; i < count; i += R) {
         params.length = 0;
         const now = Date.now();
-        for (let k = 0; k < R; k++) params.push(first + i + k, `j-${now.toString(36)}-0000${(first + i + k).toString(36)}`, 'true', 'pending', 3, 0, now, null, 'default', process.cwd(), now, now);
-        insert.run(params);
+        for (let k = 0; k < R; k++) params.push(`j-${now.toString(36)}-0000${(first + i + k).toString(36)}`, 'true');
+        insert.run(params, { seq: first + i, now, cwd });
       }
     });
     // Whole statements: each transaction takes `batch` rows rounded up to a multiple of R.

@@ -102,12 +102,22 @@ export function parseJobJson(text: string, where = ''): JobInput {
 const PROCESS_TAG = Math.floor(Math.random() * 0x1_0000_0000)
   .toString(16)
   .padStart(8, '0');
+/** How many ids one process makes before its counter starts over (36^4). */
+export const ID_COUNTER_RANGE = 1_679_616;
 let counter = 0;
+// A bulk enqueue makes every id of a batch in the same millisecond: the prefix is built once.
+let prefixAt = -1;
+let prefix = '';
 
 /** Generates a short id that sorts by creation time: `j-<time>-<process tag><counter>`. */
 export function generateJobId(now: number): string {
-  counter = (counter + 1) % 1_679_616; // 36^4
-  return `j-${now.toString(36)}-${PROCESS_TAG}${counter.toString(36).padStart(4, '0')}`;
+  counter = (counter + 1) % ID_COUNTER_RANGE;
+  if (now !== prefixAt) {
+    prefixAt = now;
+    prefix = `j-${now.toString(36)}-${PROCESS_TAG}`;
+  }
+  const c = counter.toString(36);
+  return prefix + (c.length >= 4 ? c : '000'.slice(c.length - 1) + c);
 }
 
 /** The longest command the kernel passes to `sh -c` as one argument (Linux MAX_ARG_STRLEN). */
@@ -147,20 +157,27 @@ function wholeNumber(v: number | undefined, name: string, min: number, max: numb
 }
 
 /** Validates an input and fills in defaults, giving the row to insert. */
+/** The last queue name found valid: a batch mostly names one queue, checked once. */
+let checkedQueue = 'default';
+
 export function normalizeJob(input: JobInput, config: Config, now: number, defaultCwd: string, where = ''): NewJob {
   const command = input.command.trim();
   if (command.length === 0) throw new ValidationError(`invalid job${where}: "command" must not be empty`);
   if (command.includes('\0')) throw new ValidationError(`invalid job${where}: "command" must not contain a NUL byte`);
-  const bytes = Buffer.byteLength(command);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: short commands need no count.
+  const bytes = command.length * 3 <= MAX_COMMAND_BYTES ? 0 : Buffer.byteLength(command);
   if (bytes > MAX_COMMAND_BYTES) {
     throw new ValidationError(`invalid job${where}: the command is ${bytes} bytes; at most ${MAX_COMMAND_BYTES} can be run (put a longer one in a script file)`);
   }
   const id = input.id ?? generateJobId(now);
-  if (!ID_RE.test(id)) {
+  if (input.id !== undefined && !ID_RE.test(id)) {
     throw new ValidationError(`invalid job${where}: id "${id}" must be 1-128 letters, digits or ._:@+- and start with a letter or digit`);
   }
   const queue = input.queue ?? 'default';
-  if (!QUEUE_RE.test(queue)) throw new ValidationError(`invalid job${where}: queue "${queue}" must be 1-64 letters, digits or ._:-`);
+  if (queue !== checkedQueue) {
+    if (!QUEUE_RE.test(queue)) throw new ValidationError(`invalid job${where}: queue "${queue}" must be 1-64 letters, digits or ._:-`);
+    checkedQueue = queue;
+  }
   const maxRetries = wholeNumber(input.max_retries, 'max_retries', 0, 1000, where) ?? config.max_retries;
   const priority = wholeNumber(input.priority, 'priority', -1_000_000, 1_000_000, where) ?? 0;
   let timeout: number | null = null;
@@ -206,11 +223,13 @@ export function normalizeJob(input: JobInput, config: Config, now: number, defau
   };
 }
 
+const NOT_UNIQUE = Object.freeze({ key: null, until: null });
+
 function uniqueOf(input: JobInput, now: number, where: string): { key: string | null; until: number | null } {
   const key = input.unique_key;
   if (key === undefined) {
     if (input.unique_for_ms !== undefined) throw new ValidationError(`invalid job${where}: a unique window needs a unique key (--unique-key, "unique_key")`);
-    return { key: null, until: null };
+    return NOT_UNIQUE;
   }
   if (key.length === 0 || key.length > MAX_UNIQUE_KEY_LENGTH || /[\0-\x1f\x7f]/.test(key)) {
     throw new ValidationError(`invalid job${where}: the unique key must be 1-${MAX_UNIQUE_KEY_LENGTH} characters without control characters`);

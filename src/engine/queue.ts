@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Backend, ClaimRequest, Move, StopRequest, WorkerBeat } from './backend.js';
 import { type Config, type ConfigKey, configFromStored, parseConfigValue, resolveConfigKey } from './config.js';
 import { DuplicateJobError, IllegalTransitionError, JobNotFoundError, StorageError, ValidationError } from './errors.js';
-import { type JobInput, QUEUE_RE, normalizeJob, pendingJob } from './job-input.js';
+import { ID_COUNTER_RANGE, type JobInput, QUEUE_RE, normalizeJob, pendingJob } from './job-input.js';
 import {
   cancelMove,
   cancelRunningMove,
@@ -186,7 +186,9 @@ export class Queue {
     const many = inputs.length > 1;
     const where = label ?? ((i: number) => (many ? ` (job ${i + 1})` : ''));
     const rows = inputs.map((input, i) => normalizeJob(input, cfg, now, this.cwd, where(i)));
-    if (many) {
+    // Ids made here are distinct within a batch smaller than the id counter's range; the ids
+    // given are checked against each other and against those.
+    if (many && (inputs.some((input) => input.id !== undefined) || inputs.length >= ID_COUNTER_RANGE)) {
       const seen = new Set<string>();
       for (const r of rows) {
         if (seen.has(r.id)) throw new ValidationError(`job id "${r.id}" appears twice in the input`);

@@ -131,6 +131,49 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
       expect(await q.get('bulk-149')).toMatchObject({ command: 'echo 149', state: 'pending', created_at: T0, updated_at: T0 });
     });
 
+    it('stores every field of a bulk enqueue, whether the jobs around it are alike or not', async () => {
+      // Runs of 64 jobs that differ only in command, runs where one job differs in a single
+      // field, and a short tail: each job comes back as it went in, in the order given.
+      const differ: Array<Record<string, unknown>> = [
+        { queue: 'other' },
+        { priority: 7 },
+        { max_retries: 0 },
+        { timeout_seconds: 2.5 },
+        { delay_ms: 1000 },
+        { cwd: '/' },
+        { unique_key: 'only-one' },
+      ];
+      const batch = Array.from({ length: 64 * (differ.length + 1) + 9 }, (_, i) => {
+        const run = Math.floor(i / 64) - 1;
+        return { command: `echo ${i}`, ...(run >= 0 && run < differ.length && i % 64 === 37 ? differ[run] : {}) };
+      });
+      const ids = await q.enqueueBulk(batch);
+      expect(new Set(ids).size).toBe(batch.length);
+      for (const [i, id] of ids.entries()) {
+        const run = Math.floor(i / 64) - 1;
+        const own = run >= 0 && run < differ.length && i % 64 === 37 ? differ[run] : {};
+        const job = await q.get(id);
+        expect(job).toMatchObject({
+          id,
+          command: `echo ${i}`,
+          state: 'pending',
+          queue: own.queue ?? 'default',
+          priority: own.priority ?? 0,
+          max_retries: own.max_retries ?? 3,
+          timeout_seconds: own.timeout_seconds ?? null,
+          run_at: T0 + ((own.delay_ms as number | undefined) ?? 0),
+          cwd: own.cwd ?? '/tmp',
+          unique_key: own.unique_key ?? null,
+          created_at: T0,
+          updated_at: T0,
+        });
+      }
+      // Newest first, as given: the batch took consecutive places.
+      const listed = (await q.list({ limit: batch.length })).jobs.map((j) => j.id);
+      expect(listed).toEqual([...ids].reverse());
+      expect((await q.counts()).pending).toBe(batch.length);
+    });
+
     it('keeps counts per state through every move', async () => {
       await q.enqueue([1, 2, 3, 4].map((i) => ({ id: `j${i}`, command: 'true', max_retries: 0 })));
       expect(await q.counts()).toEqual({ pending: 4, waiting: 0, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 });

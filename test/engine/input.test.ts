@@ -81,6 +81,16 @@ describe('job input', () => {
     expect(parseIsoTime('2031-01-02 03:04Z')).toBe(Date.UTC(2031, 0, 2, 3, 4));
     expect(parseIsoTime('2031-01-02T03:04')).toBe(new Date(2031, 0, 2, 3, 4).getTime());
   });
+  it('makes ids that ascend within a millisecond and across, each checked only once per queue name', () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => normalizeJob({ command: 'x' }, DEFAULT_CONFIG, now + Math.floor(i / 700), '/').id);
+    for (const id of ids) expect(id).toMatch(/^j-[0-9a-z]+-[0-9a-f]{8}[0-9a-z]{4,}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    // A queue name found valid once is not a pass for the next, different, name.
+    expect(normalizeJob({ command: 'x', queue: 'ok' }, DEFAULT_CONFIG, now, '/').queue).toBe('ok');
+    expect(() => normalizeJob({ command: 'x', queue: 'not ok' }, DEFAULT_CONFIG, now, '/')).toThrow(/queue "not ok"/);
+    expect(() => normalizeJob({ command: 'x', queue: 'not ok' }, DEFAULT_CONFIG, now, '/')).toThrow(/queue "not ok"/);
+  });
   it('reads config numbers as plain decimals only', () => {
     for (const v of ['0x10', '1e3', 'Infinity', '0b1', '1_000', '']) expect(() => parseConfigValue('max_retries', v)).toThrow(/expected a number/);
     expect(parseConfigValue('backoff_base', ' 1.25 ')).toBe(1.25);
