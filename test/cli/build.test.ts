@@ -69,6 +69,11 @@ describe('the build', () => {
     expect(dashboard.map((f) => relative(DIST, f))).toEqual(['chunks/dashboard.mjs']);
     const text = readFileSync(dashboard[0], 'utf8');
     expect(text).not.toMatch(/from "(ink|react|zustand)(\/[^"]*)?"/);
+    // yoga-layout's WebAssembly is instantiated synchronously from bytes it holds once, not
+    // fetched from a data: URL and awaited.
+    expect(text).toContain('loadYoga(module');
+    expect(text.split('AGFzbQEAAAAB').length - 1).toBe(1);
+    expect(text).not.toMatch(/^await /m);
     // The everyday commands' chunk holds none of it.
     const core = chunks.find((f) => /chunks\/core-[\w-]{8}\.js$/.test(f));
     expect(core).toBeDefined();
