@@ -22,13 +22,13 @@ export function internals() {
     const out = join(ROOT, 'dist-bench');
     if (process.env.QUEUECTL_BENCH_INTERNALS !== out) {
       const { build } = await import('rolldown');
-      const { default: config } = await import(join(ROOT, 'rolldown.config.js'));
+      const { default: config, libraryPlugins } = await import(join(ROOT, 'rolldown.config.js'));
       await build({
         input: join(ROOT, 'bench/internals.ts'),
         platform: 'node',
         external: config.external,
         transform: config.transform,
-        plugins: config.plugins,
+        plugins: libraryPlugins,
         logLevel: 'silent',
         output: { dir: out, format: 'esm', entryFileNames: 'internals.js', chunkFileNames: '[name]-[hash].js' },
       });

@@ -1,8 +1,8 @@
 /**
  * What the dashboard (src/ui, src/store) uses of the engine and the rest of queuectl, in one
- * module. The dashboard is built apart, as ES modules (rolldown.config.js explains why), and every
- * import it makes of a module outside src/ui and src/store is served from this module's chunk of
- * the CommonJS build: one copy of the engine in dist, and the same instances the CLI uses.
+ * module. The dashboard is built apart (rolldown.config.js explains why), and every import it
+ * makes of a module outside src/ui and src/store is served from this module's chunk of the first
+ * build: one copy of the engine in dist, and the same instances the CLI uses.
  * A name missing here fails the build.
  */
 export { formatDuration, parseDuration } from '../engine/duration.js';

@@ -25,7 +25,7 @@ export async function runDashboard(opts: ScreenOptions): Promise<number> {
     process.stderr.write(`queuectl: ${refusal}\n`);
     return 1;
   }
-  // The dashboard, built apart as ES modules, reaches the engine through the bridge (see
+  // The dashboard, built apart, reaches the engine through the bridge (see
   // core-bridge.ts), handed over here: the instances this process already uses.
   (globalThis as Record<symbol, unknown>)[CORE_BRIDGE] = await import('./core-bridge.js');
   const screen = await withEnv(DASHBOARD_ENV, () => import('./run-dashboard.js'));
