@@ -2,7 +2,8 @@
 // its CPU while idle-refreshing and its memory as a real process in tmux, and how fast a key
 // press shows on the screen.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
@@ -131,16 +132,36 @@ function procMem(pid) {
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 }
 
+/**
+ * From starting the dashboard in a tmux pane to the screen showing the counts and the first page,
+ * with the code cache in `cache` (XDG_CACHE_HOME). Leaves the dashboard running in `socket`.
+ */
+async function firstFrame(socket, path, cache) {
+  const started = performance.now();
+  tmux(socket, 'new-session', '-d', '-x', '120', '-y', '35', `env XDG_CACHE_HOME=${cache} ${process.execPath} ${join(DIST, 'cli.js')} dashboard --db ${path}`);
+  const pane = () => tmux(socket, 'capture-pane', '-p');
+  await waitFor(() => /pending/.test(pane()) && /completed/.test(pane()) && /rows 1–/.test(pane()), { timeoutMs: 30_000, intervalMs: 5, what: 'the dashboard' });
+  return performance.now() - started;
+}
+
 async function processFigures(path) {
   if (spawnSync('tmux', ['-V']).status !== 0) return { skipped: 'tmux is not installed' };
-  const socket = `queuectl-bench-${process.pid}`;
-  // First frame: from starting the process to the screen showing the counts and the first page.
-  const started = performance.now();
-  tmux(socket, 'new-session', '-d', '-x', '120', '-y', '35', `${process.execPath} ${join(DIST, 'cli.js')} dashboard --db ${path}`);
+  // The first start after an install compiles the dashboard's code and caches it as it quits;
+  // every later start reads the cache.
+  const cache = mkdtempSync(join(tmpdir(), 'queuectl-bench-cache-'));
+  const cold = `queuectl-bench-cold-${process.pid}`;
+  let coldMs;
   try {
+    coldMs = await firstFrame(cold, path, cache);
+    tmux(cold, 'send-keys', 'q');
+    await waitFor(() => spawnSync('tmux', ['-L', cold, 'has-session']).status !== 0, { timeoutMs: 10_000, intervalMs: 10, what: 'the dashboard to quit' });
+  } finally {
+    spawnSync('tmux', ['-L', cold, 'kill-server']);
+  }
+  const socket = `queuectl-bench-${process.pid}`;
+  try {
+    const firstFrameMs = await firstFrame(socket, path, cache);
     const pane = () => tmux(socket, 'capture-pane', '-p');
-    await waitFor(() => /pending/.test(pane()) && /completed/.test(pane()) && /rows 1–/.test(pane()), { timeoutMs: 30_000, intervalMs: 5, what: 'the dashboard' });
-    const firstFrameMs = performance.now() - started;
     const pid = Number(tmux(socket, 'list-panes', '-F', '#{pane_pid}').trim());
     await new Promise((r) => setTimeout(r, 3000));
     const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
@@ -161,9 +182,10 @@ async function processFigures(path) {
       await new Promise((r) => setTimeout(r, 300));
     }
     tmux(socket, 'send-keys', 'q');
-    return { cpu, mem, keyMs, firstFrameMs };
+    return { cpu, mem, keyMs, firstFrameMs, coldMs };
   } finally {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
+    rmSync(cache, { recursive: true, force: true });
   }
 }
 
@@ -189,7 +211,11 @@ export async function run(dir) {
     return;
   }
   report('dashboard', 'CPU while idle-refreshing (1 s), 20 s sample', `${fmt(p.cpu * 100, 1)}% of a core`, { target: '≤ 5%', ok: p.cpu <= 0.05 });
-  report('dashboard', 'first frame (process start → counts and first page on screen)', `${fmt(p.firstFrameMs, 0)} ms`, { target: '≤ 500 ms', ok: p.firstFrameMs <= 500 });
+  report('dashboard', 'first frame (process start → counts and first page on screen)', `${fmt(p.firstFrameMs, 0)} ms`, {
+    anchor: `the first start after an install, compiling the code it then caches: ${fmt(p.coldMs, 0)} ms`,
+    target: '≤ 500 ms',
+    ok: p.firstFrameMs <= 500,
+  });
   report('dashboard', 'memory (RSS now / peak)', `${fmt(p.mem.rssMb)} MB / ${fmt(p.mem.hwmMb)} MB`, { target: '≤ 150 MB', ok: p.mem.hwmMb <= 150 });
   report('dashboard', 'key press → screen changed (through tmux)', `p50 ${fmt(median(p.keyMs), 1)} ms, p99 ${fmt(percentile(p.keyMs, 99), 1)} ms`, {
     target: 'within a frame (33 ms at 30 fps)',
