@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import pkg from './package.json' with { type: 'json' };
 
 // Ink and React (with react-reconciler, yoga-layout and the rest they pull in) are bundled into
@@ -116,13 +117,17 @@ const YOGA_SYNC = '\0queuectl:yoga-sync';
 const YOGA_DATA = 'data:application/octet-stream;base64,';
 const yogaSync = {
   name: 'yoga-layout-sync',
+  // The copy of yoga-layout the importer would load, wherever npm put it: the module stands in
+  // for its dist/src/index.js.
   async resolveId(source, importer, options) {
-    if (source === 'yoga-layout' && importer && !importer.startsWith(YOGA_SYNC)) return YOGA_SYNC;
-    return null;
+    if (source !== 'yoga-layout' || !importer || importer.startsWith(YOGA_SYNC)) return null;
+    const index = await this.resolve(source, importer, { ...options, skipSelf: true });
+    if (!index || !/[\\/]dist[\\/]src[\\/]index\.js$/.test(index.id)) this.error(`yoga-layout resolved to ${index?.id}, not the dist/src/index.js the dashboard build expects`);
+    return `${YOGA_SYNC}:${index.id}`;
   },
   async load(id) {
-    if (id !== YOGA_SYNC) return null;
-    const dir = fileURLToPath(new URL('./node_modules/yoga-layout/dist/', import.meta.url));
+    if (!id.startsWith(`${YOGA_SYNC}:`)) return null;
+    const dir = join(dirname(id.slice(YOGA_SYNC.length + 1)), '..', '/');
     return `import loadYoga, { wasmBase64 } from ${JSON.stringify(`${dir}binaries/yoga-wasm-base64-esm.js`)};
 import wrapAssembly from ${JSON.stringify(`${dir}src/wrapAssembly.js`)};
 export * from ${JSON.stringify(`${dir}src/generated/YGEnums.js`)};
@@ -152,7 +157,6 @@ export default Yoga;
     return `${code.slice(0, at)}${code.slice(end)}\nexport const wasmBase64 = ${JSON.stringify(base64)};\n`;
   },
 };
-
 
 /** The dashboard's own modules: the screen (Ink, React) and its state (zustand). */
 const DASHBOARD_SIDE = /^(ui|store)\//;

@@ -7,6 +7,8 @@ import type { SeqCounter } from './seq.js';
 /** Rows per multi-row INSERT in a bulk enqueue (15 parameters each, well under SQLite's limit). */
 const INSERT_BATCH = 64;
 
+const COLUMNS = 'seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until, after_ids';
+
 /** A row with nothing of its own beyond its fields: no dependencies, no unique key. */
 const plain = (j: NewJob) => j.after.length === 0 && (j.unique_key ?? null) === null && (j.unique_until ?? null) === null;
 
@@ -45,9 +47,6 @@ function common(a: NewJob, seq: number): Record<string, unknown> {
     queue: a.queue,
     cwd: a.cwd,
     created_at: a.created_at,
-    unique_key: null,
-    unique_until: null,
-    after_ids: null,
   };
 }
 
@@ -63,16 +62,17 @@ export function makeInserter(
 ): (jobs: NewJob[]) => Deduplicated[] {
   const statement = (rows: number) =>
     db.prepare(
-      `INSERT INTO jobs (seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until, after_ids)
-       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO jobs (${COLUMNS}) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
   // A run of rows that differ only in id and command (most bulk enqueues) binds the other values
   // once, by name: binding, not the insert, was most of a bulk enqueue's time (768 values per
-  // statement against 130), and the seq is the first one's plus the row's place.
+  // statement against 137), and the seq is the first one's plus the row's place.
   const shared = () =>
     db.prepare(
-      `INSERT INTO jobs (seq, id, command, state, max_retries, priority, run_at, timeout_seconds, queue, cwd, created_at, updated_at, unique_key, unique_until, after_ids)
-       VALUES ${Array.from({ length: INSERT_BATCH }, (_, k) => `(@seq + ${k}, ?, ?, @state, @max_retries, @priority, @run_at, @timeout_seconds, @queue, @cwd, @created_at, @created_at, @unique_key, @unique_until, @after_ids)`).join(', ')}`,
+      `INSERT INTO jobs (${COLUMNS}) VALUES ${Array.from(
+        { length: INSERT_BATCH },
+        (_, k) => `(@seq + ${k}, ?, ?, @state, @max_retries, @priority, @run_at, @timeout_seconds, @queue, @cwd, @created_at, @created_at, NULL, NULL, NULL)`,
+      ).join(', ')}`,
     );
   // Statements only some inserts use are prepared on first use: a command that enqueues one job
   // runs in a process of its own, where preparing the 64-row statement cost more than the insert.
