@@ -96,7 +96,7 @@ export function enableCodeCache(chunksDir: string): boolean {
   return true;
 }
 
-/** Entries kept: a few releases' worth (an entry is 20-200 KB); the least recently written go first. */
+/** Entries kept: a few releases' worth (an entry is 20-200 KB, the dashboard's about 800 KB); the least recently written go first. */
 const KEEP_ENTRIES = 60;
 
 /** Entries of releases no longer installed are never read again: past KEEP_ENTRIES, the oldest go. */
