@@ -122,9 +122,17 @@ export function backendContract(name: string, make: () => Promise<BackendFixture
 
     it('inserts a large batch all or nothing', async () => {
       await q.enqueue([{ id: 'taken', command: 'true' }]);
-      const batch = Array.from({ length: 150 }, (_, i) => ({ id: i === 120 ? 'taken' : `bulk-${i}`, command: `echo ${i}` }));
+      // The taken id is in the batch's second statement of 64 rows; the first job takes a unique key.
+      const batch: Array<{ id: string; command: string; unique_key?: string }> = Array.from({ length: 150 }, (_, i) => ({ id: i === 120 ? 'taken' : `bulk-${i}`, command: `echo ${i}` }));
+      batch[0].unique_key = 'first-of-batch';
       await expect(q.enqueueBulk(batch)).rejects.toThrow('"taken"');
       expect((await q.counts()).pending).toBe(1);
+      // Nothing of it stayed: not the rows before the taken id, not the key.
+      await expect(q.get('bulk-0')).rejects.toThrow(JobNotFoundError);
+      const [again] = await q.submit([{ command: 'true', unique_key: 'first-of-batch' }]);
+      expect(again.deduplicated).toBe(false);
+      await q.cancel(again.id);
+      delete batch[0].unique_key;
       batch[120] = { id: 'bulk-120', command: 'echo 120' };
       expect(await q.enqueueBulk(batch)).toHaveLength(150);
       expect((await q.counts()).pending).toBe(151);
