@@ -149,7 +149,7 @@ describe('SQLite event log', () => {
   it('reads a database from before once: its stored enqueued events, then the new ones after them', async () => {
     const path = tempDb();
     const old = new Database(path);
-    migrate(old, 0, MIGRATIONS.slice(0, -1), () => {});
+    migrate(old, 0, MIGRATIONS.filter((m) => m.version < 12), () => {});
     // As the version before stored them: each enqueue's event as a row, numbered apart from the jobs.
     old.exec(`
       INSERT INTO jobs (seq, id, command, state, max_retries, run_at, queue, cwd, created_at, updated_at) VALUES

@@ -90,6 +90,61 @@ describe('SQLite migrations', () => {
     await backend.close();
   });
 
+  it('rebuilds the indexes every new job enters without a second copy of seq, keeping their order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queuectl-migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'before-keys.db');
+    const old = new Database(path);
+    migrate(old, 0, MIGRATIONS.filter((m) => m.version < 13), () => {});
+    // Jobs whose keys are equal but for seq, inserted out of seq order, in two queues.
+    old.exec(`
+      INSERT INTO jobs (seq, id, command, state, max_retries, priority, run_at, queue, cwd, created_at, updated_at) VALUES
+        (5, 'e', 'true', 'pending', 3, 0, 0, 'a', '/', 0, 0), (2, 'b', 'true', 'pending', 3, 0, 0, 'b', '/', 0, 0),
+        (4, 'd', 'true', 'pending', 3, 1, 0, 'a', '/', 0, 0), (1, 'a', 'true', 'pending', 3, 0, 0, 'a', '/', 0, 0),
+        (3, 'c', 'true', 'pending', 3, 0, 0, 'b', '/', 0, 0), (6, 'f', 'true', 'pending', 3, 1, 0, 'b', '/', 0, 0);
+      UPDATE job_counts SET n = 6 WHERE state = 'pending';
+      UPDATE job_counts SET n = 6 WHERE state = '#seq';
+    `);
+    old.close();
+
+    const db = new Database(path);
+    const notes: string[] = [];
+    migrate(db, 0, MIGRATIONS, (t) => notes.push(t));
+    expect(notes).toEqual([]);
+    const keys = db.prepare("SELECT name, sql FROM sqlite_master WHERE name IN ('jobs_ready', 'jobs_ready_queue', 'jobs_state_seq', 'jobs_queue_state_seq')").all() as Array<{ name: string; sql: string }>;
+    expect(keys.map((k) => k.name).sort()).toEqual(['jobs_queue_state_seq', 'jobs_ready', 'jobs_ready_queue', 'jobs_state_seq']);
+    for (const k of keys) expect(k.sql).not.toMatch(/\bseq\b\s*\)/);
+    // Each still serves its reads in order, without sorting.
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan("SELECT seq FROM jobs WHERE state = 'pending' AND seq < 5 ORDER BY seq DESC LIMIT 2")).toMatch(/INDEX jobs_state_seq \(state=\? AND rowid<\?\)/);
+    expect(plan("SELECT seq FROM jobs WHERE queue = 'a' AND state = 'pending' ORDER BY seq DESC LIMIT 2")).toMatch(/INDEX jobs_queue_state_seq \(queue=\? AND state=\?\)/);
+    for (const sql of [
+      "SELECT seq FROM jobs WHERE state = 'pending' AND seq < 5 ORDER BY seq DESC LIMIT 2",
+      "SELECT seq FROM jobs WHERE queue = 'a' AND state = 'pending' ORDER BY seq DESC LIMIT 2",
+      "SELECT seq FROM jobs INDEXED BY jobs_ready WHERE state IN ('pending', 'failed') ORDER BY priority DESC, run_at, seq LIMIT 1",
+      "SELECT seq FROM jobs INDEXED BY jobs_ready_queue WHERE state IN ('pending', 'failed') AND queue = 'b' ORDER BY priority DESC, run_at, seq LIMIT 1",
+    ]) expect(plan(sql)).not.toMatch(/TEMP B-TREE/);
+    db.close();
+
+    // A database this large is told why its first open takes a moment.
+    const slow = MIGRATIONS.find((m) => m.version === 13)?.slow;
+    const big = new Database(':memory:');
+    big.exec('CREATE TABLE jobs (seq INTEGER PRIMARY KEY); INSERT INTO jobs (seq) VALUES (600000);');
+    expect(slow?.(big)).toMatch(/rebuilding four indexes over about 600,000 jobs/);
+    big.close();
+
+    const backend = SqliteBackend.open(path);
+    const q = new Queue(backend);
+    expect((await q.list({ limit: 10, state: 'pending' })).jobs.map((j) => j.id)).toEqual(['f', 'e', 'd', 'c', 'b', 'a']);
+    expect((await q.list({ limit: 10, queue: 'a', state: 'pending' })).jobs.map((j) => j.id)).toEqual(['e', 'd', 'a']);
+    const claimed: string[] = [];
+    for (let job = await q.claim('w', 'a', 30_000); job; job = await q.claim('w', 'a', 30_000)) claimed.push(job.id);
+    for (let job = await q.claim('w', null, 30_000); job; job = await q.claim('w', null, 30_000)) claimed.push(job.id);
+    // Queue a by priority then age, then the rest by priority then age.
+    expect(claimed).toEqual(['d', 'a', 'e', 'f', 'b', 'c']);
+    await backend.close();
+  });
+
   it('builds the search index over the jobs of an older database, says so when there are many, and keeps it in step', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'queuectl-migrate-'));
     dirs.push(dir);

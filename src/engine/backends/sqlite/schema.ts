@@ -366,6 +366,30 @@ export const MIGRATIONS: Migration[] = [
       INSERT INTO job_counts (state, n) SELECT '#stored_enqueued_through', n FROM job_counts WHERE state = '#seq';
     `,
   },
+  {
+    version: 13,
+    name: 'index keys without a second copy of seq',
+    sql: `
+      -- Every index entry ends with its row's rowid, and seq is the rowid: the four indexes every
+      -- new job enters held it twice. Without the copy they keep the same order (rows with equal
+      -- keys in seq order) and serve the same seeks (SQLite reads the trailing rowid for ORDER BY
+      -- seq and for a range on seq), with smaller entries: more of them to a page, fewer pages
+      -- written per enqueue.
+      DROP INDEX jobs_ready;
+      DROP INDEX jobs_ready_queue;
+      DROP INDEX jobs_state_seq;
+      DROP INDEX jobs_queue_state_seq;
+      CREATE INDEX jobs_ready ON jobs (priority DESC, run_at) WHERE state IN ('pending', 'failed');
+      CREATE INDEX jobs_ready_queue ON jobs (queue, priority DESC, run_at) WHERE state IN ('pending', 'failed');
+      CREATE INDEX jobs_state_seq ON jobs (state);
+      CREATE INDEX jobs_queue_state_seq ON jobs (queue, state);
+    `,
+    // Two of the four hold every job: about 2 s per million jobs.
+    slow: (db) => {
+      const n = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM jobs').pluck().get() as number;
+      return n > 5 * SLOW_INDEX_JOBS ? `rebuilding four indexes over about ${n.toLocaleString('en-US')} jobs (once, after an upgrade)…` : null;
+    },
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
