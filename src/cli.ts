@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { enableCodeCache } from './compile-cache.js';
+import { commandProfile, enableCodeCache } from './compile-cache.js';
 
 /**
  * The queuectl entry point. It imports almost nothing up front: each command's module, and
@@ -59,7 +59,7 @@ function exitAfterFlush(code: number): void {
 }
 
 // The chunks are loaded after the code cache is on (compile-cache.ts).
-enableCodeCache(join(dirname(fileURLToPath(import.meta.url)), 'chunks'));
+enableCodeCache(join(dirname(fileURLToPath(import.meta.url)), 'chunks'), commandProfile(process.argv.slice(2)));
 void import('./cli-main.js').then(({ main, report }) =>
   main(process.argv.slice(2)).then(exitAfterFlush, (e: unknown) => exitAfterFlush(report(e))),
 );

@@ -6,13 +6,15 @@
  * against the source, its own version and its flags (a mismatch is rejected and compiled afresh).
  *
  * The cache lives in the user's own cache directory ($XDG_CACHE_HOME or ~/.cache, then
- * queuectl/code-cache, made 0700), one file per chunk, named by the chunk's file name (which holds
- * a hash of its content), the Node version and the architecture, so installs and upgrades do not
- * share entries. It is written once, when a chunk had no usable entry, as the process exits
- * (through a temporary file and a rename, so a reader never sees half an entry), after the
- * command ran: the functions it compiled are in the entry too. Past KEEP_ENTRIES entries (old
- * releases), the oldest are removed. Any failure (no home, a read-only disk, a corrupt entry) only
- * means compiling from source, as without a cache.
+ * queuectl/code-cache, made 0700), one file per chunk and command, named by the chunk's file name
+ * (which holds a hash of its content), the command, the Node version and the architecture, so
+ * installs and upgrades do not share entries. It is written once, when a chunk had no usable entry,
+ * as the process exits (through a temporary file and a rename, so a reader never sees half an
+ * entry), after the command ran: the functions it compiled are in the entry too. That is why each
+ * command has its own: V8 compiles a function when it first runs, so an entry written by `status`
+ * holds none of the insert path, and `enqueue` read from it compiled that path on every run (about
+ * 5 ms). Past KEEP_ENTRIES entries (old releases), the oldest are removed. Any failure (no home, a
+ * read-only disk, a corrupt entry) only means compiling from source, as without a cache.
  * QUEUECTL_COMPILE_CACHE=off turns it off.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -39,10 +41,24 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | nul
 }
 
 /**
- * Turns the cache on for the chunks in `chunksDir` (the modules loaded after this call). Returns
- * whether it is on.
+ * The command a run's entries are kept for: its first word that looks like a command name
+ * (`worker list` and `worker start` share `worker`; options and paths before it are passed over);
+ * `default` when there is none (the dashboard). A word that is no command (a typo, an option's value)
+ * names entries of its own, pruned in time.
  */
-export function enableCodeCache(chunksDir: string): boolean {
+export function commandProfile(args: readonly string[]): string {
+  for (const a of args) {
+    if (a === '--') break;
+    if (/^[a-z][a-z-]{0,23}$/.test(a)) return a;
+  }
+  return 'default';
+}
+
+/**
+ * Turns the cache on for the chunks in `chunksDir` (the modules loaded after this call), with
+ * entries of their own for `profile` (commandProfile). Returns whether it is on.
+ */
+export function enableCodeCache(chunksDir: string, profile: string): boolean {
   const dir = codeCacheDir();
   if (dir === null) return false;
   const native = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
@@ -62,7 +78,7 @@ export function enableCodeCache(chunksDir: string): boolean {
     // A chunk that calls import() is left to Node: on Node 20, a script compiled from cached data
     // in another process loses its dynamic import callback (import() then throws).
     if (!filename.startsWith(prefix) || !filename.endsWith('.js') || content.includes('import(')) return compile.call(this, content, filename);
-    const file = join(dir, `${basename(filename, '.js')}-${process.version}-${process.arch}.bin`);
+    const file = join(dir, `${basename(filename, '.js')}-${profile}-${process.version}-${process.arch}.bin`);
     let cachedData: Buffer | undefined;
     try {
       cachedData = readFileSync(file);
@@ -96,8 +112,11 @@ export function enableCodeCache(chunksDir: string): boolean {
   return true;
 }
 
-/** Entries kept: a few releases' worth (an entry is 20-200 KB, the dashboard's about 800 KB); the least recently written go first. */
-const KEEP_ENTRIES = 60;
+/**
+ * Entries kept: a few releases' worth, for the commands a user runs (an entry is 20-200 KB, the
+ * dashboard's about 800 KB); the least recently written go first.
+ */
+const KEEP_ENTRIES = 120;
 
 /** Entries of releases no longer installed are never read again: past KEEP_ENTRIES, the oldest go. */
 function prune(dir: string): void {

@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { commandProfile } from '../../src/compile-cache.js';
 import { CLI, type Run, type Sandbox, cli, createDb, requireBuild, sandbox, waitFor } from './helpers.js';
 
 beforeAll(requireBuild);
@@ -52,15 +53,18 @@ describe('the code cache', () => {
     expect(first.code).toBe(0);
     const entries = entriesOf(cache);
     expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatch(/\/core-[\w-]{8}-status-v[\d.]+-\w+\.bin$/);
     expect(statSync(entries[0]).mode & 0o777).toBe(0o600);
     expect(statSync(join(cache, 'queuectl', 'code-cache')).mode & 0o777).toBe(0o700);
     expect(statSync(entries[0]).size).toBeGreaterThan(10_000);
     const written = statSync(entries[0]).mtimeMs;
 
     const cached = session(env, sb.db);
-    // Accepted by V8: an entry that was missing or rejected would be written again. (Commands
-    // that load other chunks add entries of their own.)
+    // Accepted by V8: an entry that was missing or rejected would be written again. (Each
+    // command has entries of its own.)
     expect(statSync(entries[0]).mtimeMs).toBe(written);
+    const core = entriesOf(cache).filter((e) => /\/core-/.test(e)).map((e) => e.replace(/.*\/core-[\w-]{8}-(.*)-v[\d.]+-\w+\.bin$/, '$1'));
+    expect(core.sort()).toEqual(['cancel', 'enqueue', 'list', 'queue', 'show', 'status']);
     for (const e of entriesOf(cache)) expect(statSync(e).mode & 0o777).toBe(0o600);
 
     const plainDb = join(sb.dir, 'plain.db');
@@ -101,29 +105,57 @@ describe('the code cache', () => {
     chmodSync(join(ro, 'queuectl', 'code-cache'), 0o700);
   });
 
-  it('keeps at most 60 entries, removing the oldest (those of releases gone)', () => {
+  it('keeps entries for each command: one written by another command lacks the functions this one runs', () => {
+    sb = sandbox();
+    const cache = join(sb.dir, 'cache');
+    const env = { ...sb.env, XDG_CACHE_HOME: cache };
+    expect(cli(sb, ['status'], { env }).code).toBe(0);
+    expect(cli(sb, ['enqueue', '--id', 'a', '--', 'true'], { env }).code).toBe(0);
+    const sizes = Object.fromEntries(entriesOf(cache).map((e) => [e.replace(/.*\/core-[\w-]{8}-(.*)-v[\d.]+-\w+\.bin$/, '$1'), statSync(e).size]));
+    expect(Object.keys(sizes).sort()).toEqual(['enqueue', 'status']);
+    // enqueue's holds the insert path as well.
+    expect(sizes.enqueue).toBeGreaterThan(sizes.status);
+    // Each is read by its own command from then on, not written again.
+    const times = entriesOf(cache).map((e) => statSync(e).mtimeMs);
+    expect(cli(sb, ['enqueue', '--id', 'b', '--', 'true'], { env }).code).toBe(0);
+    expect(cli(sb, ['status'], { env }).code).toBe(0);
+    expect(entriesOf(cache).map((e) => statSync(e).mtimeMs)).toEqual(times);
+  });
+
+  it('names the command from the first word that can be one, past options and paths', () => {
+    expect(commandProfile(['status'])).toBe('status');
+    expect(commandProfile(['--db', '/tmp/q.db', 'worker', 'list'])).toBe('worker');
+    expect(commandProfile(['--json', 'enqueue', '--', 'echo'])).toBe('enqueue');
+    expect(commandProfile(['--', 'status'])).toBe('default');
+    expect(commandProfile(['--db=/x/y.db'])).toBe('default');
+    expect(commandProfile(['../Status'])).toBe('default');
+    expect(commandProfile([])).toBe('default');
+  });
+
+  it('keeps at most 120 entries, removing the oldest (those of releases gone)', () => {
     sb = sandbox();
     const cache = join(sb.dir, 'cache');
     const dir = join(cache, 'queuectl', 'code-cache');
     mkdirSync(dir, { recursive: true });
-    for (let i = 0; i < 70; i++) {
-      const f = join(dir, `core-old${i}-v0-x64.bin`);
+    for (let i = 0; i < 130; i++) {
+      const f = join(dir, `core-old${i}-status-v0-x64.bin`);
       writeFileSync(f, 'x');
       utimesSync(f, new Date(2020, 0, 1, 0, i), new Date(2020, 0, 1, 0, i));
     }
     expect(cli(sb, ['status'], { env: { ...sb.env, XDG_CACHE_HOME: cache } }).code).toBe(0);
     const left = readdirSync(dir);
-    expect(left).toHaveLength(60);
+    expect(left).toHaveLength(120);
     // The newest entry is this release's; the oldest ones went.
     expect(left.filter((n) => !n.startsWith('core-old'))).toHaveLength(1);
-    expect(left).not.toContain('core-old0-v0-x64.bin');
-    expect(left).toContain('core-old69-v0-x64.bin');
+    expect(left).not.toContain('core-old10-status-v0-x64.bin');
+    expect(left).toContain('core-old11-status-v0-x64.bin');
+    expect(left).toContain('core-old129-status-v0-x64.bin');
   });
 
   it('the dashboard starts in a terminal from a warm cache as from a cold one, its own chunk cached too', async () => {
     sb = sandbox();
     const env = { ...sb.env, XDG_CACHE_HOME: join(sb.dir, 'cache'), TERM: 'xterm-256color' };
-    const dashboardEntry = () => entriesOf(join(sb.dir, 'cache')).find((e) => /\/dashboard-[\w-]{8}-v[\d.]+-\w+\.bin$/.test(e));
+    const dashboardEntry = () => entriesOf(join(sb.dir, 'cache')).find((e) => /\/dashboard-[\w-]{8}-default-v[\d.]+-\w+\.bin$/.test(e));
     let written = 0;
     for (const run of ['cold', 'warm']) {
       // A real terminal around the command (script), as a user starts the dashboard; q quits.
