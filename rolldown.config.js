@@ -85,6 +85,42 @@ function sharedOutputCaches() {
 
 
 /**
+ * Ink turns each line of a frame back into text one cell at a time, asking ansi-tokenize for the
+ * difference between the styles of each cell and the next: three Sets and two arrays for each of
+ * the screen's cells (4,200 at 120×35), nearly always to learn there is none (a blank cell after a
+ * blank cell, a letter after a letter of the same word): a fifth of the dashboard's CPU while keys
+ * were pressed, in a profile. The bundled copy skips the difference when both cells hold the same codes in the same
+ * order, where it is empty by its definition, and when the last cell has no style to reset.
+ * test/ui/styled-chars.test.ts checks the copy writes what the original does.
+ */
+const ansiSameStyles = {
+  name: 'ansi-tokenize-same-styles',
+  transform(code, id) {
+    if (!/[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]styledChars\.js$/.test(id.replaceAll('\\', '/'))) return null;
+    const between = 'ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));';
+    const last = 'ret += ansiCodesToString(diffAnsiCodes(char.styles, []));';
+    if (!code.includes(between) || !code.includes(last)) {
+      this.warn('@alcalzone/ansi-tokenize/build/styledChars.js has changed: frames are written without the same-styles shortcut');
+      return null;
+    }
+    return (
+      code
+        .replace(between, `if (!sameAnsiCodes(chars[i - 1].styles, char.styles)) ${between}`)
+        .replace(last, `if (char.styles.length > 0) ${last}`) +
+      `
+function sameAnsiCodes(a, b) {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].code !== b[i].code || a[i].endCode !== b[i].endCode) return false;
+  return true;
+}
+`
+    );
+  },
+};
+
+
+/**
  * Ink's reconciler has two top-level awaits, both for React DevTools when DEV=true: importing its
  * connector (react-devtools-core, not installed: Ink then warns and goes on) and reading Ink's
  * package.json for the renderer's name. The bundled copy takes the path Ink takes when the
@@ -246,7 +282,7 @@ const commonjsDist = {
 };
 
 /** What the build changes in the libraries it bundles (bench/lib.mjs builds with them too). */
-export const libraryPlugins = [inkSharedCaches, inkWithoutDevtools, yogaSync];
+export const libraryPlugins = [inkSharedCaches, ansiSameStyles, inkWithoutDevtools, yogaSync];
 
 export default [
   {
